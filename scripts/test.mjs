@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// The whole test suite: type check, lint, then every *.test.ts under src/ and test/ with node's
+// test runner, against SQLite and a throwaway PostgreSQL server started here. Installs the
+// system packages the suites need (PostgreSQL, Chromium, requests-oauthlib) when missing.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureSystemPackages, startPostgres } from './services.mjs';
+
+const root = new URL('..', import.meta.url).pathname;
+process.chdir(root);
+const started = Date.now();
+
+function step(name, cmd, args) {
+  process.stdout.write(`\n== ${name}\n`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (r.status !== 0) {
+    process.stdout.write(`\n${name} failed\n0 passed, 1 failed\n`);
+    process.exit(1);
+  }
+}
+
+function findTests(dir, out = []) {
+  if (!existsSync(dir)) return out;
+  for (const entry of readdirSync(dir)) {
+    const p = join(dir, entry);
+    if (entry === 'node_modules') continue;
+    if (statSync(p).isDirectory()) findTests(p, out);
+    else if (entry.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+// `npm test -- --quick name…` runs only the matching test files, without the checks (for development).
+const quick = process.argv.includes('--quick');
+const filter = process.argv.slice(2).filter((a) => a !== '--quick');
+ensureSystemPackages();
+if (!quick) {
+  step('type check', 'npx', ['tsc', '-p', 'tsconfig.check.json']);
+  step('lint and format', 'npx', ['biome', 'check', '.']);
+  step('build', 'npx', ['tsc', '-p', 'tsconfig.json']);
+}
+
+let files = [...findTests('src'), ...findTests('test')].sort();
+if (filter.length > 0) files = files.filter((f) => filter.some((x) => f.includes(x)));
+
+const pg = await startPostgres();
+const tapFile = join(mkdtempSync(join(tmpdir(), 'latchkey-tap-')), 'results.tap');
+process.stdout.write(`\n== tests (${files.length} files; PostgreSQL at ${pg.url.replace(/\/\/[^@]*@/, '//')})\n`);
+const code = await new Promise((resolve) => {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-concurrency=2',
+      '--test-timeout=300000',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tapFile}`,
+      ...files,
+    ],
+    { stdio: 'inherit', env: { ...process.env, LATCHKEY_TEST_PG_URL: pg.url, LATCHKEY_LOG_LEVEL: process.env.LATCHKEY_LOG_LEVEL ?? 'silent' } },
+  );
+  child.on('exit', (c) => resolve(c ?? 1));
+});
+await pg.stop();
+
+const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
+const count = (name) => Number(tap.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
+const passed = count('pass');
+const failed = count('fail') + count('cancelled');
+rmSync(tapFile, { force: true });
+process.stdout.write(`\ntest run took ${Math.round((Date.now() - started) / 1000)} s\n`);
+process.stdout.write(`${passed} passed, ${failed} failed\n`);
+process.exit(code === 0 && failed === 0 && passed > 0 ? 0 : 1);

@@ -1,0 +1,293 @@
+import { createPublicKey } from 'node:crypto';
+import { z } from 'zod';
+import { CLIENT_STATUSES, type Client, type ClientStatus, type ClientType, normalizeResponseType, secretContext } from '../core/clients/client.js';
+import {
+  checkCallbackUrl,
+  checkChosenSecret,
+  checkName,
+  checkOAuth2Settings,
+  DEFAULT_GRANT_TYPES,
+  DEFAULT_RESPONSE_TYPES,
+  type FieldProblem,
+} from '../core/clients/rules.js';
+import { randomToken } from '../core/crypto/random.js';
+import type { SecretBox } from '../core/crypto/secret-box.js';
+import type { AuditStore, ClientStore, Clock, Random } from '../core/ports.js';
+import { DuplicateKeyError } from '../core/ports.js';
+import { type Actor, AdminError } from './errors.js';
+import { zodProblems } from './validation.js';
+
+const stringList = z.array(z.string().max(2000)).max(100);
+
+export const clientInputSchema = z
+  .object({
+    type: z.enum(['oauth1', 'oauth2', 'oidc']),
+    name: z.string().max(1000),
+    secret: z.string().max(1000).optional(),
+    public: z.boolean().optional(),
+    require_pkce: z.boolean().optional(),
+    redirect_uris: stringList.optional(),
+    post_logout_redirect_uris: stringList.optional(),
+    grant_types: stringList.optional(),
+    response_types: stringList.optional(),
+    callback_url: z.string().max(2000).nullable().optional(),
+    rsa_public_key: z.string().max(20000).nullable().optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+export type ClientInput = z.infer<typeof clientInputSchema>;
+
+export const clientPatchSchema = clientInputSchema.omit({ type: true }).partial().strict();
+export type ClientPatch = z.infer<typeof clientPatchSchema>;
+
+/** What is shown of a client: never the secret. */
+export interface ClientView {
+  client_key: string;
+  type: ClientType;
+  name: string;
+  status: ClientStatus;
+  public: boolean;
+  require_pkce: boolean;
+  has_secret: boolean;
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  grant_types: string[];
+  response_types: string[];
+  callback_url: string | null;
+  rsa_public_key: string | null;
+  metadata: Record<string, unknown>;
+  created_via: string;
+  created_at: string;
+  updated_at: string;
+  status_changed_at: string | null;
+  status_changed_by: string | null;
+  last_used_at: string | null;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function viewClient(c: Client): ClientView {
+  return {
+    client_key: c.key,
+    type: c.type,
+    name: c.name,
+    status: c.status,
+    public: c.isPublic,
+    require_pkce: c.requirePkce,
+    has_secret: c.secretSealed !== null,
+    redirect_uris: c.redirectUris,
+    post_logout_redirect_uris: c.postLogoutRedirectUris,
+    grant_types: c.grantTypes,
+    response_types: c.responseTypes,
+    callback_url: c.callbackUrl,
+    rsa_public_key: c.rsaPublicKey,
+    metadata: c.metadata,
+    created_via: c.createdVia,
+    created_at: iso(c.createdAt) ?? '',
+    updated_at: iso(c.updatedAt) ?? '',
+    status_changed_at: iso(c.statusChangedAt),
+    status_changed_by: c.statusChangedBy,
+    last_used_at: iso(c.lastUsedAt),
+  };
+}
+
+export interface ClientAdminDeps {
+  clients: ClientStore;
+  audit: AuditStore;
+  secrets: SecretBox;
+  clock: Clock;
+  random: Random;
+  /** Called after a client stops being usable (disapproved or removed), to cut off what it holds. */
+  onCutOff: Array<(clientKey: string, reason: 'disapproved' | 'removed') => Promise<void>>;
+  /** Called when a client starts waiting for approval. */
+  onPending: Array<(client: Client) => Promise<void>>;
+}
+
+/** Client key: 128 random bits, URL-safe, never reused. */
+function newClientKey(random: Random): string {
+  return randomToken(random, 128);
+}
+
+/** Generated secrets carry 256 random bits. */
+export function generateSecret(random: Random): string {
+  return randomToken(random, 256);
+}
+
+/** Use cases of the client key registry, shared by the admin API, the CLI and registration. */
+export class ClientAdmin {
+  constructor(private readonly d: ClientAdminDeps) {}
+
+  async create(rawInput: unknown, actor: Actor, via = 'admin'): Promise<{ client: Client; secret: string | null }> {
+    const parsed = clientInputSchema.safeParse(rawInput);
+    if (!parsed.success) throw AdminError.invalid(zodProblems(parsed.error));
+    const input = parsed.data;
+    const now = this.d.clock.now();
+    const isPublic = input.type !== 'oauth1' && input.public === true;
+    const problems: FieldProblem[] = [...checkName(input.name)];
+    if (isPublic && input.secret !== undefined) problems.push({ field: 'secret', message: 'a public client has no secret' });
+    if (input.secret !== undefined) problems.push(...checkChosenSecret(input.secret));
+
+    let client: Client = {
+      key: '',
+      type: input.type,
+      name: input.name.trim(),
+      status: 'pending',
+      secretSealed: null,
+      isPublic,
+      requirePkce: isPublic || input.require_pkce === true,
+      redirectUris: [],
+      postLogoutRedirectUris: [],
+      grantTypes: [],
+      responseTypes: [],
+      callbackUrl: null,
+      rsaPublicKey: null,
+      metadata: input.metadata ?? {},
+      createdVia: via,
+      createdAt: now,
+      updatedAt: now,
+      statusChangedAt: null,
+      statusChangedBy: null,
+      lastUsedAt: null,
+    };
+    client = this.applySettings(client, input, problems, true);
+    if (problems.length > 0) throw AdminError.invalid(problems);
+
+    const secret = isPublic ? null : (input.secret ?? generateSecret(this.d.random));
+    for (let attempt = 0; ; attempt++) {
+      client.key = newClientKey(this.d.random);
+      client.secretSealed = secret === null ? null : this.d.secrets.seal(secret, secretContext(client.key));
+      try {
+        await this.d.clients.insert(client);
+        break;
+      } catch (err) {
+        if (!(err instanceof DuplicateKeyError) || attempt >= 3) throw err;
+      }
+    }
+    await this.record(actor, 'client.create', client.key, { type: client.type, name: client.name, via });
+    for (const hook of this.d.onPending) await hook(client);
+    return { client, secret };
+  }
+
+  /** Applies and checks the type-specific settings of an input or patch. */
+  private applySettings(client: Client, input: ClientPatch, problems: FieldProblem[], creating: boolean): Client {
+    const out = { ...client };
+    if (client.type === 'oauth1') {
+      for (const f of ['redirect_uris', 'post_logout_redirect_uris', 'grant_types', 'response_types', 'public', 'require_pkce'] as const) {
+        if (input[f] !== undefined) problems.push({ field: f, message: 'does not apply to OAuth 1.0a consumers' });
+      }
+      if (input.callback_url !== undefined) {
+        out.callbackUrl = input.callback_url === null || input.callback_url === '' ? null : input.callback_url;
+        if (out.callbackUrl !== null) problems.push(...checkCallbackUrl(out.callbackUrl));
+      }
+      if (input.rsa_public_key !== undefined) {
+        out.rsaPublicKey = input.rsa_public_key === null || input.rsa_public_key.trim() === '' ? null : input.rsa_public_key.trim();
+        if (out.rsaPublicKey !== null && !isRsaPublicKey(out.rsaPublicKey)) {
+          problems.push({ field: 'rsa_public_key', message: 'is not a PEM-encoded RSA public key' });
+        }
+      }
+      return out;
+    }
+    for (const f of ['callback_url', 'rsa_public_key'] as const) {
+      if (input[f] !== undefined && input[f] !== null) problems.push({ field: f, message: 'applies to OAuth 1.0a consumers only' });
+    }
+    if (input.redirect_uris !== undefined) out.redirectUris = input.redirect_uris.map((u) => u.trim()).filter((u) => u !== '');
+    if (input.post_logout_redirect_uris !== undefined) {
+      out.postLogoutRedirectUris = input.post_logout_redirect_uris.map((u) => u.trim()).filter((u) => u !== '');
+    }
+    if (input.grant_types !== undefined) out.grantTypes = input.grant_types;
+    else if (creating) out.grantTypes = [...DEFAULT_GRANT_TYPES];
+    if (input.response_types !== undefined) out.responseTypes = input.response_types.map(normalizeResponseType);
+    else if (creating) out.responseTypes = [...DEFAULT_RESPONSE_TYPES];
+    if (input.require_pkce !== undefined) out.requirePkce = out.isPublic || input.require_pkce;
+    problems.push(
+      ...checkOAuth2Settings({
+        type: client.type,
+        isPublic: out.isPublic,
+        redirectUris: out.redirectUris,
+        postLogoutRedirectUris: out.postLogoutRedirectUris,
+        grantTypes: out.grantTypes,
+        responseTypes: out.responseTypes,
+      }),
+    );
+    return out;
+  }
+
+  async get(key: string): Promise<Client> {
+    const client = await this.d.clients.get(key);
+    if (!client) throw AdminError.notFound('client');
+    return client;
+  }
+
+  /** Changes name, secret and settings; never the key. Returns the new secret when it changed. */
+  async update(key: string, rawPatch: unknown, actor: Actor): Promise<{ client: Client; secret: string | null }> {
+    const parsed = clientPatchSchema.safeParse(rawPatch);
+    if (!parsed.success) throw AdminError.invalid(zodProblems(parsed.error));
+    const patch = parsed.data;
+    const current = await this.get(key);
+    const problems: FieldProblem[] = [];
+    if (patch.public !== undefined && patch.public !== current.isPublic) {
+      problems.push({ field: 'public', message: 'cannot change between public and confidential; create a new client' });
+    }
+    if (patch.name !== undefined) problems.push(...checkName(patch.name));
+    if (patch.secret !== undefined) {
+      if (current.isPublic) problems.push({ field: 'secret', message: 'a public client has no secret' });
+      else problems.push(...checkChosenSecret(patch.secret));
+    }
+    let next: Client = { ...current, name: patch.name?.trim() ?? current.name };
+    next = this.applySettings(next, patch, problems, false);
+    if (patch.metadata !== undefined) next.metadata = patch.metadata;
+    if (problems.length > 0) throw AdminError.invalid(problems);
+    let secret: string | null = null;
+    if (patch.secret !== undefined) {
+      secret = patch.secret;
+      next.secretSealed = this.d.secrets.seal(secret, secretContext(key));
+    }
+    next.updatedAt = this.d.clock.now();
+    await this.d.clients.update(next);
+    const changed = Object.keys(patch).filter((k) => k !== 'secret');
+    await this.record(actor, 'client.update', key, { changed, secret_changed: patch.secret !== undefined });
+    return { client: next, secret };
+  }
+
+  /** Generates a new secret (rotation). */
+  async rotateSecret(key: string, actor: Actor): Promise<{ client: Client; secret: string }> {
+    const secret = generateSecret(this.d.random);
+    const { client } = await this.update(key, { secret }, actor);
+    return { client, secret };
+  }
+
+  async setStatus(key: string, status: 'approved' | 'disapproved' | 'pending', actor: Actor, reason?: string): Promise<Client> {
+    if (!(CLIENT_STATUSES as readonly string[]).includes(status)) throw AdminError.invalid([{ field: 'status', message: 'unknown status' }]);
+    const current = await this.get(key);
+    const now = this.d.clock.now();
+    const next: Client = { ...current, status, statusChangedAt: now, statusChangedBy: actor.name, updatedAt: now };
+    await this.d.clients.update(next);
+    const action = status === 'approved' ? 'client.approve' : status === 'disapproved' ? 'client.disapprove' : 'client.pending';
+    await this.record(actor, action, key, { from: current.status, to: status, ...(reason ? { reason } : {}) });
+    if (status !== 'approved' && current.status === 'approved') {
+      for (const hook of this.d.onCutOff) await hook(key, 'disapproved');
+    }
+    if (status === 'pending' && current.status !== 'pending') for (const hook of this.d.onPending) await hook(next);
+    return next;
+  }
+
+  async remove(key: string, actor: Actor): Promise<void> {
+    const current = await this.get(key);
+    for (const hook of this.d.onCutOff) await hook(key, 'removed');
+    const removed = await this.d.clients.remove(key, this.d.clock.now());
+    if (!removed) throw AdminError.notFound('client');
+    await this.record(actor, 'client.remove', key, { type: current.type, name: current.name });
+  }
+
+  private record(actor: Actor, action: string, key: string, details: Record<string, unknown>): Promise<void> {
+    return this.d.audit.append({ at: this.d.clock.now(), actor: actor.name, source: actor.source, action, targetType: 'client', target: key, details });
+  }
+}
+
+function isRsaPublicKey(pem: string): boolean {
+  try {
+    return createPublicKey({ key: pem, format: 'pem' }).asymmetricKeyType === 'rsa';
+  } catch {
+    return false;
+  }
+}

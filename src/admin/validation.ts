@@ -1,0 +1,13 @@
+import type { z } from 'zod';
+import type { FieldProblem } from '../core/clients/rules.js';
+
+/** Turns zod issues into field problems named by their path, e.g. "redirect_uris.0". */
+export function zodProblems(error: z.ZodError): FieldProblem[] {
+  return error.issues.map((issue) => {
+    const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
+    if (issue.code === 'unrecognized_keys') {
+      return { field: issue.keys.join(', '), message: `unknown field${issue.keys.length > 1 ? 's' : ''}` };
+    }
+    return { field, message: issue.message };
+  });
+}

@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { bootstrapAdmin, composeApp } from '../../compose.js';
+import { loadConfig } from '../../config/load.js';
+import { buildServer } from '../../http/server.js';
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve', { isDefault: true })
+    .description('migrate the database and serve (default command)')
+    .action(async () => {
+      const config = loadConfig();
+      const app = await composeApp(config);
+      const boot = await bootstrapAdmin(app);
+      if (boot.created) {
+        // Printed once, straight to the terminal, never through the logger.
+        process.stdout.write(
+          boot.generatedPassword
+            ? `\nCreated the administrator "admin" with the password:\n\n    ${boot.generatedPassword}\n\nIt is shown only now. Change it after signing in.\n\n`
+            : '\nCreated the administrator "admin" with the password from LATCHKEY_ADMIN_PASSWORD.\n\n',
+        );
+      }
+      const server = await buildServer(app);
+      const stop = async () => {
+        await server.close();
+        await app.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop());
+      process.once('SIGTERM', () => void stop());
+      await server.listen({ port: config.port, host: config.host });
+      process.stdout.write(`Latchkey listening on ${config.issuer}\n`);
+    });
+}

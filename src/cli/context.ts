@@ -1,0 +1,33 @@
+import { AdminError } from '../admin/errors.js';
+import { type App, composeApp } from '../compose.js';
+import { loadConfig } from '../config/load.js';
+
+export class CliError extends Error {
+  override name = 'CliError';
+}
+
+export const CLI_ACTOR = { name: 'cli', source: 'cli' } as const;
+
+/** Runs a command against the configured database, turning admin errors into readable lines. */
+export async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
+  const app = await composeApp(loadConfig());
+  try {
+    return await fn(app);
+  } catch (err) {
+    if (err instanceof AdminError) {
+      const details = err.fields.map((f) => `\n  ${f.field}: ${f.message}`).join('');
+      throw new CliError(`${err.message}${details}`);
+    }
+    throw err;
+  } finally {
+    await app.close();
+  }
+}
+
+export function print(value: unknown, asJson: boolean, text: () => string): void {
+  process.stdout.write(asJson ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+/**
+ * Every option, once: its environment variable, its config-file key, its type and default, and the
+ * sentence that documents it (printed by `latchkey config` and copied into the README).
+ */
+export const OPTIONS = {
+  port: { env: 'LATCHKEY_PORT', doc: 'TCP port to listen on.', schema: z.coerce.number().int().min(0).max(65535).default(8080) },
+  host: { env: 'LATCHKEY_HOST', doc: 'Address to listen on.', schema: z.string().min(1).default('127.0.0.1') },
+  issuer: {
+    env: 'LATCHKEY_ISSUER',
+    doc: 'Public base URL (scheme, host, optional port and path; no query or fragment). Defaults to http://HOST:PORT.',
+    schema: z.string().url().optional(),
+  },
+  databaseUrl: {
+    env: 'LATCHKEY_DATABASE_URL',
+    doc: 'sqlite:PATH (embedded, default) or postgres://USER:PASSWORD@HOST:PORT/DB.',
+    schema: z
+      .string()
+      .regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite: or postgres://')
+      .default('sqlite:./data/latchkey.db'),
+  },
+  dataDir: { env: 'LATCHKEY_DATA_DIR', doc: 'Folder for the SQLite database and the generated master key file.', schema: z.string().min(1).default('./data') },
+  masterKey: {
+    env: 'LATCHKEY_MASTER_KEY',
+    doc: '32-byte key (base64, base64url or 64 hex digits) encrypting client secrets and signing keys. Default: DATA_DIR/master.key, created with mode 0600. Every instance of a cluster needs the same key.',
+    schema: z.string().optional(),
+  },
+  adminPassword: {
+    env: 'LATCHKEY_ADMIN_PASSWORD',
+    doc: 'Password of the first administrator "admin", created on first start with an empty database. When unset a random one is printed once.',
+    schema: z.string().min(8, 'must be at least 8 characters').optional(),
+  },
+  logLevel: {
+    env: 'LATCHKEY_LOG_LEVEL',
+    doc: 'fatal, error, warn, info, debug, trace or silent.',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  },
+  trustProxy: {
+    env: 'LATCHKEY_TRUST_PROXY',
+    doc: 'Trust X-Forwarded-* headers from a reverse proxy (true/false).',
+    schema: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+  },
+  accessTokenTtl: { env: 'LATCHKEY_ACCESS_TOKEN_TTL', doc: 'Access token lifetime in seconds.', schema: z.coerce.number().int().min(1).default(900) },
+  idTokenTtl: { env: 'LATCHKEY_ID_TOKEN_TTL', doc: 'ID token lifetime in seconds.', schema: z.coerce.number().int().min(1).default(900) },
+  codeTtl: { env: 'LATCHKEY_CODE_TTL', doc: 'Authorization code lifetime in seconds.', schema: z.coerce.number().int().min(1).default(60) },
+  refreshTokenTtl: {
+    env: 'LATCHKEY_REFRESH_TOKEN_TTL',
+    doc: 'Refresh token lifetime in seconds (14 days).',
+    schema: z.coerce.number().int().min(1).default(1_209_600),
+  },
+  refreshReuseGrace: {
+    env: 'LATCHKEY_REFRESH_REUSE_GRACE',
+    doc: 'Seconds during which a rotated refresh token may be presented again (a retried request) without revoking its family.',
+    schema: z.coerce.number().int().min(0).default(0),
+  },
+  deviceCodeTtl: { env: 'LATCHKEY_DEVICE_CODE_TTL', doc: 'Device code lifetime in seconds.', schema: z.coerce.number().int().min(1).default(600) },
+  deviceInterval: { env: 'LATCHKEY_DEVICE_INTERVAL', doc: 'Minimum device polling interval in seconds.', schema: z.coerce.number().int().min(1).default(5) },
+  sessionTtl: {
+    env: 'LATCHKEY_SESSION_TTL',
+    doc: 'Sign-in session lifetime in seconds when "Stay signed in" is ticked.',
+    schema: z.coerce.number().int().min(60).default(1_209_600),
+  },
+  oauth1TimestampWindow: {
+    env: 'LATCHKEY_OAUTH1_TIMESTAMP_WINDOW',
+    doc: 'Accepted OAuth 1.0a oauth_timestamp skew in seconds.',
+    schema: z.coerce.number().int().min(1).default(300),
+  },
+  oauth1TemporaryTtl: {
+    env: 'LATCHKEY_OAUTH1_TEMPORARY_TTL',
+    doc: 'OAuth 1.0a temporary credentials lifetime in seconds.',
+    schema: z.coerce.number().int().min(1).default(600),
+  },
+  signingAlg: {
+    env: 'LATCHKEY_SIGNING_ALG',
+    doc: 'Default JWS algorithm of access tokens: ES256 (default) or RS256.',
+    schema: z.enum(['ES256', 'RS256']).default('ES256'),
+  },
+  loginThrottleLimit: {
+    env: 'LATCHKEY_LOGIN_THROTTLE_LIMIT',
+    doc: 'Failed password attempts per username (and per source address) before back-off starts.',
+    schema: z.coerce.number().int().min(1).default(5),
+  },
+} as const;
+
+type Options = typeof OPTIONS;
+export type Config = { [K in keyof Options]: z.output<Options[K]['schema']> } & { issuer: string };
+export type OptionName = keyof Options;

@@ -1,0 +1,116 @@
+/** Time source, injected so expiry and timestamp windows can be tested exactly. */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+}
+
+/** Randomness source, injected for deterministic tests. */
+export interface Random {
+  bytes(length: number): Buffer;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** Seconds since the epoch, as used in JWT and OAuth 1.0a timestamps. */
+export function epochSeconds(clock: Clock): number {
+  return Math.floor(clock.now() / 1000);
+}
+
+import type { Client, ClientStatus, ClientType } from './clients/client.js';
+
+/** Narrow storage ports. Each adapter (SQLite, PostgreSQL) passes the contract suite in src/storage/contract. */
+
+export interface ClientListQuery {
+  type?: ClientType;
+  status?: ClientStatus;
+  /** Case-insensitive substring of the name, or exact key. */
+  search?: string;
+  sort?: 'name' | 'created_at' | 'last_used_at' | 'status';
+  order?: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+}
+
+export interface ClientStore {
+  get(key: string): Promise<Client | undefined>;
+  /** Fails with DuplicateKeyError when the key exists or was ever used (keys are never reused). */
+  insert(client: Client): Promise<void>;
+  update(client: Client): Promise<void>;
+  /** Deletes the client and retires its key forever. Returns false when it did not exist. */
+  remove(key: string, at: number): Promise<boolean>;
+  list(query: ClientListQuery): Promise<{ items: Client[]; total: number }>;
+  countPending(): Promise<Record<ClientType, number>>;
+  touchLastUsed(key: string, at: number): Promise<void>;
+}
+
+export class DuplicateKeyError extends Error {
+  override name = 'DuplicateKeyError';
+}
+
+export interface User {
+  id: string;
+  username: string;
+  displayName: string;
+  email: string | null;
+  passwordHash: string | null;
+  enabled: boolean;
+  roles: string[];
+  createdAt: number;
+  updatedAt: number;
+  lastSignInAt: number | null;
+}
+
+export interface UserStore {
+  get(id: string): Promise<User | undefined>;
+  /** Case-insensitive. */
+  findByUsername(username: string): Promise<User | undefined>;
+  insert(user: User): Promise<void>;
+  update(user: User): Promise<void>;
+  list(query: { search?: string; limit: number; offset: number }): Promise<{ items: User[]; total: number }>;
+  count(): Promise<number>;
+  touchSignIn(id: string, at: number): Promise<void>;
+}
+
+export interface AuditEvent {
+  id?: number;
+  at: number;
+  /** Username, or a label such as "cli" / "registration" for non-user actors. */
+  actor: string;
+  action: string;
+  targetType: string;
+  target: string | null;
+  /** Source address, or "cli". */
+  source: string;
+  details: Record<string, unknown>;
+}
+
+export interface AuditStore {
+  append(event: AuditEvent): Promise<void>;
+  list(query: { action?: string; target?: string; actor?: string; limit: number; offset: number }): Promise<{ items: AuditEvent[]; total: number }>;
+}
+
+/**
+ * Single-use artifacts (codes, nonces, …). `consume` is atomic: of any number of concurrent
+ * callers, across instances, exactly one gets the payload.
+ */
+export interface OneTimeStore {
+  /** Returns false when (kind, id) already exists. */
+  put(kind: string, id: string, payload: Record<string, unknown>, expiresAt: number): Promise<boolean>;
+  consume(kind: string, id: string, now: number): Promise<ConsumeResult>;
+  peek(kind: string, id: string): Promise<{ payload: Record<string, unknown>; expiresAt: number; usedAt: number | null } | undefined>;
+  purgeExpired(before: number, batch: number): Promise<number>;
+}
+
+export type ConsumeResult =
+  | { outcome: 'consumed'; payload: Record<string, unknown> }
+  | { outcome: 'replayed'; payload: Record<string, unknown> }
+  | { outcome: 'expired' }
+  | { outcome: 'unknown' };
+
+/** Failure counters shared by every instance (password guessing, rate limits). */
+export interface ThrottleStore {
+  /** Adds one hit within a window and returns the count in the current window. */
+  hit(key: string, now: number, windowMs: number): Promise<number>;
+  count(key: string, now: number, windowMs: number): Promise<number>;
+  reset(key: string): Promise<void>;
+}

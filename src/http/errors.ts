@@ -1,0 +1,31 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AdminError } from '../admin/errors.js';
+
+/**
+ * Last-resort error handler. Framework errors caused by the request (bad JSON, body too large,
+ * wrong content type) keep their 4xx status with a plain message; anything else is a bug and
+ * becomes a generic server_error, logged and never echoed.
+ */
+export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void {
+  if (err instanceof AdminError) {
+    void reply.code(err.status).send({ error: err.code, message: err.message, fields: err.fields });
+    return;
+  }
+  const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    const message =
+      status === 413
+        ? 'request body is too large'
+        : status === 415
+          ? 'unsupported content type'
+          : 'code' in err && err.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
+            ? 'the body is not valid JSON'
+            : 'code' in err && err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+              ? 'the JSON body is empty'
+              : 'the request is malformed';
+    void reply.code(status).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: message });
+    return;
+  }
+  req.log.error({ err }, 'unhandled error');
+  void reply.code(500).header('cache-control', 'no-store').send({ error: 'server_error', error_description: 'internal error' });
+}

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { clientInputSchema, clientPatchSchema } from '../admin/client-admin.js';
+import { userInputSchema, userPatchSchema } from '../admin/user-admin.js';
+
+const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+const error = { $ref: '#/components/schemas/Error' };
+const keyParam = { name: 'key', in: 'path', required: true, schema: { type: 'string' } };
+const userParam = { name: 'username', in: 'path', required: true, schema: { type: 'string' } };
+const responses = (ok: Record<string, unknown>) => ({
+  ...ok,
+  '400': { description: 'Invalid input; `fields` names each offending field', content: { 'application/json': { schema: error } } },
+  '401': { description: 'Not authenticated' },
+  '403': { description: 'Missing permission' },
+});
+
+/** OpenAPI 3.1 description of the admin REST API, served at /admin/api/openapi.json. */
+export const ADMIN_OPENAPI = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Latchkey admin API',
+    version: '1',
+    description: 'Manage client keys, users and the audit log. Needs configure_server (clients, audit) or manage_users (users).',
+  },
+  components: {
+    securitySchemes: {
+      basic: { type: 'http', scheme: 'basic' },
+      bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token carrying the latchkey:admin scope' },
+      session: { type: 'apiKey', in: 'cookie', name: 'latchkey_session', description: 'Browser session; mutations also need the X-CSRF-Token header' },
+    },
+    schemas: {
+      Error: {
+        type: 'object',
+        properties: {
+          error: { type: 'string' },
+          message: { type: 'string' },
+          fields: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+        },
+      },
+      ClientInput: schema(clientInputSchema),
+      ClientPatch: schema(clientPatchSchema),
+      UserInput: schema(userInputSchema),
+      UserPatch: schema(userPatchSchema),
+    },
+  },
+  security: [{ basic: [] }, { bearer: [] }, { session: [] }],
+  paths: {
+    '/admin/api/clients': {
+      get: {
+        summary: 'List clients',
+        parameters: ['type', 'status', 'search', 'sort', 'order', 'limit', 'offset'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
+        responses: responses({ '200': { description: 'A page of clients, the total and pending counts per type' } }),
+      },
+      post: {
+        summary: 'Create a client (starts pending); the secret is returned once',
+        requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/ClientInput' } } } },
+        responses: responses({ '201': { description: 'Created' } }),
+      },
+    },
+    '/admin/api/clients/{key}': {
+      parameters: [keyParam],
+      get: { summary: 'Get a client', responses: responses({ '200': { description: 'The client' }, '404': { description: 'Unknown key' } }) },
+      patch: {
+        summary: 'Update name, secret, redirect URIs, grant and response types, callback or public key (never the key)',
+        requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/ClientPatch' } } } },
+        responses: responses({ '200': { description: 'Updated' }, '404': { description: 'Unknown key' } }),
+      },
+      delete: {
+        summary: 'Remove a client and cut off everything issued to it',
+        responses: responses({ '204': { description: 'Removed' }, '404': { description: 'Unknown key' } }),
+      },
+    },
+    '/admin/api/clients/{key}/approve': { parameters: [keyParam], post: { summary: 'Approve', responses: responses({ '200': { description: 'Approved' } }) } },
+    '/admin/api/clients/{key}/disapprove': {
+      parameters: [keyParam],
+      post: { summary: 'Disapprove and cut off every token of the client', responses: responses({ '200': { description: 'Disapproved' } }) },
+    },
+    '/admin/api/clients/{key}/secret': {
+      parameters: [keyParam],
+      post: { summary: 'Generate a new secret (returned once)', responses: responses({ '200': { description: 'Rotated' } }) },
+    },
+    '/admin/api/audit': {
+      get: {
+        summary: 'Audit log, newest first',
+        parameters: ['action', 'target', 'actor', 'limit', 'offset'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
+        responses: responses({ '200': { description: 'A page of events' } }),
+      },
+    },
+    '/admin/api/users': {
+      get: { summary: 'List users', responses: responses({ '200': { description: 'A page of users' } }) },
+      post: {
+        summary: 'Create a user',
+        requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/UserInput' } } } },
+        responses: responses({ '201': { description: 'Created' }, '409': { description: 'Username taken' } }),
+      },
+    },
+    '/admin/api/users/{username}': {
+      parameters: [userParam],
+      get: { summary: 'Get a user', responses: responses({ '200': { description: 'The user' } }) },
+      patch: {
+        summary: 'Update display name, email, enabled flag or roles',
+        requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/UserPatch' } } } },
+        responses: responses({ '200': { description: 'Updated' } }),
+      },
+    },
+    '/admin/api/users/{username}/password': {
+      parameters: [userParam],
+      post: { summary: 'Set a password', responses: responses({ '204': { description: 'Set' } }) },
+    },
+  },
+} as const;

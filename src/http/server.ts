@@ -1,0 +1,88 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { App } from '../compose.js';
+import { errorHandler } from './errors.js';
+import { parseForm } from './plain.js';
+import { basicResolver, type PrincipalResolver, type Resolution } from './principal.js';
+import { registerAdminApi } from './routes/admin-api.js';
+import { registerHealth } from './routes/health.js';
+
+/** What route modules share: the composed app and the chain of API authentication schemes. */
+export interface HttpContext {
+  app: App;
+  /** Tried in order; the first that recognises the request decides. */
+  resolvers: PrincipalResolver[];
+  authenticate(req: FastifyRequest): Promise<Resolution>;
+}
+
+export type HttpModule = (server: FastifyInstance, ctx: HttpContext) => void | Promise<void>;
+
+/** Route modules, in registration order. */
+const MODULES: HttpModule[] = [registerHealth, registerAdminApi];
+
+export const LOG_REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.client_secret',
+  '*.secret',
+];
+
+export async function buildServer(app: App, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+  const server = Fastify({
+    logger:
+      options.logger === false || app.config.logLevel === 'silent'
+        ? false
+        : { level: app.config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' } },
+    trustProxy: app.config.trustProxy,
+    bodyLimit: 256 * 1024,
+    routerOptions: { maxParamLength: 500 },
+    // Request ids for log correlation; never taken from the client.
+    genReqId: () => app.random.bytes(8).toString('hex'),
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  server.setErrorHandler(errorHandler);
+  server.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({ error: 'not_found', error_description: `no route for ${req.method} ${req.url.split('?')[0]}` });
+  });
+  server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    req.rawBody = text;
+    done(null, parseForm(text));
+  });
+  // Every response is attributable and safe to sniff-check.
+  server.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    return payload;
+  });
+
+  const resolvers: PrincipalResolver[] = [];
+  const ctx: HttpContext = {
+    app,
+    resolvers,
+    async authenticate(req) {
+      for (const resolve of resolvers) {
+        const r = await resolve(req);
+        if (r.kind !== 'none') return r;
+      }
+      return { kind: 'none' };
+    },
+  };
+  for (const register of MODULES) await register(server, ctx);
+  // Basic comes last: session, bearer and OAuth 1.0a schemes are registered by their modules.
+  resolvers.push(basicResolver(app));
+  return server;
+}
+
+/** Sends a JSON error for a failed authentication. */
+export function sendUnauthenticated(reply: FastifyReply, r: Exclude<Resolution, { kind: 'ok' }>): FastifyReply {
+  if (r.kind === 'none') {
+    return reply
+      .code(401)
+      .header('www-authenticate', 'Bearer realm="latchkey"')
+      .send({ error: 'unauthenticated', message: 'sign in, or send Basic credentials, a Bearer token or an OAuth 1.0a signed request' });
+  }
+  if (r.retryAfter !== undefined) reply.header('retry-after', String(r.retryAfter));
+  return reply.code(r.status).header('www-authenticate', r.challenge).send({ error: r.error, message: r.description });
+}

@@ -1,0 +1,88 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { FoundationTables } from './kysely/tables.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+// PostgreSQL BIGINT (int8) columns hold epoch milliseconds, well inside Number's safe range.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export interface Database {
+  dialect: Dialect;
+  db: Kysely<FoundationTables>;
+  /** Runs a statement that checks the connection, for readiness probes. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function openDatabase(url: string, options: { poolSize?: number } = {}): Database {
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, options.poolSize ?? 10);
+  throw new Error('database URL must start with sqlite: or postgres://');
+}
+
+function openSqlite(path: string): Database {
+  const file = path === ':memory:' ? path : resolve(path);
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const raw = new SQLite(file);
+  raw.pragma('journal_mode = WAL');
+  // WAL with synchronous=NORMAL is durable across process crashes; FULL also survives power loss.
+  raw.pragma('synchronous = FULL');
+  raw.pragma('foreign_keys = ON');
+  raw.pragma('busy_timeout = 5000');
+  const db = new Kysely<FoundationTables>({ dialect: new SqliteDialect({ database: raw }) });
+  return {
+    dialect: 'sqlite',
+    db,
+    ping: async () => {
+      await sql`SELECT 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+function openPostgres(url: string, poolSize: number): Database {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
+  // An idle client losing its connection (server restart) must not crash the process.
+  pool.on('error', () => {});
+  const db = new Kysely<FoundationTables>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    dialect: 'postgres',
+    db,
+    ping: async () => {
+      await sql`SELECT 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+/**
+ * Applies pending migrations in order, each in a transaction. On PostgreSQL an advisory lock
+ * keeps instances that start together from migrating at the same time.
+ */
+export async function migrate(database: Database, clock: () => number = Date.now): Promise<string[]> {
+  const { db, dialect } = database;
+  return db.connection().execute(async (conn) => {
+    await sql`CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`.execute(conn);
+    if (dialect === 'postgres') await sql`SELECT pg_advisory_lock(7262021)`.execute(conn);
+    try {
+      const done = new Set((await conn.selectFrom('schema_migrations').select('id').execute()).map((r) => r.id));
+      const applied: string[] = [];
+      for (const m of MIGRATIONS) {
+        if (done.has(m.id)) continue;
+        await conn.transaction().execute(async (trx) => {
+          for (const statement of m[dialect]) await sql.raw(statement).execute(trx);
+          await trx.insertInto('schema_migrations').values({ id: m.id, applied_at: clock() }).execute();
+        });
+        applied.push(m.id);
+      }
+      return applied;
+    } finally {
+      if (dialect === 'postgres') await sql`SELECT pg_advisory_unlock(7262021)`.execute(conn);
+    }
+  });
+}

@@ -1,0 +1,136 @@
+import { type Kysely, sql } from 'kysely';
+import type { Client, ClientStatus, ClientType } from '../../core/clients/client.js';
+import { type ClientListQuery, type ClientStore, DuplicateKeyError } from '../../core/ports.js';
+import { isUniqueViolation, parseJson } from './json.js';
+import type { ClientsTable, FoundationTables } from './tables.js';
+
+function toRow(c: Client): ClientsTable {
+  return {
+    key: c.key,
+    type: c.type,
+    name: c.name,
+    status: c.status,
+    secret_sealed: c.secretSealed,
+    is_public: c.isPublic ? 1 : 0,
+    require_pkce: c.requirePkce ? 1 : 0,
+    redirect_uris: JSON.stringify(c.redirectUris),
+    post_logout_redirect_uris: JSON.stringify(c.postLogoutRedirectUris),
+    grant_types: JSON.stringify(c.grantTypes),
+    response_types: JSON.stringify(c.responseTypes),
+    callback_url: c.callbackUrl,
+    rsa_public_key: c.rsaPublicKey,
+    metadata: JSON.stringify(c.metadata),
+    created_via: c.createdVia,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+    status_changed_at: c.statusChangedAt,
+    status_changed_by: c.statusChangedBy,
+    last_used_at: c.lastUsedAt,
+  };
+}
+
+export function clientFromRow(r: ClientsTable): Client {
+  return {
+    key: r.key,
+    type: r.type as ClientType,
+    name: r.name,
+    status: r.status as ClientStatus,
+    secretSealed: r.secret_sealed,
+    isPublic: r.is_public === 1,
+    requirePkce: r.require_pkce === 1,
+    redirectUris: parseJson<string[]>(r.redirect_uris, []),
+    postLogoutRedirectUris: parseJson<string[]>(r.post_logout_redirect_uris, []),
+    grantTypes: parseJson<string[]>(r.grant_types, []),
+    responseTypes: parseJson<string[]>(r.response_types, []),
+    callbackUrl: r.callback_url,
+    rsaPublicKey: r.rsa_public_key,
+    metadata: parseJson<Record<string, unknown>>(r.metadata, {}),
+    createdVia: r.created_via,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    statusChangedAt: r.status_changed_at,
+    statusChangedBy: r.status_changed_by,
+    lastUsedAt: r.last_used_at,
+  };
+}
+
+const SORT_COLUMNS = { name: 'name', created_at: 'created_at', last_used_at: 'last_used_at', status: 'status' } as const;
+
+export class KyselyClientStore implements ClientStore {
+  constructor(private readonly db: Kysely<FoundationTables>) {}
+
+  async get(key: string): Promise<Client | undefined> {
+    const row = await this.db.selectFrom('clients').selectAll().where('key', '=', key).executeTakeFirst();
+    return row ? clientFromRow(row) : undefined;
+  }
+
+  async insert(client: Client): Promise<void> {
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        const retired = await trx.selectFrom('retired_client_keys').select('key').where('key', '=', client.key).executeTakeFirst();
+        if (retired) throw new DuplicateKeyError('client key was used before');
+        await trx.insertInto('clients').values(toRow(client)).execute();
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DuplicateKeyError('client key exists');
+      throw err;
+    }
+  }
+
+  async update(client: Client): Promise<void> {
+    const { key, ...rest } = toRow(client);
+    await this.db.updateTable('clients').set(rest).where('key', '=', key).execute();
+  }
+
+  async remove(key: string, at: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx.deleteFrom('clients').where('key', '=', key).executeTakeFirst();
+      if (Number(res.numDeletedRows) === 0) return false;
+      await trx
+        .insertInto('retired_client_keys')
+        .values({ key, retired_at: at })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      return true;
+    });
+  }
+
+  async list(q: ClientListQuery): Promise<{ items: Client[]; total: number }> {
+    let base = this.db.selectFrom('clients');
+    if (q.type) base = base.where('type', '=', q.type);
+    if (q.status) base = base.where('status', '=', q.status);
+    if (q.search) {
+      const pattern = `%${q.search.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+      base = base.where((eb) => eb.or([eb(sql`lower(name)`, 'like', sql`${pattern} ESCAPE '\\'`), eb('key', '=', q.search ?? '')]));
+    }
+    const column = SORT_COLUMNS[q.sort ?? 'created_at'];
+    const order = q.order ?? (q.sort === 'name' ? 'asc' : 'desc');
+    const [rows, count] = await Promise.all([
+      base.selectAll().orderBy(column, order).orderBy('key', 'asc').limit(q.limit).offset(q.offset).execute(),
+      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map(clientFromRow), total: Number(count.n) };
+  }
+
+  async countPending(): Promise<Record<ClientType, number>> {
+    const rows = await this.db
+      .selectFrom('clients')
+      .select(['type', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('status', '=', 'pending')
+      .groupBy('type')
+      .execute();
+    const out: Record<ClientType, number> = { oauth1: 0, oauth2: 0, oidc: 0 };
+    for (const r of rows) out[r.type as ClientType] = Number(r.n);
+    return out;
+  }
+
+  async touchLastUsed(key: string, at: number): Promise<void> {
+    // Coarse (one write a minute at most) so a hot path does not write on every request.
+    await this.db
+      .updateTable('clients')
+      .set({ last_used_at: at })
+      .where('key', '=', key)
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at - 60_000)]))
+      .execute();
+  }
+}

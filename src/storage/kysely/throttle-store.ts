@@ -1,0 +1,44 @@
+import type { Kysely } from 'kysely';
+import type { ThrottleStore } from '../../core/ports.js';
+import type { FoundationTables } from './tables.js';
+
+/** Fixed-window counters kept in the database so every instance counts together. */
+export class KyselyThrottleStore implements ThrottleStore {
+  constructor(private readonly db: Kysely<FoundationTables>) {}
+
+  async hit(key: string, now: number, windowMs: number): Promise<number> {
+    const row = await this.db
+      .insertInto('throttle')
+      .values({ key, window_start: now, hits: 1 })
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet((eb) => ({
+          // A window that has ended starts over at 1; otherwise add one, atomically.
+          hits: eb
+            .case()
+            .when('throttle.window_start', '<', now - windowMs)
+            .then(1)
+            .else(eb('throttle.hits', '+', 1))
+            .end(),
+          window_start: eb
+            .case()
+            .when('throttle.window_start', '<', now - windowMs)
+            .then(now)
+            .else(eb.ref('throttle.window_start'))
+            .end(),
+        })),
+      )
+      .returning(['hits'])
+      .executeTakeFirstOrThrow();
+    return Number(row.hits);
+  }
+
+  async count(key: string, now: number, windowMs: number): Promise<number> {
+    const row = await this.db.selectFrom('throttle').selectAll().where('key', '=', key).executeTakeFirst();
+    if (!row || row.window_start < now - windowMs) return 0;
+    return Number(row.hits);
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.db.deleteFrom('throttle').where('key', '=', key).execute();
+  }
+}

@@ -1,0 +1,108 @@
+import type { Kysely } from 'kysely';
+import type { User, UserStore } from '../../core/ports.js';
+import { DuplicateKeyError } from '../../core/ports.js';
+import { isUniqueViolation } from './json.js';
+import type { FoundationTables, UsersTable } from './tables.js';
+
+function fromRow(r: UsersTable, roles: string[]): User {
+  return {
+    id: r.id,
+    username: r.username,
+    displayName: r.display_name,
+    email: r.email,
+    passwordHash: r.password_hash,
+    enabled: r.enabled === 1,
+    roles,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    lastSignInAt: r.last_sign_in_at,
+  };
+}
+
+function toRow(u: User): UsersTable {
+  return {
+    id: u.id,
+    username: u.username,
+    username_lower: u.username.toLowerCase(),
+    display_name: u.displayName,
+    email: u.email,
+    password_hash: u.passwordHash,
+    enabled: u.enabled ? 1 : 0,
+    created_at: u.createdAt,
+    updated_at: u.updatedAt,
+    last_sign_in_at: u.lastSignInAt,
+  };
+}
+
+export class KyselyUserStore implements UserStore {
+  constructor(private readonly db: Kysely<FoundationTables>) {}
+
+  private async rolesOf(ids: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (ids.length === 0) return out;
+    const rows = await this.db.selectFrom('user_roles').selectAll().where('user_id', 'in', ids).orderBy('role').execute();
+    for (const r of rows) out.set(r.user_id, [...(out.get(r.user_id) ?? []), r.role]);
+    return out;
+  }
+
+  async get(id: string): Promise<User | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    return fromRow(row, (await this.rolesOf([id])).get(id) ?? []);
+  }
+
+  async findByUsername(username: string): Promise<User | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('username_lower', '=', username.toLowerCase()).executeTakeFirst();
+    if (!row) return undefined;
+    return fromRow(row, (await this.rolesOf([row.id])).get(row.id) ?? []);
+  }
+
+  async insert(user: User): Promise<void> {
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.insertInto('users').values(toRow(user)).execute();
+        for (const role of user.roles) await trx.insertInto('user_roles').values({ user_id: user.id, role }).execute();
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DuplicateKeyError('username exists');
+      throw err;
+    }
+  }
+
+  async update(user: User): Promise<void> {
+    const { id, ...rest } = toRow(user);
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.updateTable('users').set(rest).where('id', '=', id).execute();
+        await trx.deleteFrom('user_roles').where('user_id', '=', id).execute();
+        for (const role of user.roles) await trx.insertInto('user_roles').values({ user_id: id, role }).execute();
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DuplicateKeyError('username exists');
+      throw err;
+    }
+  }
+
+  async list(q: { search?: string; limit: number; offset: number }): Promise<{ items: User[]; total: number }> {
+    let base = this.db.selectFrom('users');
+    if (q.search) base = base.where('username_lower', 'like', `%${q.search.toLowerCase().replace(/[\\%_]/g, '')}%`);
+    const [rows, count] = await Promise.all([
+      base.selectAll().orderBy('username_lower').limit(q.limit).offset(q.offset).execute(),
+      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    const roles = await this.rolesOf(rows.map((r) => r.id));
+    return { items: rows.map((r) => fromRow(r, roles.get(r.id) ?? [])), total: Number(count.n) };
+  }
+
+  async count(): Promise<number> {
+    const r = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async touchSignIn(id: string, at: number): Promise<void> {
+    await this.db.updateTable('users').set({ last_sign_in_at: at }).where('id', '=', id).execute();
+  }
+}

@@ -1,0 +1,11 @@
+import * as pg0001 from './postgres/0001-foundation.js';
+import * as sqlite0001 from './sqlite/0001-foundation.js';
+
+export interface Migration {
+  id: string;
+  sqlite: readonly string[];
+  postgres: readonly string[];
+}
+
+/** Ordered list of migrations; each has one file per dialect. Append only. */
+export const MIGRATIONS: readonly Migration[] = [{ id: '0001-foundation', sqlite: sqlite0001.statements, postgres: pg0001.statements }];

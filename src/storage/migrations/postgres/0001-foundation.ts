@@ -1,0 +1,66 @@
+export const statements = [
+  `CREATE TABLE clients (
+    key TEXT PRIMARY KEY,
+    type TEXT NOT NULL CHECK (type IN ('oauth1','oauth2','oidc')),
+    name TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending','approved','disapproved')),
+    secret_sealed TEXT,
+    is_public SMALLINT NOT NULL DEFAULT 0,
+    require_pkce SMALLINT NOT NULL DEFAULT 0,
+    redirect_uris TEXT NOT NULL DEFAULT '[]',
+    post_logout_redirect_uris TEXT NOT NULL DEFAULT '[]',
+    grant_types TEXT NOT NULL DEFAULT '[]',
+    response_types TEXT NOT NULL DEFAULT '[]',
+    callback_url TEXT,
+    rsa_public_key TEXT,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    created_via TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    status_changed_at BIGINT,
+    status_changed_by TEXT,
+    last_used_at BIGINT
+  )`,
+  `CREATE INDEX clients_type_status ON clients (type, status)`,
+  `CREATE INDEX clients_created ON clients (created_at)`,
+  `CREATE TABLE retired_client_keys (key TEXT PRIMARY KEY, retired_at BIGINT NOT NULL)`,
+  `CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    username_lower TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    email TEXT,
+    password_hash TEXT,
+    enabled SMALLINT NOT NULL DEFAULT 1,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    last_sign_in_at BIGINT
+  )`,
+  `CREATE TABLE user_roles (
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    PRIMARY KEY (user_id, role)
+  )`,
+  `CREATE TABLE audit_events (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target_type TEXT NOT NULL,
+    target TEXT,
+    source TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT '{}'
+  )`,
+  `CREATE INDEX audit_events_at ON audit_events (at)`,
+  `CREATE INDEX audit_events_target ON audit_events (target)`,
+  `CREATE TABLE one_time (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at BIGINT,
+    PRIMARY KEY (kind, id)
+  )`,
+  `CREATE INDEX one_time_expires ON one_time (expires_at)`,
+  `CREATE TABLE throttle (key TEXT PRIMARY KEY, window_start BIGINT NOT NULL, hits INTEGER NOT NULL)`,
+];

@@ -1,0 +1,66 @@
+export const statements = [
+  `CREATE TABLE clients (
+    key TEXT PRIMARY KEY,
+    type TEXT NOT NULL CHECK (type IN ('oauth1','oauth2','oidc')),
+    name TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending','approved','disapproved')),
+    secret_sealed TEXT,
+    is_public INTEGER NOT NULL DEFAULT 0,
+    require_pkce INTEGER NOT NULL DEFAULT 0,
+    redirect_uris TEXT NOT NULL DEFAULT '[]',
+    post_logout_redirect_uris TEXT NOT NULL DEFAULT '[]',
+    grant_types TEXT NOT NULL DEFAULT '[]',
+    response_types TEXT NOT NULL DEFAULT '[]',
+    callback_url TEXT,
+    rsa_public_key TEXT,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    created_via TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    status_changed_at INTEGER,
+    status_changed_by TEXT,
+    last_used_at INTEGER
+  )`,
+  `CREATE INDEX clients_type_status ON clients (type, status)`,
+  `CREATE INDEX clients_created ON clients (created_at)`,
+  `CREATE TABLE retired_client_keys (key TEXT PRIMARY KEY, retired_at INTEGER NOT NULL)`,
+  `CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    username_lower TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    email TEXT,
+    password_hash TEXT,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    last_sign_in_at INTEGER
+  )`,
+  `CREATE TABLE user_roles (
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    PRIMARY KEY (user_id, role)
+  )`,
+  `CREATE TABLE audit_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target_type TEXT NOT NULL,
+    target TEXT,
+    source TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT '{}'
+  )`,
+  `CREATE INDEX audit_events_at ON audit_events (at)`,
+  `CREATE INDEX audit_events_target ON audit_events (target)`,
+  `CREATE TABLE one_time (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER,
+    PRIMARY KEY (kind, id)
+  )`,
+  `CREATE INDEX one_time_expires ON one_time (expires_at)`,
+  `CREATE TABLE throttle (key TEXT PRIMARY KEY, window_start INTEGER NOT NULL, hits INTEGER NOT NULL)`,
+];
