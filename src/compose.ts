@@ -3,6 +3,7 @@ import type { Actor } from './admin/errors.js';
 import { UserAdmin } from './admin/user-admin.js';
 import { loadMasterKey } from './config/master-key.js';
 import type { Config } from './config/schema.js';
+import type { Client } from './core/clients/client.js';
 import { randomToken, systemRandom } from './core/crypto/random.js';
 import { SecretBox } from './core/crypto/secret-box.js';
 import {
@@ -41,6 +42,21 @@ export function kyselyStores(database: Database): Stores {
   };
 }
 
+/**
+ * Extension points: modules register what must happen when the registry or users change, so the
+ * admin use cases need not know about tokens, grants or sessions.
+ */
+export interface Hooks {
+  /** A client stopped being usable (disapproved or removed): cut off everything issued to it. */
+  clientCutOff: Array<(clientKey: string, reason: 'disapproved' | 'removed') => Promise<void>>;
+  /** A client started waiting for an administrator (created, or put back to pending). */
+  clientPending: Array<(client: Client) => Promise<void>>;
+  /** A user was disabled: end their sessions and cut off their tokens. */
+  userDisabled: Array<(userId: string) => Promise<void>>;
+  /** A user revoked an application on the "Authorized applications" page. */
+  userRevokedClient: Array<(userId: string, clientKey: string) => Promise<void>>;
+}
+
 /** Everything a running server or a CLI command needs, assembled in one place. */
 export interface App {
   config: Config;
@@ -51,6 +67,7 @@ export interface App {
   secrets: SecretBox;
   clientAdmin: ClientAdmin;
   userAdmin: UserAdmin;
+  hooks: Hooks;
   /** Work to run on close (timers, listeners). */
   closers: Array<() => Promise<void> | void>;
   close(): Promise<void>;
@@ -65,12 +82,20 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
   const secrets = new SecretBox(loadMasterKey(config.masterKey, config.dataDir, random), random);
-  const databaseUrl = config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl : config.databaseUrl;
-  const database = openDatabase(databaseUrl);
+  const database = openDatabase(config.databaseUrl);
   await migrate(database, () => clock.now());
   const stores = kyselyStores(database);
-  const clientAdmin = new ClientAdmin({ clients: stores.clients, audit: stores.audit, secrets, clock, random, onCutOff: [], onPending: [] });
-  const userAdmin = new UserAdmin({ users: stores.users, audit: stores.audit, clock, random, onDisabled: [] });
+  const hooks: Hooks = { clientCutOff: [], clientPending: [], userDisabled: [], userRevokedClient: [] };
+  const clientAdmin = new ClientAdmin({
+    clients: stores.clients,
+    audit: stores.audit,
+    secrets,
+    clock,
+    random,
+    onCutOff: hooks.clientCutOff,
+    onPending: hooks.clientPending,
+  });
+  const userAdmin = new UserAdmin({ users: stores.users, audit: stores.audit, clock, random, onDisabled: hooks.userDisabled });
   const closers: App['closers'] = [];
   const app: App = {
     config,
@@ -81,6 +106,7 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
     secrets,
     clientAdmin,
     userAdmin,
+    hooks,
     closers,
     async close() {
       for (const c of closers.reverse()) await c();
