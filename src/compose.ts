@@ -16,10 +16,12 @@ import {
   type ThrottleStore,
   type UserStore,
 } from './core/ports.js';
+import type { ConsentStore, SessionStore } from './core/sessions/ports.js';
 import { type Database, migrate, openDatabase } from './storage/database.js';
 import { KyselyAuditStore } from './storage/kysely/audit-store.js';
 import { KyselyClientStore } from './storage/kysely/client-store.js';
 import { KyselyOneTimeStore } from './storage/kysely/one-time-store.js';
+import { KyselyConsentStore, KyselySessionStore } from './storage/kysely/session-store.js';
 import { KyselyThrottleStore } from './storage/kysely/throttle-store.js';
 import { KyselyUserStore } from './storage/kysely/user-store.js';
 
@@ -29,6 +31,7 @@ export interface Stores {
   audit: AuditStore;
   oneTime: OneTimeStore;
   throttle: ThrottleStore;
+  sessions: SessionStore;
 }
 
 export function kyselyStores(database: Database): Stores {
@@ -39,6 +42,7 @@ export function kyselyStores(database: Database): Stores {
     audit: new KyselyAuditStore(db),
     oneTime: new KyselyOneTimeStore(db),
     throttle: new KyselyThrottleStore(db),
+    sessions: new KyselySessionStore(db),
   };
 }
 
@@ -68,6 +72,8 @@ export interface App {
   clientAdmin: ClientAdmin;
   userAdmin: UserAdmin;
   hooks: Hooks;
+  /** Consent remembered per user, client and scopes. */
+  consents: ConsentStore;
   /** Work to run on close (timers, listeners). */
   closers: Array<() => Promise<void> | void>;
   close(): Promise<void>;
@@ -96,6 +102,10 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
     onPending: hooks.clientPending,
   });
   const userAdmin = new UserAdmin({ users: stores.users, audit: stores.audit, clock, random, onDisabled: hooks.userDisabled });
+  // A disabled user cannot keep any sign-in session.
+  hooks.userDisabled.push(async (userId) => {
+    await stores.sessions.deleteForUser(userId);
+  });
   const closers: App['closers'] = [];
   const app: App = {
     config,
@@ -107,6 +117,7 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
     clientAdmin,
     userAdmin,
     hooks,
+    consents: new KyselyConsentStore(database.db),
     closers,
     async close() {
       for (const c of closers.reverse()) await c();

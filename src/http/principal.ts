@@ -21,7 +21,7 @@ export interface Principal {
 export type Resolution =
   | { kind: 'none' }
   | { kind: 'ok'; principal: Principal }
-  | { kind: 'invalid'; status: 401 | 429; challenge: string; error: string; description: string; retryAfter?: number };
+  | { kind: 'invalid'; status: 401 | 403 | 429; challenge: string; error: string; description: string; retryAfter?: number };
 
 export type PrincipalResolver = (req: FastifyRequest) => Promise<Resolution>;
 
@@ -82,7 +82,7 @@ export function basicResolver(app: App): PrincipalResolver {
         verified.set(cacheKey, { hash: user.passwordHash, until: now + 60_000 });
       }
     }
-    if (!ok || !user || !user.enabled) {
+    if (!ok || !user?.enabled) {
       await app.stores.throttle.hit(throttleKey, now, BASIC_WINDOW_MS);
       return { kind: 'invalid', status: 401, challenge, error: 'invalid_credentials', description: 'wrong username or password, or the user is disabled' };
     }

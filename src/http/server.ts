@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { App } from '../compose.js';
 import { errorHandler } from './errors.js';
@@ -5,6 +6,7 @@ import { parseForm } from './plain.js';
 import { basicResolver, type PrincipalResolver, type Resolution } from './principal.js';
 import { registerAdminApi } from './routes/admin-api.js';
 import { registerHealth } from './routes/health.js';
+import { registerSignIn } from './routes/sign-in.js';
 
 /** What route modules share: the composed app and the chain of API authentication schemes. */
 export interface HttpContext {
@@ -17,7 +19,7 @@ export interface HttpContext {
 export type HttpModule = (server: FastifyInstance, ctx: HttpContext) => void | Promise<void>;
 
 /** Route modules, in registration order. */
-const MODULES: HttpModule[] = [registerHealth, registerAdminApi];
+const MODULES: HttpModule[] = [registerHealth, registerSignIn, registerAdminApi];
 
 export const LOG_REDACT = [
   'req.headers.authorization',
@@ -43,6 +45,7 @@ export async function buildServer(app: App, options: { logger?: boolean } = {}):
     ajv: { customOptions: { removeAdditional: false } },
   });
   server.setErrorHandler(errorHandler);
+  await server.register(cookie);
   server.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ error: 'not_found', error_description: `no route for ${req.method} ${req.url.split('?')[0]}` });
   });

@@ -1,5 +1,7 @@
 import * as pg0001 from './postgres/0001-foundation.js';
+import * as pg0002 from './postgres/0002-sessions.js';
 import * as sqlite0001 from './sqlite/0001-foundation.js';
+import * as sqlite0002 from './sqlite/0002-sessions.js';
 
 export interface Migration {
   id: string;
@@ -8,4 +10,7 @@ export interface Migration {
 }
 
 /** Ordered list of migrations; each has one file per dialect. Append only. */
-export const MIGRATIONS: readonly Migration[] = [{ id: '0001-foundation', sqlite: sqlite0001.statements, postgres: pg0001.statements }];
+export const MIGRATIONS: readonly Migration[] = [
+  { id: '0001-foundation', sqlite: sqlite0001.statements, postgres: pg0001.statements },
+  { id: '0002-sessions', sqlite: sqlite0002.statements, postgres: pg0002.statements },
+];

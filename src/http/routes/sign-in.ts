@@ -1,0 +1,197 @@
+import { readFile } from 'node:fs/promises';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { constantTimeEqual } from '../../core/crypto/constant-time.js';
+import { randomToken } from '../../core/crypto/random.js';
+import { verifyPassword } from '../../core/users/password.js';
+import { html, layout, pageHeaders } from '../html.js';
+import type { HttpContext, HttpModule } from '../server.js';
+import { checkCsrf, csrfInput, currentSession, endSession, safeReturnTo, sessionResolver, startSession } from '../session.js';
+
+const LOGIN_CSRF_COOKIE = 'latchkey_login_csrf';
+const THROTTLE_WINDOW_MS = 15 * 60_000;
+const ASSETS = new URL('../../../assets/', import.meta.url);
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function bodyOf(req: FastifyRequest): Record<string, unknown> {
+  return typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
+}
+
+function renderLogin(opts: { returnTo: string; csrf: string; username?: string; error?: string; status?: string }): string {
+  return layout(
+    'Sign in',
+    html`
+<section class="card narrow" aria-labelledby="login-title">
+  <h1 id="login-title">Sign in</h1>
+  ${opts.error ? html`<p class="error" role="alert" id="login-error">${opts.error}</p>` : ''}
+  ${opts.status ? html`<p role="status">${opts.status}</p>` : ''}
+  <form method="post" action="/login">
+    <input type="hidden" name="csrf_token" value="${opts.csrf}">
+    <input type="hidden" name="return_to" value="${opts.returnTo}">
+    <label for="username">Username</label>
+    <input type="text" id="username" name="username" autocomplete="username" required autofocus value="${opts.username ?? ''}"${opts.error ? html` aria-describedby="login-error"` : ''}>
+    <label for="password">Password</label>
+    <input type="password" id="password" name="password" autocomplete="current-password" required>
+    <label class="checkbox"><input type="checkbox" name="remember" value="1"> Stay signed in</label>
+    <div class="actions"><button type="submit" class="primary">Sign in</button></div>
+  </form>
+</section>`,
+  );
+}
+
+function loginCsrf(ctx: HttpContext, req: FastifyRequest, reply: FastifyReply): string {
+  const existing = req.cookies[LOGIN_CSRF_COOKIE];
+  if (existing && existing.length <= 64) return existing;
+  const token = randomToken(ctx.app.random, 128);
+  void reply.setCookie(LOGIN_CSRF_COOKIE, token, { path: '/login', httpOnly: true, sameSite: 'lax', secure: ctx.app.config.issuer.startsWith('https:') });
+  return token;
+}
+
+export const registerSignIn: HttpModule = async (server, ctx) => {
+  const { app } = ctx;
+  ctx.resolvers.push(sessionResolver(ctx));
+
+  server.get('/assets/:file', async (req, reply) => {
+    const file = (req.params as { file: string }).file;
+    if (!/^[a-z0-9-]+\.(css|js|svg)$/.test(file)) return reply.code(404).send({ error: 'not_found' });
+    try {
+      const body = await readFile(new URL(file, ASSETS));
+      const type = file.endsWith('.css') ? 'text/css' : file.endsWith('.js') ? 'text/javascript' : 'image/svg+xml';
+      return reply.type(`${type}; charset=utf-8`).header('cache-control', 'public, max-age=300').send(body);
+    } catch {
+      return reply.code(404).send({ error: 'not_found' });
+    }
+  });
+
+  server.get('/', async (req, reply) => {
+    const session = await currentSession(ctx, req);
+    if (!session) return reply.redirect('/login', 303);
+    const page = layout(
+      'Home',
+      html`<section class="card narrow"><h1>Signed in as ${session.user.displayName}</h1>
+      <ul><li><a href="/admin">Admin console</a></li><li><a href="/account/applications">Authorized applications</a></li></ul>
+      <form method="post" action="/logout">${csrfInput(session)}<button type="submit">Sign out</button></form></section>`,
+    );
+    return reply.headers(pageHeaders()).send(page);
+  });
+
+  server.get('/login', async (req, reply) => {
+    const q = req.query as Record<string, unknown>;
+    const returnTo = safeReturnTo(q.return_to);
+    const csrf = loginCsrf(ctx, req, reply);
+    return reply.headers(pageHeaders()).send(renderLogin({ returnTo, csrf }));
+  });
+
+  server.post('/login', async (req, reply) => {
+    const body = bodyOf(req);
+    const returnTo = safeReturnTo(body.return_to);
+    const username = str(body.username).trim().slice(0, 200);
+    const password = str(body.password);
+    const cookieCsrf = req.cookies[LOGIN_CSRF_COOKIE] ?? '';
+    const csrf = loginCsrf(ctx, req, reply);
+    const again = (status: number, error: string) => reply.code(status).headers(pageHeaders()).send(renderLogin({ returnTo, csrf, username, error }));
+
+    if (!cookieCsrf || !constantTimeEqual(str(body.csrf_token), cookieCsrf)) {
+      return again(400, 'Your sign-in form expired. Please try again.');
+    }
+    if (username === '' || password === '') return again(400, 'Enter your username and password.');
+
+    const now = app.clock.now();
+    const userKey = `login:user:${username.toLowerCase()}`;
+    const ipKey = `login:ip:${req.ip}`;
+    const limit = app.config.loginThrottleLimit;
+    const [userFailures, ipFailures] = await Promise.all([
+      app.stores.throttle.count(userKey, now, THROTTLE_WINDOW_MS),
+      app.stores.throttle.count(ipKey, now, THROTTLE_WINDOW_MS),
+    ]);
+    if (userFailures >= limit || ipFailures >= limit * 4) {
+      reply.header('retry-after', String(THROTTLE_WINDOW_MS / 1000));
+      return again(429, 'Too many failed sign-in attempts. Try again in 15 minutes.');
+    }
+    const user = await app.stores.users.findByUsername(username);
+    const ok = (await verifyPassword(user?.passwordHash ?? null, password)) && user?.enabled === true;
+    if (!ok || !user) {
+      await Promise.all([app.stores.throttle.hit(userKey, now, THROTTLE_WINDOW_MS), app.stores.throttle.hit(ipKey, now, THROTTLE_WINDOW_MS)]);
+      await app.stores.audit.append({ at: now, actor: username, source: req.ip, action: 'signin.failed', targetType: 'user', target: username, details: {} });
+      return again(401, 'Wrong username or password.');
+    }
+    await app.stores.throttle.reset(userKey);
+    await startSession(app, reply, user, body.remember === '1' || body.remember === 'on');
+    return reply.redirect(returnTo, 303);
+  });
+
+  server.get('/logout', async (req, reply) => {
+    const session = await currentSession(ctx, req);
+    if (!session) return reply.redirect('/login', 303);
+    const page = layout(
+      'Sign out',
+      html`<section class="card narrow"><h1>Sign out of Latchkey?</h1>
+      <form method="post" action="/logout" class="actions">${csrfInput(session)}<button type="submit" class="primary">Sign out</button></form></section>`,
+    );
+    return reply.headers(pageHeaders()).send(page);
+  });
+
+  server.post('/logout', async (req, reply) => {
+    const session = await currentSession(ctx, req);
+    if (session && !checkCsrf(session, bodyOf(req).csrf_token)) {
+      return reply.code(400).headers(pageHeaders()).send(layout('Sign out', html`<p class="error">The form expired; go back and try again.</p>`));
+    }
+    await endSession(app, req, reply);
+    return reply.redirect('/login', 303);
+  });
+
+  server.get('/account/applications', async (req, reply) => {
+    const session = await currentSession(ctx, req);
+    if (!session) return reply.redirect('/login?return_to=%2Faccount%2Fapplications', 303);
+    const consents = await app.consents.listForUser(session.user.id);
+    const clients = await Promise.all(consents.map((c) => app.stores.clients.get(c.clientKey)));
+    const rows = consents.map((c, i) => {
+      const client = clients[i];
+      return html`<tr>
+        <td>${client?.name ?? '(removed application)'}</td>
+        <td><code>${c.clientKey}</code></td>
+        <td>${client ? { oauth1: 'OAuth 1.0a', oauth2: 'OAuth 2.0', oidc: 'OpenID Connect' }[client.type] : ''}</td>
+        <td>${c.scopes.join(' ') || '(none)'}</td>
+        <td>${new Date(c.grantedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC</td>
+        <td><form method="post" action="/account/applications/revoke">${csrfInput(session)}
+          <input type="hidden" name="client_key" value="${c.clientKey}">
+          <button type="submit" class="danger" aria-label="Revoke access of ${client?.name ?? c.clientKey}">Revoke</button></form></td>
+      </tr>`;
+    });
+    const page = layout(
+      'Authorized applications',
+      html`<section class="card"><h1>Authorized applications</h1>
+      <p class="muted">Applications you allowed to act on your behalf. Revoking one ends its access at once.</p>
+      ${
+        consents.length === 0
+          ? html`<p>You have not authorized any application.</p>`
+          : html`<table><thead><tr><th scope="col">Application</th><th scope="col">Key</th><th scope="col">Type</th><th scope="col">Access</th><th scope="col">Granted</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead><tbody>${rows}</tbody></table>`
+      }
+      </section>`,
+    );
+    return reply.headers(pageHeaders()).send(page);
+  });
+
+  server.post('/account/applications/revoke', async (req, reply) => {
+    const session = await currentSession(ctx, req);
+    if (!session) return reply.redirect('/login', 303);
+    const body = bodyOf(req);
+    if (!checkCsrf(session, body.csrf_token)) return reply.code(400).headers(pageHeaders()).send(layout('Error', html`<p class="error">The form expired.</p>`));
+    const clientKey = str(body.client_key);
+    if (await app.consents.revoke(session.user.id, clientKey)) {
+      for (const hook of app.hooks.userRevokedClient) await hook(session.user.id, clientKey);
+      await app.stores.audit.append({
+        at: app.clock.now(),
+        actor: session.user.username,
+        source: req.ip,
+        action: 'consent.revoke',
+        targetType: 'client',
+        target: clientKey,
+        details: {},
+      });
+    }
+    return reply.redirect('/account/applications', 303);
+  });
+};

@@ -1,0 +1,132 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '../compose.js';
+import { constantTimeEqual, sha256Hex } from '../core/crypto/constant-time.js';
+import { randomToken } from '../core/crypto/random.js';
+import type { User } from '../core/ports.js';
+import type { StoredSession } from '../core/sessions/ports.js';
+import { permissionsOf } from '../core/users/permissions.js';
+import { html, type Raw } from './html.js';
+import type { PrincipalResolver } from './principal.js';
+
+export const SESSION_COOKIE = 'latchkey_session';
+/** A browser session without "Stay signed in" ends after this long even if the browser stays open. */
+const SHORT_SESSION_MS = 12 * 3600_000;
+
+export interface SignInSession {
+  id: string;
+  sid: string;
+  user: User;
+  authTime: number;
+  csrfToken: string;
+  expiresAt: number;
+}
+
+/** Minimal view of what the session helpers need from the HTTP context. */
+interface HasApp {
+  app: App;
+}
+
+const cache = new WeakMap<FastifyRequest, Promise<SignInSession | null>>();
+
+/** The signed-in session of this request, if any (enabled users only). Looked up once per request. */
+export function currentSession(ctx: HasApp, req: FastifyRequest): Promise<SignInSession | null> {
+  let found = cache.get(req);
+  if (!found) {
+    found = lookup(ctx.app, req);
+    cache.set(req, found);
+  }
+  return found;
+}
+
+async function lookup(app: App, req: FastifyRequest): Promise<SignInSession | null> {
+  const raw = req.cookies?.[SESSION_COOKIE];
+  if (!raw || raw.length > 200) return null;
+  const stored = await app.stores.sessions.get(sha256Hex(raw), app.clock.now());
+  if (!stored) return null;
+  const user = await app.stores.users.get(stored.userId);
+  if (!user?.enabled) return null;
+  return { id: raw, sid: stored.sid, user, authTime: stored.authTime, csrfToken: stored.csrfToken, expiresAt: stored.expiresAt };
+}
+
+/** A local path safe to redirect to after sign-in (no scheme, no host, no protocol-relative trick). */
+export function safeReturnTo(value: unknown): string {
+  if (typeof value !== 'string' || value.length > 4000) return '/';
+  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || /[\r\n]/.test(value)) return '/';
+  return value;
+}
+
+export function loginUrl(returnTo: string, extra: Record<string, string> = {}): string {
+  return `/login?${new URLSearchParams({ return_to: safeReturnTo(returnTo), ...extra }).toString()}`;
+}
+
+/** The session, or null after redirecting the browser to /login (which comes back to returnTo). */
+export async function requireSession(ctx: HasApp, req: FastifyRequest, reply: FastifyReply, returnTo: string): Promise<SignInSession | null> {
+  const session = await currentSession(ctx, req);
+  if (session) return session;
+  void reply.redirect(loginUrl(returnTo), 303);
+  return null;
+}
+
+export function csrfInput(session: { csrfToken: string }): Raw {
+  return html`<input type="hidden" name="csrf_token" value="${session.csrfToken}">`;
+}
+
+export function checkCsrf(session: { csrfToken: string }, value: unknown): boolean {
+  return typeof value === 'string' && value.length > 0 && constantTimeEqual(value, session.csrfToken);
+}
+
+function cookieOptions(app: App, maxAgeSeconds?: number) {
+  return {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: app.config.issuer.startsWith('https:'),
+    ...(maxAgeSeconds !== undefined ? { maxAge: maxAgeSeconds } : {}),
+  };
+}
+
+/** Starts a session after a successful sign-in and sets its cookie. */
+export async function startSession(app: App, reply: FastifyReply, user: User, persistent: boolean): Promise<StoredSession> {
+  const now = app.clock.now();
+  const id = randomToken(app.random, 256);
+  const ttl = persistent ? app.config.sessionTtl * 1000 : SHORT_SESSION_MS;
+  const stored: StoredSession = {
+    idHash: sha256Hex(id),
+    sid: randomToken(app.random, 128),
+    userId: user.id,
+    csrfToken: randomToken(app.random, 128),
+    authTime: now,
+    createdAt: now,
+    expiresAt: now + ttl,
+    persistent,
+  };
+  await app.stores.sessions.create(stored);
+  await app.stores.users.touchSignIn(user.id, now);
+  void reply.setCookie(SESSION_COOKIE, id, cookieOptions(app, persistent ? Math.floor(ttl / 1000) : undefined));
+  return stored;
+}
+
+export async function endSession(app: App, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const raw = req.cookies?.[SESSION_COOKIE];
+  if (raw) await app.stores.sessions.delete(sha256Hex(raw));
+  void reply.clearCookie(SESSION_COOKIE, cookieOptions(app));
+}
+
+/**
+ * Cookie sessions for Latchkey's API (the console). Unsafe methods must carry the session's CSRF
+ * token in X-CSRF-Token, so another site cannot drive the API with the user's cookie.
+ */
+export function sessionResolver(ctx: HasApp): PrincipalResolver {
+  return async (req) => {
+    if (!req.cookies?.[SESSION_COOKIE] || req.headers.authorization) return { kind: 'none' };
+    const session = await currentSession(ctx, req);
+    if (!session) return { kind: 'none' };
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method) && !checkCsrf(session, req.headers['x-csrf-token'])) {
+      return { kind: 'invalid', status: 403, challenge: 'Session', error: 'csrf_failed', description: 'missing or wrong X-CSRF-Token header' };
+    }
+    return {
+      kind: 'ok',
+      principal: { user: session.user, permissions: permissionsOf(session.user.roles), via: 'session', sessionId: session.sid },
+    };
+  };
+}
