@@ -5,6 +5,7 @@ import { errorHandler } from './errors.js';
 import { parseForm } from './plain.js';
 import { basicResolver, type PrincipalResolver, type Resolution } from './principal.js';
 import { registerAdminApi } from './routes/admin-api.js';
+import { registerConsole } from './routes/console.js';
 import { registerHealth } from './routes/health.js';
 import { registerSignIn } from './routes/sign-in.js';
 
@@ -19,7 +20,7 @@ export interface HttpContext {
 export type HttpModule = (server: FastifyInstance, ctx: HttpContext) => void | Promise<void>;
 
 /** Route modules, in registration order. */
-const MODULES: HttpModule[] = [registerHealth, registerSignIn, registerAdminApi];
+const MODULES: HttpModule[] = [registerHealth, registerSignIn, registerAdminApi, registerConsole];
 
 export const LOG_REDACT = [
   'req.headers.authorization',

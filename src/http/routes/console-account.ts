@@ -1,0 +1,174 @@
+import type { FastifyRequest } from 'fastify';
+import { AdminError } from '../../admin/errors.js';
+import { sha256Hex } from '../../core/crypto/constant-time.js';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from '../../core/users/password.js';
+import { ROLES } from '../../core/users/permissions.js';
+import { html } from '../html.js';
+import type { HttpModule } from '../server.js';
+import { checkCsrf, csrfInput, currentSession, loginUrl, SESSION_COOKIE, type SignInSession, startSession } from '../session.js';
+import { consoleHeaders, renderShell } from './console-shell.js';
+
+/**
+ * "My account", for every signed-in user: profile, change password (with the current one), and
+ * the way to Authorized applications. Plain forms, so it works without JavaScript.
+ */
+
+const PASSWORD_WINDOW_MS = 15 * 60_000;
+const PASSWORD_ATTEMPTS = 5;
+
+interface Notice {
+  kind: 'ok' | 'error';
+  text: string;
+  field?: 'current_password' | 'new_password' | 'confirm_password' | 'display_name' | 'email';
+}
+
+function bodyOf(req: FastifyRequest): Record<string, unknown> {
+  return typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+function when(ms: number | null): string {
+  return ms === null ? 'never' : `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+function renderAccount(session: SignInSession, notice?: Notice): string {
+  const u = session.user;
+  const roleNames = u.roles.map((id) => ROLES.find((r) => r.id === id)?.name ?? id);
+  const err = (field: Notice['field']) =>
+    notice?.kind === 'error' && notice.field === field ? html`<p class="field-error" id="${field}-error">${notice.text}</p>` : '';
+  const described = (field: Notice['field']) =>
+    notice?.kind === 'error' && notice.field === field ? html` aria-describedby="${field}-error" aria-invalid="true"` : '';
+  return renderShell({
+    session,
+    page: 'account',
+    title: 'My account',
+    scripts: false,
+    body: html`<h1>My account</h1>
+${notice && (notice.kind === 'ok' || !notice.field) ? html`<p class="${notice.kind === 'ok' ? 'notice ok' : 'notice error'}" role="${notice.kind === 'ok' ? 'status' : 'alert'}">${notice.kind === 'ok' ? '✓ ' : '⚠ '}${notice.text}</p>` : ''}
+<div class="account-grid">
+<section class="card" aria-labelledby="profile-title">
+  <h2 id="profile-title">Profile</h2>
+  <dl class="settings">
+    <dt>Username</dt><dd>${u.username}</dd>
+    <dt>Roles</dt><dd>${roleNames.length ? roleNames.join(', ') : 'none'}</dd>
+    <dt>Member since</dt><dd>${when(u.createdAt)}</dd>
+    <dt>This sign-in</dt><dd>${when(session.authTime)}</dd>
+  </dl>
+  <form method="post" action="/account/profile">
+    ${csrfInput(session)}
+    <label for="display_name">Display name</label>
+    <input type="text" id="display_name" name="display_name" maxlength="200" required value="${u.displayName}" autocomplete="name"${described('display_name')}>
+    ${err('display_name')}
+    <label for="email">Email</label>
+    <input type="text" inputmode="email" id="email" name="email" maxlength="320" value="${u.email ?? ''}" autocomplete="email"${described('email')}>
+    ${err('email')}
+    <div class="actions"><button type="submit">Save profile</button></div>
+  </form>
+</section>
+<section class="card" aria-labelledby="password-title">
+  <h2 id="password-title">Change password</h2>
+  <form method="post" action="/account/password">
+    ${csrfInput(session)}
+    <input type="text" name="username" value="${u.username}" autocomplete="username" class="visually-hidden" tabindex="-1" aria-hidden="true" readonly>
+    <label for="current_password">Current password</label>
+    <input type="password" id="current_password" name="current_password" required autocomplete="current-password"${described('current_password')}>
+    ${err('current_password')}
+    <label for="new_password">New password</label>
+    <input type="password" id="new_password" name="new_password" required minlength="${MIN_PASSWORD_LENGTH}" autocomplete="new-password" aria-describedby="new-password-hint${notice?.field === 'new_password' ? ' new_password-error' : ''}">
+    <p class="hint" id="new-password-hint">At least ${MIN_PASSWORD_LENGTH} characters. Your other sessions are signed out.</p>
+    ${err('new_password')}
+    <label for="confirm_password">Re-type new password</label>
+    <input type="password" id="confirm_password" name="confirm_password" required autocomplete="new-password"${described('confirm_password')}>
+    ${err('confirm_password')}
+    <div class="actions"><button type="submit" class="primary">Change password</button></div>
+  </form>
+</section>
+<section class="card" aria-labelledby="apps-title">
+  <h2 id="apps-title">Authorized applications</h2>
+  <p>Applications you allowed to act on your behalf, and revoking their access.</p>
+  <p><a class="button" href="/account/applications">Open Authorized applications</a></p>
+</section>
+</div>`,
+  });
+}
+
+export const registerConsoleAccount: HttpModule = (server, ctx) => {
+  const { app } = ctx;
+
+  server.get('/admin/account', async (req, reply) => {
+    const session = await currentSession(ctx, req);
+    if (!session) return reply.redirect(loginUrl('/admin/account'), 303);
+    const q = req.query as Record<string, unknown>;
+    const notice: Notice | undefined =
+      q.done === 'password'
+        ? { kind: 'ok', text: 'Your password was changed.' }
+        : q.done === 'profile'
+          ? { kind: 'ok', text: 'Your profile was saved.' }
+          : undefined;
+    return reply.headers(consoleHeaders()).send(renderAccount(session, notice));
+  });
+
+  server.post('/account/profile', async (req, reply) => {
+    const session = await currentSession(ctx, req);
+    if (!session) return reply.redirect(loginUrl('/admin/account'), 303);
+    const body = bodyOf(req);
+    const again = (n: Notice) => reply.code(400).headers(consoleHeaders()).send(renderAccount(session, n));
+    if (!checkCsrf(session, body.csrf_token)) return again({ kind: 'error', text: 'The form expired; please try again.' });
+    const email = str(body.email).trim();
+    try {
+      await app.userAdmin.update(
+        session.user,
+        { display_name: str(body.display_name).trim(), email: email === '' ? null : email },
+        { name: session.user.username, source: req.ip },
+      );
+    } catch (err) {
+      if (err instanceof AdminError) {
+        const f = err.fields[0];
+        const field = f?.field === 'email' ? 'email' : 'display_name';
+        return again({ kind: 'error', field, text: f ? `${f.field === 'email' ? 'Email' : 'Display name'}: ${f.message}` : err.message });
+      }
+      throw err;
+    }
+    return reply.redirect('/admin/account?done=profile', 303);
+  });
+
+  server.post('/account/password', async (req, reply) => {
+    const session = await currentSession(ctx, req);
+    if (!session) return reply.redirect(loginUrl('/admin/account'), 303);
+    const body = bodyOf(req);
+    const again = (status: number, n: Notice) => reply.code(status).headers(consoleHeaders()).send(renderAccount(session, n));
+    if (!checkCsrf(session, body.csrf_token)) return again(400, { kind: 'error', text: 'The form expired; please try again.' });
+    const current = str(body.current_password);
+    const next = str(body.new_password);
+    const confirm = str(body.confirm_password);
+    if (next.length < MIN_PASSWORD_LENGTH || next.length > MAX_PASSWORD_LENGTH) {
+      return again(400, {
+        kind: 'error',
+        field: 'new_password',
+        text: `The new password must have ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters.`,
+      });
+    }
+    if (next !== confirm) return again(400, { kind: 'error', field: 'confirm_password', text: 'The two new passwords differ.' });
+
+    // Guessing the current password through this form is throttled like the sign-in page.
+    const now = app.clock.now();
+    const key = `account-password:${session.user.id}`;
+    if ((await app.stores.throttle.count(key, now, PASSWORD_WINDOW_MS)) >= PASSWORD_ATTEMPTS) {
+      reply.header('retry-after', String(PASSWORD_WINDOW_MS / 1000));
+      return again(429, { kind: 'error', field: 'current_password', text: 'Too many wrong attempts. Try again in 15 minutes.' });
+    }
+    const user = await app.stores.users.get(session.user.id);
+    if (!user || !(await verifyPassword(user.passwordHash, current))) {
+      await app.stores.throttle.hit(key, now, PASSWORD_WINDOW_MS);
+      return again(400, { kind: 'error', field: 'current_password', text: 'The current password is wrong.' });
+    }
+    await app.stores.throttle.reset(key);
+    await app.userAdmin.setPassword(user, next, { name: user.username, source: req.ip });
+    // Other sessions end with the old password; this browser keeps a fresh session.
+    const stored = await app.stores.sessions.get(sha256Hex(req.cookies[SESSION_COOKIE] ?? ''), now);
+    await app.stores.sessions.deleteForUser(user.id);
+    await startSession(app, reply, user, stored?.persistent ?? false);
+    return reply.redirect('/admin/account?done=password', 303);
+  });
+};

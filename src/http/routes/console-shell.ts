@@ -1,0 +1,137 @@
+import { GRANT_TYPES, OAUTH2_RESPONSE_TYPES, OIDC_RESPONSE_TYPES } from '../../core/clients/client.js';
+import { MIN_SECRET_LENGTH } from '../../core/clients/rules.js';
+import { MIN_PASSWORD_LENGTH } from '../../core/users/password.js';
+import { type Permission, permissionsOf, ROLES } from '../../core/users/permissions.js';
+import { html, PAGE_CSP, pageHeaders, type Raw, raw } from '../html.js';
+import type { HttpContext } from '../server.js';
+import { csrfInput, type SignInSession } from '../session.js';
+
+/**
+ * The admin console's page shell: server-rendered frames under /admin whose content is drawn by plain ES
+ * modules from /assets/console/ talking to the admin API with the session cookie and CSRF header.
+ * Pages a user may not use answer with a "not permitted" page (403), never an empty shell.
+ */
+
+/** The console's pages call the admin API, so its CSP adds connect-src 'self' to the strict page policy. */
+export const CONSOLE_CSP = `${PAGE_CSP}; connect-src 'self'`;
+
+export function consoleHeaders(): Record<string, string> {
+  return { ...pageHeaders(), 'content-security-policy': CONSOLE_CSP };
+}
+
+type PageId = 'clients' | 'client' | 'users' | 'audit' | 'account';
+
+interface NavItem {
+  id: PageId;
+  href: string;
+  label: string;
+  needs?: Permission;
+}
+
+export const NAV: NavItem[] = [
+  { id: 'clients', href: '/admin/clients', label: 'OAuth clients', needs: 'configure_server' },
+  { id: 'users', href: '/admin/users', label: 'Users', needs: 'manage_users' },
+  { id: 'audit', href: '/admin/audit', label: 'Audit log', needs: 'configure_server' },
+  { id: 'account', href: '/admin/account', label: 'My account' },
+];
+
+const PERMISSION_LABEL: Record<Permission, string> = { configure_server: 'Configure Server', manage_users: 'Manage Users' };
+
+function rolesWith(permission: Permission): string {
+  return ROLES.filter((r) => r.permissions.includes(permission))
+    .map((r) => r.name)
+    .join(' or ');
+}
+
+/** JSON for a non-executed <script type="application/json"> block: "<" cannot close the element. */
+function jsonBlock(value: unknown): Raw {
+  const text = JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+  return raw(text);
+}
+
+interface ShellOptions {
+  session: SignInSession;
+  page: PageId;
+  title: string;
+  /** Heading and any server-rendered content. */
+  body: Raw;
+  /** Data for the page's module, read from #console-data. */
+  data?: Record<string, unknown>;
+  /** Load the console's scripts (pages rendered entirely on the server do not). */
+  scripts?: boolean;
+}
+
+export function renderShell(o: ShellOptions): string {
+  const perms = permissionsOf(o.session.user.roles);
+  const nav = NAV.filter((n) => !n.needs || perms.has(n.needs));
+  const current = o.page === 'client' ? 'clients' : o.page;
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="csrf-token" content="${o.session.csrfToken}">
+<title>${o.title} · Latchkey admin</title>
+<link rel="stylesheet" href="/assets/latchkey.css">
+<link rel="stylesheet" href="/assets/console/console.css">
+${o.scripts === false ? '' : html`<script type="module" src="/assets/console/main.js"></script>`}
+</head>
+<body class="console">
+<a class="skip-link" href="#main">Skip to content</a>
+<header class="topbar console-topbar">
+  <a class="brand" href="/admin">Latchkey <span class="brand-sub">admin</span></a>
+  <nav aria-label="Console" class="console-nav">
+    <ul>
+      ${nav.map((n) => html`<li><a href="${n.href}"${n.id === current ? html` aria-current="page"` : ''}>${n.label}</a></li>`)}
+    </ul>
+  </nav>
+  <div class="who">
+    <span class="who-name" title="Signed in as ${o.session.user.username}">${o.session.user.displayName}</span>
+    <form method="post" action="/logout">${csrfInput(o.session)}<button type="submit" class="link-button">Sign out</button></form>
+  </div>
+</header>
+<main id="main" tabindex="-1" data-page="${o.page}">
+${o.body}
+</main>
+<div id="live" class="visually-hidden" role="status" aria-live="polite"></div>
+<script type="application/json" id="console-data">${jsonBlock({ page: o.page, ...(o.data ?? {}) })}</script>
+</body>
+</html>`.html;
+}
+
+/** The page a signed-in user without the needed permission sees (status 403). */
+export function renderNotPermitted(session: SignInSession, what: string, permission: Permission): string {
+  const perms = permissionsOf(session.user.roles);
+  const open = NAV.filter((n) => !n.needs || perms.has(n.needs));
+  return renderShell({
+    session,
+    page: 'account',
+    title: 'Not permitted',
+    scripts: false,
+    body: html`<section class="card narrow not-permitted" aria-labelledby="np-title">
+  <h1 id="np-title"><span aria-hidden="true">⛔ </span>Not permitted</h1>
+  <p>You are signed in as <strong>${session.user.username}</strong>, who does not have the
+  <strong>${PERMISSION_LABEL[permission]}</strong> permission needed for ${what}.</p>
+  <p>That permission comes with the <strong>${rolesWith(permission)}</strong> role. Ask an administrator to assign it to you
+  if you need this page; nothing here was changed.</p>
+  <p>You can go to:</p>
+  <ul>${open.map((n) => html`<li><a href="${n.href}">${n.label}</a></li>`)}</ul>
+</section>`,
+  });
+}
+
+export function pageData(ctx: HttpContext, session: SignInSession): Record<string, unknown> {
+  return {
+    issuer: ctx.app.config.issuer,
+    user: { username: session.user.username, displayName: session.user.displayName },
+    permissions: [...permissionsOf(session.user.roles)],
+    grantTypes: [...GRANT_TYPES],
+    responseTypes: { oauth2: [...OAUTH2_RESPONSE_TYPES], oidc: [...OIDC_RESPONSE_TYPES] },
+    roles: ROLES.map((r) => ({ id: r.id, name: r.name, permissions: r.permissions })),
+    minSecretLength: MIN_SECRET_LENGTH,
+    minPasswordLength: MIN_PASSWORD_LENGTH,
+  };
+}

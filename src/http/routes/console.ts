@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Permission } from '../../core/users/permissions.js';
+import { permissionsOf } from '../../core/users/permissions.js';
+import { html } from '../html.js';
+import type { HttpContext, HttpModule } from '../server.js';
+import { requireSession, type SignInSession } from '../session.js';
+import { registerAdminApiConsole } from './admin-api-console.js';
+import { registerConsoleAccount } from './console-account.js';
+import { consoleHeaders, NAV, pageData, renderNotPermitted, renderShell } from './console-shell.js';
+
+/** Pages of the admin console under /admin, their scripts and styles, and its API additions. */
+
+const CONSOLE_ASSETS = new URL('../../../assets/console/', import.meta.url);
+
+/** Signed-in session holding the permission; otherwise a redirect to /login or the 403 page (returns null). */
+async function gate(ctx: HttpContext, req: FastifyRequest, reply: FastifyReply, permission: Permission | null, what: string): Promise<SignInSession | null> {
+  const session = await requireSession(ctx, req, reply, req.url);
+  if (!session) return null;
+  if (permission && !permissionsOf(session.user.roles).has(permission)) {
+    void reply
+      .code(403)
+      .headers(consoleHeaders())
+      .send(renderNotPermitted(session, what, permission));
+    return null;
+  }
+  return session;
+}
+
+const ASSET_TYPES: Record<string, string> = { js: 'text/javascript', css: 'text/css', svg: 'image/svg+xml' };
+
+export const registerConsole: HttpModule = async (server, ctx) => {
+  await registerAdminApiConsole(server, ctx);
+  await registerConsoleAccount(server, ctx);
+
+  // The console's modules and style sheet; ETags let the browser revalidate cheaply.
+  server.get<{ Params: { file: string } }>('/assets/console/:file', async (req, reply) => {
+    const file = req.params.file;
+    const ext = /^[a-z0-9-]+\.(js|css|svg)$/.exec(file)?.[1];
+    if (!ext) return reply.code(404).send({ error: 'not_found' });
+    let body: Buffer;
+    try {
+      body = await readFile(new URL(file, CONSOLE_ASSETS));
+    } catch {
+      return reply.code(404).send({ error: 'not_found' });
+    }
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+    reply.header('etag', etag).header('cache-control', 'no-cache');
+    if (req.headers['if-none-match'] === etag) return reply.code(304).send();
+    return reply.type(`${ASSET_TYPES[ext]}; charset=utf-8`).send(body);
+  });
+
+  server.get('/admin', async (req, reply) => {
+    const session = await requireSession(ctx, req, reply, '/admin');
+    if (!session) return reply;
+    const perms = permissionsOf(session.user.roles);
+    const first = NAV.find((n) => !n.needs || perms.has(n.needs));
+    return reply.redirect(first?.href ?? '/admin/account', 303);
+  });
+
+  server.get('/admin/clients', async (req, reply) => {
+    const session = await gate(ctx, req, reply, 'configure_server', 'the OAuth clients page');
+    if (!session) return reply;
+    return reply.headers(consoleHeaders()).send(
+      renderShell({
+        session,
+        page: 'clients',
+        title: 'OAuth clients',
+        data: pageData(ctx, session),
+        body: html`<nav aria-label="Breadcrumb" class="breadcrumb"><ol><li>Settings</li><li aria-current="page">OAuth clients</li></ol></nav>
+<h1>OAuth clients</h1>
+<div id="view"><noscript><p class="error">The console needs JavaScript. The same actions are available through the admin API (<a href="/admin/api/openapi.json">OpenAPI</a>) and the <code>latchkey</code> command.</p></noscript><p class="muted loading">Loading…</p></div>`,
+      }),
+    );
+  });
+
+  server.get<{ Params: { key: string } }>('/admin/clients/:key', async (req, reply) => {
+    const session = await gate(ctx, req, reply, 'configure_server', 'the OAuth clients page');
+    if (!session) return reply;
+    return reply.headers(consoleHeaders()).send(
+      renderShell({
+        session,
+        page: 'client',
+        title: 'Client',
+        data: { ...pageData(ctx, session), clientKey: req.params.key },
+        body: html`<nav aria-label="Breadcrumb" class="breadcrumb"><ol><li>Settings</li><li><a href="/admin/clients">OAuth clients</a></li><li aria-current="page">Client</li></ol></nav>
+<div id="view"><p class="muted loading">Loading…</p></div>`,
+      }),
+    );
+  });
+
+  server.get('/admin/users', async (req, reply) => {
+    const session = await gate(ctx, req, reply, 'manage_users', 'the Users page');
+    if (!session) return reply;
+    return reply.headers(consoleHeaders()).send(
+      renderShell({
+        session,
+        page: 'users',
+        title: 'Users',
+        data: pageData(ctx, session),
+        body: html`<h1>Users</h1><div id="view"><p class="muted loading">Loading…</p></div>`,
+      }),
+    );
+  });
+
+  server.get('/admin/audit', async (req, reply) => {
+    const session = await gate(ctx, req, reply, 'configure_server', 'the audit log');
+    if (!session) return reply;
+    return reply.headers(consoleHeaders()).send(
+      renderShell({
+        session,
+        page: 'audit',
+        title: 'Audit log',
+        data: pageData(ctx, session),
+        body: html`<h1>Audit log</h1><div id="view"><p class="muted loading">Loading…</p></div>`,
+      }),
+    );
+  });
+};
