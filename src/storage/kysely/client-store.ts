@@ -105,8 +105,10 @@ export class KyselyClientStore implements ClientStore {
     }
     const column = SORT_COLUMNS[q.sort ?? 'created_at'];
     const order = q.order ?? (q.sort === 'name' ? 'asc' : 'desc');
+    // Names sort case-insensitively, the same on every backend.
+    const sortBy = column === 'name' ? sql`lower(name)` : sql.ref(column);
     const [rows, count] = await Promise.all([
-      base.selectAll().orderBy(column, order).orderBy('key', 'asc').limit(q.limit).offset(q.offset).execute(),
+      base.selectAll().orderBy(sortBy, order).orderBy('key', 'asc').limit(q.limit).offset(q.offset).execute(),
       base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     ]);
     return { items: rows.map(clientFromRow), total: Number(count.n) };

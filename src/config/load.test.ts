@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, describeOptions, loadConfig } from './load.js';
+import { decodeMasterKey } from './master-key.js';
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({});
+    assert.equal(c.port, 8080);
+    assert.equal(c.host, '127.0.0.1');
+    assert.equal(c.issuer, 'http://127.0.0.1:8080');
+    assert.equal(c.databaseUrl, 'sqlite:./data/latchkey.db');
+    assert.equal(c.accessTokenTtl, 900);
+  });
+
+  it('names the bad key', () => {
+    assert.throws(
+      () => loadConfig({ LATCHKEY_PORT: 'eighty' }),
+      (e: unknown) => e instanceof ConfigError && /LATCHKEY_PORT/.test(e.message),
+    );
+    assert.throws(() => loadConfig({ LATCHKEY_DATABASE_URL: 'mysql://x' }), /LATCHKEY_DATABASE_URL/);
+    assert.throws(() => loadConfig({ LATCHKEY_ISSUER: 'https://id.example/?x=1' }), /LATCHKEY_ISSUER: must not have a query/);
+    assert.throws(() => loadConfig({ LATCHKEY_LOG_LEVEL: 'loud' }), /LATCHKEY_LOG_LEVEL/);
+  });
+
+  it('reads a config file, overridden by the environment, and refuses unknown keys', () => {
+    const file = join(tmpdir(), `latchkey-config-${process.pid}.json`);
+    writeFileSync(file, JSON.stringify({ port: 9000, issuer: 'https://id.example/' }));
+    const c = loadConfig({ LATCHKEY_CONFIG: file, LATCHKEY_PORT: '9100' });
+    assert.equal(c.port, 9100);
+    assert.equal(c.issuer, 'https://id.example');
+    writeFileSync(file, JSON.stringify({ prot: 1 }));
+    assert.throws(() => loadConfig({ LATCHKEY_CONFIG: file }), /unknown key "prot"/);
+  });
+
+  it('documents every option', () => {
+    const doc = describeOptions();
+    for (const name of ['LATCHKEY_PORT', 'LATCHKEY_HOST', 'LATCHKEY_ISSUER', 'LATCHKEY_DATABASE_URL', 'LATCHKEY_MASTER_KEY'])
+      assert.match(doc, new RegExp(name));
+  });
+
+  it('decodes master keys in hex and base64 and refuses other lengths', () => {
+    assert.equal(decodeMasterKey('ab'.repeat(32)).length, 32);
+    assert.equal(decodeMasterKey(Buffer.alloc(32, 7).toString('base64')).length, 32);
+    assert.throws(() => decodeMasterKey('c2hvcnQ='), /32 bytes/);
+  });
+});

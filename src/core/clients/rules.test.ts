@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEVICE_CODE_GRANT } from './client.js';
+import { redirectUriProblem } from './redirect-uri.js';
+import { checkCallbackUrl, checkChosenSecret, checkName, checkOAuth2Settings, type OAuth2Settings } from './rules.js';
+
+const base: OAuth2Settings = {
+  type: 'oauth2',
+  isPublic: false,
+  redirectUris: ['https://app.example/cb'],
+  postLogoutRedirectUris: [],
+  grantTypes: ['authorization_code', 'refresh_token'],
+  responseTypes: ['code'],
+};
+
+describe('grant and response type consistency', () => {
+  const cases: Array<[string, Partial<OAuth2Settings>, string[]]> = [
+    ['defaults are consistent', {}, []],
+    [
+      'every reference grant on oauth2',
+      { grantTypes: ['authorization_code', 'password', 'refresh_token', DEVICE_CODE_GRANT], responseTypes: ['code', 'token'] },
+      [],
+    ],
+    ['client_credentials alone needs no redirect URI', { grantTypes: ['client_credentials'], responseTypes: [], redirectUris: [] }, []],
+    ['device grant alone needs no redirect URI', { grantTypes: [DEVICE_CODE_GRANT, 'refresh_token'], responseTypes: [], redirectUris: [] }, []],
+    ['unknown grant', { grantTypes: ['authorization_code', 'implicit'] }, ['grant_types']],
+    ['code response without authorization_code', { grantTypes: ['password'], responseTypes: ['code'] }, ['response_types']],
+    ['authorization_code without a code response', { responseTypes: ['token'] }, ['grant_types']],
+    ['refresh_token alone', { grantTypes: ['refresh_token'], responseTypes: [], redirectUris: [] }, ['grant_types']],
+    ['OIDC response type on an oauth2 client', { responseTypes: ['code id_token'] }, ['response_types']],
+    ['token-only implicit is allowed on oauth2', { grantTypes: ['authorization_code'], responseTypes: ['code', 'token'] }, []],
+    ['authorization flow without redirect URIs', { redirectUris: [] }, ['redirect_uris']],
+    ['public client with password', { isPublic: true, grantTypes: ['authorization_code', 'password'] }, ['grant_types']],
+    ['public client with client_credentials', { isPublic: true, grantTypes: ['authorization_code', 'client_credentials'] }, ['grant_types']],
+    ['public client with code is fine', { isPublic: true }, []],
+    ['duplicate grants', { grantTypes: ['authorization_code', 'authorization_code'] }, ['grant_types']],
+    ['no grants at all', { grantTypes: [], responseTypes: [] }, ['grant_types']],
+    ['post-logout URIs on oauth2', { postLogoutRedirectUris: ['https://app.example/bye'] }, ['post_logout_redirect_uris']],
+  ];
+  for (const [name, patch, fields] of cases) {
+    it(name, () => {
+      const problems = checkOAuth2Settings({ ...base, ...patch });
+      assert.deepEqual([...new Set(problems.map((p) => p.field))].sort(), [...fields].sort(), JSON.stringify(problems));
+    });
+  }
+
+  const oidcCases: Array<[string, string[], string[], string[]]> = [
+    ['all six OIDC response types', ['code', 'code id_token', 'code id_token token', 'code token', 'id_token', 'id_token token'], ['authorization_code'], []],
+    ['response types are order-insensitive', ['id_token code'], ['authorization_code'], []],
+    ['implicit id_token without authorization_code', ['id_token', 'id_token token'], ['password'], []],
+    ['hybrid without authorization_code', ['code id_token'], ['password'], ['response_types']],
+    ['plain token is not an OIDC response type', ['token'], ['password'], ['response_types']],
+  ];
+  for (const [name, responseTypes, grantTypes, fields] of oidcCases) {
+    it(`oidc: ${name}`, () => {
+      const problems = checkOAuth2Settings({ ...base, type: 'oidc', grantTypes, responseTypes });
+      assert.deepEqual([...new Set(problems.map((p) => p.field))].sort(), fields, JSON.stringify(problems));
+    });
+  }
+});
+
+describe('redirect URIs', () => {
+  const ok = [
+    'https://app.example/cb',
+    'https://app.example:8443/cb?x=1',
+    'http://127.0.0.1:9000/cb',
+    'http://localhost/cb',
+    'http://[::1]:8000/cb',
+    'com.example.app:/oauth',
+  ];
+  const bad: Array<[string, RegExp]> = [
+    ['/relative', /absolute/],
+    ['https://app.example/cb#frag', /fragment/],
+    ['http://app.example/cb', /not loopback/],
+    ['javascript:alert(1)', /forbidden scheme/],
+    ['data:text/html,hi', /forbidden scheme/],
+    ['ftp://files.example/cb', /neither/],
+    [`https://app.example/${'a'.repeat(2100)}`, /longer/],
+  ];
+  for (const uri of ok) it(`accepts ${uri}`, () => assert.equal(redirectUriProblem(uri), null));
+  for (const [uri, why] of bad) it(`refuses ${uri.slice(0, 40)}`, () => assert.match(redirectUriProblem(uri) ?? '', why));
+});
+
+describe('names, secrets, callbacks', () => {
+  it('refuses empty, long and control-character names', () => {
+    assert.equal(checkName('  ').length, 1);
+    assert.equal(checkName('x'.repeat(201)).length, 1);
+    assert.equal(checkName('a\u0007b').length, 1);
+    assert.equal(checkName('Build dashboard').length, 0);
+  });
+  it('needs 16 characters in a chosen secret', () => {
+    assert.match(checkChosenSecret('short')[0]?.message ?? '', /at least 16/);
+    assert.deepEqual(checkChosenSecret('a-long-enough-secret'), []);
+  });
+  it('accepts oob and safe callback URLs only', () => {
+    assert.deepEqual(checkCallbackUrl('oob'), []);
+    assert.deepEqual(checkCallbackUrl('https://tool.example/oauth/callback'), []);
+    assert.equal(checkCallbackUrl('javascript:alert(1)')[0]?.field, 'callback_url');
+  });
+});

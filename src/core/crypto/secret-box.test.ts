@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { constantTimeEqual } from './constant-time.js';
+import { systemRandom } from './random.js';
+import { SecretBox } from './secret-box.js';
+
+describe('SecretBox', () => {
+  const box = new SecretBox(randomBytes(32), systemRandom);
+
+  it('round-trips and never contains the plaintext', () => {
+    const sealed = box.seal('my-consumer-secret-123', 'client-secret:abc');
+    assert.ok(!sealed.includes('my-consumer-secret-123'));
+    assert.equal(box.open(sealed, 'client-secret:abc'), 'my-consumer-secret-123');
+  });
+
+  it('uses a fresh IV each time', () => {
+    assert.notEqual(box.seal('same', 'ctx'), box.seal('same', 'ctx'));
+  });
+
+  it('refuses another context (a ciphertext moved to another row)', () => {
+    const sealed = box.seal('secret', 'client-secret:a');
+    assert.throws(() => box.open(sealed, 'client-secret:b'));
+  });
+
+  it('refuses a tampered ciphertext', () => {
+    const sealed = box.seal('secret', 'ctx');
+    const parts = sealed.split('.');
+    const body = Buffer.from(parts[3] ?? '', 'base64url');
+    body[0] = (body[0] ?? 0) ^ 1;
+    parts[3] = body.toString('base64url');
+    assert.throws(() => box.open(parts.join('.'), 'ctx'));
+  });
+
+  it('refuses another master key', () => {
+    const other = new SecretBox(randomBytes(32), systemRandom);
+    assert.throws(() => other.open(box.seal('secret', 'ctx'), 'ctx'));
+  });
+
+  it('needs a 32-byte key', () => {
+    assert.throws(() => new SecretBox(randomBytes(16), systemRandom), /32 bytes/);
+  });
+});
+
+describe('constantTimeEqual', () => {
+  it('compares values of any length', () => {
+    assert.equal(constantTimeEqual('abc', 'abc'), true);
+    assert.equal(constantTimeEqual('abc', 'abd'), false);
+    assert.equal(constantTimeEqual('abc', 'abcd'), false);
+    assert.equal(constantTimeEqual('', ''), true);
+  });
+});
