@@ -21,7 +21,7 @@ export interface Principal {
 export type Resolution =
   | { kind: 'none' }
   | { kind: 'ok'; principal: Principal }
-  | { kind: 'invalid'; status: 401 | 403 | 429; challenge: string; error: string; description: string; retryAfter?: number };
+  | { kind: 'invalid'; status: 400 | 401 | 403 | 429; challenge: string; error: string; description: string; retryAfter?: number };
 
 export type PrincipalResolver = (req: FastifyRequest) => Promise<Resolution>;
 
