@@ -16,8 +16,10 @@ import {
   type ThrottleStore,
   type UserStore,
 } from './core/ports.js';
+import type { PurgeTask } from './core/maintenance/purger.js';
 import type { ConsentStore, SessionStore } from './core/sessions/ports.js';
 import { type Database, migrate, openDatabase } from './storage/database.js';
+import { purgeBatch } from './storage/purge.js';
 import { KyselyAuditStore } from './storage/kysely/audit-store.js';
 import { KyselyClientStore } from './storage/kysely/client-store.js';
 import { KyselyOneTimeStore } from './storage/kysely/one-time-store.js';
@@ -76,6 +78,8 @@ export interface App {
   consents: ConsentStore;
   /** Work to run on close (timers, listeners). */
   closers: Array<() => Promise<void> | void>;
+  /** Expired data each module knows how to delete in batches (run in the background by `serve`). */
+  purgeTasks: PurgeTask[];
   close(): Promise<void>;
 }
 
@@ -118,6 +122,7 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
     userAdmin,
     hooks,
     consents: new KyselyConsentStore(database.db),
+    purgeTasks: foundationPurgeTasks(database, stores),
     closers,
     async close() {
       for (const c of closers.reverse()) await c();
@@ -138,4 +143,14 @@ export async function bootstrapAdmin(app: App): Promise<{ created: boolean; gene
   const password = app.config.adminPassword ?? randomToken(app.random, 128);
   await app.userAdmin.create({ username: 'admin', display_name: 'Administrator', password, roles: ['server_administrator', 'user_manager'] }, SYSTEM_ACTOR);
   return { created: true, generatedPassword: app.config.adminPassword ? null : password };
+}
+
+/** Expired single-use artifacts, sessions and finished throttle windows. */
+function foundationPurgeTasks(database: Database, stores: Stores): PurgeTask[] {
+  return [
+    { name: 'one_time', run: (before, batch) => stores.oneTime.purgeExpired(before, batch) },
+    { name: 'sessions', run: (before, batch) => stores.sessions.purgeExpired(before, batch) },
+    // Throttle windows last at most an hour; a day later their counters mean nothing.
+    { name: 'throttle', keepFor: 86_400_000, run: (before, batch) => purgeBatch(database, 'throttle', 'window_start', before, batch) },
+  ];
 }

@@ -79,6 +79,11 @@ export const OPTIONS = {
     doc: 'Default JWS algorithm of access tokens: ES256 (default) or RS256.',
     schema: z.enum(['ES256', 'RS256']).default('ES256'),
   },
+  purgeInterval: {
+    env: 'LATCHKEY_PURGE_INTERVAL',
+    doc: 'Seconds between background purges of expired codes, tokens, nonces and sessions (0 turns them off).',
+    schema: z.coerce.number().int().min(0).default(60),
+  },
   loginThrottleLimit: {
     env: 'LATCHKEY_LOGIN_THROTTLE_LIMIT',
     doc: 'Failed password attempts per username (and per source address) before back-off starts.',

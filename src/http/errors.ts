@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AdminError } from '../admin/errors.js';
+import { isDatabaseUnavailable } from '../storage/purge.js';
 
 /**
  * Last-resort error handler. Framework errors caused by the request (bad JSON, body too large,
@@ -9,6 +10,15 @@ import { AdminError } from '../admin/errors.js';
 export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void {
   if (err instanceof AdminError) {
     void reply.code(err.status).send({ error: err.code, message: err.message, fields: err.fields });
+    return;
+  }
+  if (isDatabaseUnavailable(err)) {
+    // The database is down or restarting: tell clients to come back instead of failing hard.
+    req.log.warn('database unavailable');
+    void reply.code(503).header('retry-after', '1').header('cache-control', 'no-store').send({
+      error: 'temporarily_unavailable',
+      error_description: 'the service is temporarily unavailable; retry shortly',
+    });
     return;
   }
   const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;

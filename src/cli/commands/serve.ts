@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { bootstrapAdmin, composeApp } from '../../compose.js';
 import { loadConfig } from '../../config/load.js';
 import { buildServer } from '../../http/server.js';
+import { startBackgroundJobs } from '../../jobs.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -19,6 +20,7 @@ export function registerServeCommand(program: Command): void {
             : '\nCreated the administrator "admin" with the password from LATCHKEY_ADMIN_PASSWORD.\n\n',
         );
       }
+      startBackgroundJobs(app);
       const server = await buildServer(app);
       const stop = async () => {
         await server.close();

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { ConsumeResult, OneTimeStore } from '../../core/ports.js';
 import { isUniqueViolation, parseJson } from './json.js';
 import type { FoundationTables } from './tables.js';
@@ -49,14 +49,8 @@ export class KyselyOneTimeStore implements OneTimeStore {
   }
 
   async purgeExpired(before: number, batch: number): Promise<number> {
-    const victims = this.db.selectFrom('one_time').select(['kind', 'id']).where('expires_at', '<', before).limit(batch);
-    const rows = await victims.execute();
-    if (rows.length === 0) return 0;
-    let n = 0;
-    for (const r of rows) {
-      const res = await this.db.deleteFrom('one_time').where('kind', '=', r.kind).where('id', '=', r.id).executeTakeFirst();
-      n += Number(res.numDeletedRows);
-    }
-    return n;
+    // One short statement per batch; the row-value IN works on SQLite and PostgreSQL alike.
+    const r = await sql`DELETE FROM one_time WHERE (kind, id) IN (SELECT kind, id FROM one_time WHERE expires_at < ${before} LIMIT ${batch})`.execute(this.db);
+    return Number(r.numAffectedRows ?? 0);
   }
 }
