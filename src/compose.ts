@@ -18,6 +18,7 @@ import {
 } from './core/ports.js';
 import type { PurgeTask } from './core/maintenance/purger.js';
 import type { ConsentStore, SessionStore } from './core/sessions/ports.js';
+import { installRegistration } from './registration/install.js';
 import { type Database, migrate, openDatabase } from './storage/database.js';
 import { purgeBatch } from './storage/purge.js';
 import { KyselyAuditStore } from './storage/kysely/audit-store.js';
@@ -129,6 +130,7 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
       await database.close();
     },
   };
+  installRegistration(app);
   return app;
 }
 

@@ -5,6 +5,7 @@ import { registerAuditCommands } from './commands/audit.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerMigrateCommand } from './commands/migrate.js';
+import { registerRegistrationTokenCommands } from './commands/registration-token.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerUserCommands } from './commands/user.js';
 import { CliError } from './context.js';
@@ -26,6 +27,7 @@ registerMigrateCommand(program);
 registerClientCommands(program);
 registerUserCommands(program);
 registerAuditCommands(program);
+registerRegistrationTokenCommands(program);
 registerConfigCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEVICE_CODE_GRANT, GRANT_TYPES, normalizeResponseType, OAUTH2_RESPONSE_TYPES, OIDC_RESPONSE_TYPES } from '../core/clients/client.js';
 
 /**
  * Every option, once: its environment variable, its config-file key, its type and default, and the
@@ -89,8 +90,71 @@ export const OPTIONS = {
     doc: 'Failed password attempts per username (and per source address) before back-off starts.',
     schema: z.coerce.number().int().min(1).default(5),
   },
+  registrationMode: {
+    env: 'LATCHKEY_REGISTRATION_MODE',
+    doc: 'Self-service client registration (RFC 7591) at /api/oauth2/register and /api/oidc/register: open (anyone; clients wait for approval), token (only with an initial access token from `latchkey registration-token create`) or off.',
+    schema: z.enum(['open', 'token', 'off']).default('open'),
+  },
+  registrationGrantTypes: {
+    env: 'LATCHKEY_REGISTRATION_GRANT_TYPES',
+    doc: 'Comma-separated grant types a self-registered client may ask for.',
+    schema: choiceList(GRANT_TYPES, `authorization_code,refresh_token,${DEVICE_CODE_GRANT}`),
+  },
+  registrationResponseTypes: {
+    env: 'LATCHKEY_REGISTRATION_RESPONSE_TYPES',
+    doc: 'Comma-separated response types a self-registered client may ask for (e.g. "code,code id_token"; token and id_token ones enable the implicit flow).',
+    schema: choiceList([...new Set([...OAUTH2_RESPONSE_TYPES, ...OIDC_RESPONSE_TYPES])], 'code', normalizeResponseType),
+  },
+  registrationRateLimit: {
+    env: 'LATCHKEY_REGISTRATION_RATE_LIMIT',
+    doc: 'Registration requests (register and update) accepted per source address within LATCHKEY_REGISTRATION_RATE_WINDOW; more get 429.',
+    schema: z.coerce.number().int().min(1).default(20),
+  },
+  registrationRateWindow: {
+    env: 'LATCHKEY_REGISTRATION_RATE_WINDOW',
+    doc: 'Length in seconds of the registration rate-limit window.',
+    schema: z.coerce.number().int().min(1).default(3600),
+  },
+  registrationMaxPending: {
+    env: 'LATCHKEY_REGISTRATION_MAX_PENDING',
+    doc: 'Self-registered clients that may wait for approval at once; further registrations are refused until an administrator decides.',
+    schema: z.coerce.number().int().min(1).default(50),
+  },
+  registrationWebhookUrl: {
+    env: 'LATCHKEY_REGISTRATION_WEBHOOK_URL',
+    doc: 'URL that receives a JSON POST whenever a client starts waiting for approval (best effort; never delays or fails a registration).',
+    schema: z
+      .string()
+      .url()
+      .regex(/^https?:\/\//, 'must be an http or https URL')
+      .optional(),
+  },
+  registrationWebhookSecret: {
+    env: 'LATCHKEY_REGISTRATION_WEBHOOK_SECRET',
+    doc: 'When set, webhook requests carry X-Latchkey-Signature: sha256=HMAC-SHA256(secret, body) in hex.',
+    schema: z.string().min(16, 'must be at least 16 characters').optional(),
+  },
+  registrationWebhookTimeout: {
+    env: 'LATCHKEY_REGISTRATION_WEBHOOK_TIMEOUT',
+    doc: 'Seconds after which a webhook request is abandoned.',
+    schema: z.coerce.number().min(0.1).max(60).default(5),
+  },
 } as const;
 
 type Options = typeof OPTIONS;
 export type Config = { [K in keyof Options]: z.output<Options[K]['schema']> } & { issuer: string };
 export type OptionName = keyof Options;
+
+/** A comma-separated list (or an array in the config file) whose entries are each one of `choices`. */
+function choiceList(choices: readonly string[], defaults: string, normalize: (v: string) => string = (v) => v) {
+  return z
+    .union([z.string(), z.array(z.string())])
+    .default(defaults)
+    .transform((value, ctx) => {
+      const items = (Array.isArray(value) ? value : value.split(',')).map((v) => normalize(v.trim())).filter((v) => v !== '');
+      for (const item of items) {
+        if (!choices.includes(item)) ctx.addIssue({ code: 'custom', message: `"${item}" is not one of ${choices.join(', ')}` });
+      }
+      return [...new Set(items)];
+    });
+}

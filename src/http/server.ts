@@ -7,6 +7,7 @@ import { basicResolver, type PrincipalResolver, type Resolution } from './princi
 import { registerAdminApi } from './routes/admin-api.js';
 import { registerConsole } from './routes/console.js';
 import { registerHealth } from './routes/health.js';
+import { registerRegistration } from './routes/registration.js';
 import { registerSignIn } from './routes/sign-in.js';
 
 /** What route modules share: the composed app and the chain of API authentication schemes. */
@@ -20,7 +21,7 @@ export interface HttpContext {
 export type HttpModule = (server: FastifyInstance, ctx: HttpContext) => void | Promise<void>;
 
 /** Route modules, in registration order. */
-const MODULES: HttpModule[] = [registerHealth, registerSignIn, registerAdminApi, registerConsole];
+const MODULES: HttpModule[] = [registerHealth, registerSignIn, registerAdminApi, registerConsole, registerRegistration];
 
 export const LOG_REDACT = [
   'req.headers.authorization',

@@ -1,0 +1,297 @@
+import type { Client } from '../clients/client.js';
+import { constantTimeEqual, sha256Hex } from '../crypto/constant-time.js';
+import { randomToken } from '../crypto/random.js';
+import type { Clock, Random, ThrottleStore } from '../ports.js';
+import { type RegistrationMode, registrationClientUri } from './endpoints.js';
+import { errorResponse, NO_STORE, RegistrationError, type RegistrationResponse } from './errors.js';
+import { type ParsedRegistration, parseRegistration, type RegistrableType, type RegistrationPolicy } from './metadata.js';
+import { type InitialAccessTokenStore, type RegistrationAccessTokenStore, type RegistryPort, refusalText } from './ports.js';
+import { clientInformation, isRegistrationMetadataKey } from './response.js';
+
+export interface RegistrationSettings {
+  issuer: string;
+  mode: RegistrationMode;
+  policy: RegistrationPolicy;
+  /** Registration calls (POST and PUT) per source address and window. */
+  rateLimit: number;
+  rateWindowMs: number;
+  /** Self-registered clients allowed to wait for approval at once. */
+  maxPending: number;
+}
+
+export interface RegistrationDeps {
+  registry: RegistryPort;
+  accessTokens: RegistrationAccessTokenStore;
+  initialTokens: InitialAccessTokenStore;
+  throttle: ThrottleStore;
+  clock: Clock;
+  random: Random;
+  settings: RegistrationSettings;
+}
+
+/** A registration call, as the core sees it. */
+export interface RegistrationCall {
+  type: RegistrableType;
+  authorization: string | undefined;
+  contentType: string | undefined;
+  body: unknown;
+  remoteAddress: string;
+  userAgent: string | undefined;
+  /** The client_id in the registration_client_uri (RFC 7592 calls only). */
+  clientId?: string;
+}
+
+export const REGISTRATION_ACTOR_NAME = 'registration';
+export const INITIAL_TOKEN_PREFIX = 'lkiat_';
+const ACCESS_TOKEN_PREFIX = 'lkrat_';
+
+/** Settings an administrator approved; changing any of them sends an approved client back to pending. */
+const APPROVAL_RELEVANT_METADATA = ['scope', 'backchannel_logout_uri', 'jwks', 'jwks_uri'];
+
+/**
+ * RFC 7591 registration and RFC 7592 management, framework-free. Clients are created pending through
+ * the registry; the registration access token is stored hashed and never readable again.
+ */
+export class RegistrationService {
+  constructor(private readonly d: RegistrationDeps) {}
+
+  /** RFC 7591 §3: POST to the registration endpoint. */
+  register(call: RegistrationCall): Promise<RegistrationResponse> {
+    return answer(async () => {
+      const { settings } = this.d;
+      if (settings.mode === 'off') {
+        throw new RegistrationError('access_denied', 'client registration is turned off on this server; ask an administrator for a client key', 403);
+      }
+      await this.throttle(call);
+      const presented = bearer(call.authorization);
+      const tokenHash = presented === undefined ? undefined : sha256Hex(presented);
+      if (tokenHash === undefined && settings.mode === 'token') {
+        throw RegistrationError.token('this server registers clients only with an initial access token from an administrator (Authorization: Bearer …)', false);
+      }
+      if (tokenHash !== undefined) {
+        const check = await this.d.initialTokens.check(tokenHash, this.d.clock.now());
+        if (!check.ok) throw RegistrationError.token(refusalText(check.reason), true);
+      }
+      requireJson(call.contentType);
+      const parsed = parseRegistration(call.body, { type: call.type, policy: settings.policy, purpose: 'register' });
+      const pending = await this.d.registry.countPendingRegistrations();
+      if (pending >= settings.maxPending) {
+        throw new RegistrationError(
+          'temporarily_unavailable',
+          `${pending} registrations are already waiting for an administrator's approval (the limit is ${settings.maxPending}); try again later`,
+          503,
+        );
+      }
+      // The use is counted only now, so a request with bad metadata does not spend the token.
+      let initialTokenId: string | null = null;
+      if (tokenHash !== undefined) {
+        const used = await this.d.initialTokens.use(tokenHash, this.d.clock.now());
+        if (!used.ok) throw RegistrationError.token(refusalText(used.reason), true);
+        initialTokenId = used.token.id;
+      }
+
+      const now = this.d.clock.now();
+      const actor = { name: REGISTRATION_ACTOR_NAME, source: call.remoteAddress };
+      const { client, secret } = await this.d.registry.create(
+        {
+          type: call.type,
+          name: parsed.name,
+          public: parsed.isPublic,
+          redirect_uris: parsed.redirectUris,
+          ...(call.type === 'oidc' ? { post_logout_redirect_uris: parsed.postLogoutRedirectUris } : {}),
+          grant_types: parsed.grantTypes,
+          response_types: parsed.responseTypes,
+          metadata: {
+            ...parsed.metadata,
+            registration: {
+              source_address: call.remoteAddress,
+              user_agent: call.userAgent?.slice(0, 300) ?? null,
+              registered_at: new Date(now).toISOString(),
+              initial_access_token: initialTokenId,
+              name_defaulted: parsed.nameDefaulted,
+              ignored_fields: parsed.ignoredFields,
+            },
+          },
+        },
+        actor,
+        'registration',
+      );
+      const accessToken = `${ACCESS_TOKEN_PREFIX}${randomToken(this.d.random, 256)}`;
+      try {
+        await this.d.accessTokens.put(client.key, sha256Hex(accessToken), now);
+      } catch (err) {
+        // Without its token nobody could manage the registration: undo it.
+        await this.d.registry.remove(client.key, actor).catch(() => {});
+        throw err;
+      }
+      return {
+        status: 201,
+        headers: { ...NO_STORE },
+        body: clientInformation(client, {
+          clientSecret: secret,
+          registrationAccessToken: accessToken,
+          registrationClientUri: registrationClientUri(settings.issuer, call.type, client.key),
+        }),
+      };
+    });
+  }
+
+  /** RFC 7592 §2.1: GET at the registration_client_uri; shows the current status for polling. */
+  read(call: RegistrationCall): Promise<RegistrationResponse> {
+    return answer(async () => {
+      const { client, token } = await this.authenticate(call);
+      return { status: 200, headers: { ...NO_STORE }, body: this.information(client, token) };
+    });
+  }
+
+  /** RFC 7592 §2.2: PUT replaces the metadata; approval-relevant changes send the client back to pending. */
+  update(call: RegistrationCall): Promise<RegistrationResponse> {
+    return answer(async () => {
+      await this.throttle(call);
+      const { client, token } = await this.authenticate(call);
+      requireJson(call.contentType);
+      const parsed = parseRegistration(call.body, { type: client.type as RegistrableType, policy: this.d.settings.policy, purpose: 'update' });
+      if (parsed.clientId !== client.key) throw RegistrationError.metadata("client_id: must be this client's client_id");
+      if (parsed.isPublic !== client.isPublic) {
+        throw RegistrationError.metadata(
+          'token_endpoint_auth_method: cannot change between "none" (public client) and a secret-based method; register a new client instead',
+        );
+      }
+      if (parsed.clientSecret !== undefined) {
+        const current = this.d.registry.openSecret(client);
+        // RFC 7592 §2.2: a client cannot choose its secret; a repeated one must match the issued one.
+        if (current === null || !constantTimeEqual(parsed.clientSecret, current)) {
+          throw RegistrationError.metadata('client_secret: does not match the issued secret (a client cannot choose its secret)');
+        }
+      }
+
+      const actor = { name: REGISTRATION_ACTOR_NAME, source: call.remoteAddress };
+      const now = this.d.clock.now();
+      const kept = Object.fromEntries(Object.entries(client.metadata).filter(([k]) => !isRegistrationMetadataKey(k) && k !== 'registration'));
+      const previous = isRecord(client.metadata.registration) ? client.metadata.registration : {};
+      const metadata = {
+        ...kept,
+        ...parsed.metadata,
+        registration: {
+          ...previous,
+          updated_at: new Date(now).toISOString(),
+          updated_from: call.remoteAddress,
+          ignored_fields: parsed.ignoredFields,
+        },
+      };
+      const changed = approvalRelevantChanges(client, parsed);
+      if (changed.length > 0 && client.status === 'approved') {
+        // Pending first, so the new settings are never usable before an administrator saw them.
+        await this.d.registry.setStatus(client.key, 'pending', actor, `registration update changed ${changed.join(', ')}`);
+      }
+      const { client: updated } = await this.d.registry.update(
+        client.key,
+        {
+          // A name the server chose stays until the client sends its own.
+          ...(parsed.nameDefaulted ? {} : { name: parsed.name }),
+          redirect_uris: parsed.redirectUris,
+          ...(client.type === 'oidc' ? { post_logout_redirect_uris: parsed.postLogoutRedirectUris } : {}),
+          grant_types: parsed.grantTypes,
+          response_types: parsed.responseTypes,
+          metadata,
+        },
+        actor,
+      );
+      return { status: 200, headers: { ...NO_STORE }, body: this.information(updated, token) };
+    });
+  }
+
+  /** RFC 7592 §2.3: DELETE removes the client, its key retired for good. */
+  remove(call: RegistrationCall): Promise<RegistrationResponse> {
+    return answer(async () => {
+      const { client } = await this.authenticate(call);
+      await this.d.registry.remove(client.key, { name: REGISTRATION_ACTOR_NAME, source: call.remoteAddress });
+      await this.d.accessTokens.remove(client.key);
+      return { status: 204, headers: { ...NO_STORE } };
+    });
+  }
+
+  private information(client: Client, token: string): Record<string, unknown> {
+    return clientInformation(client, {
+      // RFC 7592 §3 requires the token in the response; only its hash is stored, so the presented one is echoed.
+      registrationAccessToken: token,
+      registrationClientUri: registrationClientUri(this.d.settings.issuer, client.type as RegistrableType, client.key),
+    });
+  }
+
+  /**
+   * RFC 7592 §2: the registration access token must belong to the client named in the URI. Every
+   * failure reads the same, so the answer does not reveal whether a client exists.
+   */
+  private async authenticate(call: RegistrationCall): Promise<{ client: Client; token: string }> {
+    const token = bearer(call.authorization);
+    if (token === undefined) throw RegistrationError.token('send the registration access token (Authorization: Bearer …)', false);
+    const key = await this.d.accessTokens.findClientKey(sha256Hex(token));
+    const client = key !== undefined && key === call.clientId ? await this.d.registry.get(key) : undefined;
+    if (!client || client.type !== call.type) {
+      throw RegistrationError.token('the registration access token is not valid for this client', true);
+    }
+    return { client, token };
+  }
+
+  private async throttle(call: RegistrationCall): Promise<void> {
+    const { rateLimit, rateWindowMs } = this.d.settings;
+    const hits = await this.d.throttle.hit(`registration:${call.remoteAddress}`, this.d.clock.now(), rateWindowMs);
+    if (hits > rateLimit) {
+      const seconds = Math.ceil(rateWindowMs / 1000);
+      throw new RegistrationError(
+        'temporarily_unavailable',
+        `too many registration requests from this address (at most ${rateLimit} in ${seconds} s); try again later`,
+        429,
+        { 'retry-after': String(seconds) },
+      );
+    }
+  }
+}
+
+/** Runs a handler, turning registration errors into their responses; anything else propagates. */
+async function answer(handler: () => Promise<RegistrationResponse>): Promise<RegistrationResponse> {
+  try {
+    return await handler();
+  } catch (err) {
+    if (err instanceof RegistrationError) return errorResponse(err);
+    throw err;
+  }
+}
+
+/** RFC 6750 §2.1: `Authorization: Bearer <token>`; anything else counts as no token. */
+export function bearer(header: string | undefined): string | undefined {
+  const m = header === undefined ? null : /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+  return m?.[1];
+}
+
+/** RFC 7591 §3.1: the metadata is sent as a JSON document. */
+function requireJson(contentType: string | undefined): void {
+  const media = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
+  if (media !== 'application/json') {
+    throw RegistrationError.metadata('the request body must be a JSON object sent as application/json (RFC 7591 §3.1)');
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const sa = new Set(a);
+  return sa.size === new Set(b).size && b.every((x) => sa.has(x));
+}
+
+/** Which approval-relevant settings an update changes (names as in RFC 7591). */
+export function approvalRelevantChanges(client: Client, parsed: ParsedRegistration): string[] {
+  const changed: string[] = [];
+  if (!parsed.nameDefaulted && parsed.name !== client.name) changed.push('client_name');
+  if (!sameSet(parsed.redirectUris, client.redirectUris)) changed.push('redirect_uris');
+  if (client.type === 'oidc' && !sameSet(parsed.postLogoutRedirectUris, client.postLogoutRedirectUris)) changed.push('post_logout_redirect_uris');
+  if (!sameSet(parsed.grantTypes, client.grantTypes)) changed.push('grant_types');
+  if (!sameSet(parsed.responseTypes, client.responseTypes)) changed.push('response_types');
+  for (const key of APPROVAL_RELEVANT_METADATA) {
+    if (JSON.stringify(parsed.metadata[key] ?? null) !== JSON.stringify(client.metadata[key] ?? null)) changed.push(key);
+  }
+  return changed;
+}

@@ -1,0 +1,77 @@
+import pino from 'pino';
+import { RegistrationTokenAdmin } from '../admin/registration-tokens.js';
+import type { App } from '../compose.js';
+import { secretContext } from '../core/clients/client.js';
+import type { RegistryPort } from '../core/registration/ports.js';
+import { RegistrationService, type RegistrationSettings } from '../core/registration/service.js';
+import { countPendingRegistrations, KyselyInitialAccessTokenStore, KyselyRegistrationAccessTokenStore } from '../storage/kysely/registration-stores.js';
+import { WebhookNotifier } from './webhook.js';
+
+/** Self-service registration, as composed for one app. */
+export interface Registration {
+  service: RegistrationService;
+  tokens: RegistrationTokenAdmin;
+  settings: RegistrationSettings;
+  webhook: WebhookNotifier | null;
+}
+
+const installed = new WeakMap<App, Registration>();
+
+export function registrationSettings(config: App['config']): RegistrationSettings {
+  return {
+    issuer: config.issuer,
+    mode: config.registrationMode,
+    policy: { grantTypes: config.registrationGrantTypes, responseTypes: config.registrationResponseTypes },
+    rateLimit: config.registrationRateLimit,
+    rateWindowMs: config.registrationRateWindow * 1000,
+    maxPending: config.registrationMaxPending,
+  };
+}
+
+/** Builds the registration services of an app and registers the pending-client webhook. */
+export function installRegistration(app: App): Registration {
+  const existing = installed.get(app);
+  if (existing) return existing;
+  const db = app.database.db;
+  const registry: RegistryPort = {
+    get: (key) => app.stores.clients.get(key),
+    create: (input, actor, via) => app.clientAdmin.create(input, actor, via),
+    update: (key, patch, actor) => app.clientAdmin.update(key, patch, actor),
+    setStatus: (key, status, actor, reason) => app.clientAdmin.setStatus(key, status, actor, reason),
+    remove: (key, actor) => app.clientAdmin.remove(key, actor),
+    countPendingRegistrations: () => countPendingRegistrations(db),
+    openSecret: (client) => (client.secretSealed === null ? null : app.secrets.open(client.secretSealed, secretContext(client.key))),
+  };
+  const initialTokens = new KyselyInitialAccessTokenStore(db);
+  const settings = registrationSettings(app.config);
+  const service = new RegistrationService({
+    registry,
+    accessTokens: new KyselyRegistrationAccessTokenStore(db),
+    initialTokens,
+    throttle: app.stores.throttle,
+    clock: app.clock,
+    random: app.random,
+    settings,
+  });
+  const tokens = new RegistrationTokenAdmin({ store: initialTokens, audit: app.stores.audit, clock: app.clock, random: app.random });
+
+  let webhook: WebhookNotifier | null = null;
+  const { registrationWebhookUrl: url } = app.config;
+  if (url) {
+    const log = pino({ name: 'latchkey.webhook', level: app.config.logLevel });
+    const notifier = new WebhookNotifier({
+      url,
+      secret: app.config.registrationWebhookSecret,
+      timeoutMs: app.config.registrationWebhookTimeout * 1000,
+      issuer: app.config.issuer,
+      clock: app.clock,
+      onFailure: (message, err) => log.warn({ err, url }, message),
+    });
+    app.hooks.clientPending.push(async (client) => notifier.notify(client));
+    app.closers.push(() => notifier.drain());
+    webhook = notifier;
+  }
+  const registration: Registration = { service, tokens, settings, webhook };
+  installed.set(app, registration);
+  return registration;
+}

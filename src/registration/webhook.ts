@@ -1,0 +1,55 @@
+import { createHmac } from 'node:crypto';
+import type { Client } from '../core/clients/client.js';
+import type { Clock } from '../core/ports.js';
+import { pendingNotification } from '../core/registration/notification.js';
+
+export interface WebhookOptions {
+  url: string;
+  /** HMAC-SHA256 key for the X-Latchkey-Signature header. */
+  secret?: string | undefined;
+  timeoutMs: number;
+  issuer: string;
+  clock: Clock;
+  /** Where failures are reported; a webhook never fails the change that triggered it. */
+  onFailure: (message: string, err?: unknown) => void;
+  fetch?: typeof fetch;
+}
+
+/**
+ * Tells an external system (chat, ticketing) that a client waits for an administrator. Sending is
+ * fire-and-forget and time-bounded: a slow or dead receiver never delays or fails a registration.
+ */
+export class WebhookNotifier {
+  private readonly inFlight = new Set<Promise<void>>();
+  constructor(private readonly o: WebhookOptions) {}
+
+  /** Starts a delivery and returns at once. */
+  notify(client: Client): void {
+    const delivery: Promise<void> = this.deliver(client).finally(() => this.inFlight.delete(delivery));
+    this.inFlight.add(delivery);
+  }
+
+  /** Waits for deliveries under way (each bounded by the timeout), e.g. before a CLI exits. */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async deliver(client: Client): Promise<void> {
+    try {
+      const body = JSON.stringify(pendingNotification(client, this.o.issuer, this.o.clock.now()));
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Latchkey-Webhook/1' };
+      if (this.o.secret) headers['x-latchkey-signature'] = `sha256=${createHmac('sha256', this.o.secret).update(body).digest('hex')}`;
+      const res = await (this.o.fetch ?? fetch)(this.o.url, {
+        method: 'POST',
+        headers,
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.o.timeoutMs),
+      });
+      await res.body?.cancel().catch(() => {});
+      if (res.status < 200 || res.status >= 300) this.o.onFailure(`webhook answered HTTP ${res.status}`);
+    } catch (err) {
+      this.o.onFailure('webhook delivery failed', err);
+    }
+  }
+}
