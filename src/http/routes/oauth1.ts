@@ -1,0 +1,272 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { App } from '../../compose.js';
+import { secretContext } from '../../core/clients/client.js';
+import { isLoopbackHost } from '../../core/clients/redirect-uri.js';
+import { constantTimeEqual } from '../../core/crypto/constant-time.js';
+import { randomToken } from '../../core/crypto/random.js';
+import { DUMMY_CONSUMER_KEY } from '../../core/oauth1/check.js';
+import type { OAuth1Deps } from '../../core/oauth1/deps.js';
+import { accessToken } from '../../core/oauth1/endpoints/access-token.js';
+import { decideAuthorization, pendingAuthorization } from '../../core/oauth1/endpoints/authorize.js';
+import { requestToken } from '../../core/oauth1/endpoints/request-token.js';
+import { authenticateResource } from '../../core/oauth1/endpoints/resource.js';
+import { requestFromInput, verifyForResourceServer } from '../../core/oauth1/endpoints/verify.js';
+import { oauth1Of } from '../../core/oauth1/install.js';
+import { OAuth1Problem, type OAuth1Response, problemChallenge } from '../../core/oauth1/problems.js';
+import { looksSigned, type SignedRequest } from '../../core/oauth1/request.js';
+import { permissionsOf } from '../../core/users/permissions.js';
+import { html, layout, pageHeaders } from '../html.js';
+import { renderConsentPage, renderErrorPage } from '../pages/consent.js';
+import { API_SCOPES, type PrincipalResolver } from '../principal.js';
+import type { HttpContext, HttpModule } from '../server.js';
+import { checkCsrf, requireSession } from '../session.js';
+
+/** What an OAuth 1.0a grant lets a consumer do: the user's profile and API, within the user's permissions. */
+const OAUTH1_SCOPES = [
+  { name: API_SCOPES.profile, description: 'read your profile (name, username, e-mail)' },
+  { name: API_SCOPES.admin, description: 'use Latchkey’s API on your behalf, with your permissions and no more' },
+];
+
+/**
+ * The base string URI of this request (RFC 5849 §3.4.1.2) as the client saw it: the configured
+ * issuer's scheme, host and port (so it holds behind a reverse proxy) and the request path, with
+ * the issuer's path prefix added when the proxy stripped it.
+ */
+function publicBase(app: App): { origin: string; prefix: string; secure: boolean } {
+  const issuer = new URL(app.config.issuer);
+  return {
+    origin: `${issuer.protocol}//${issuer.host}`,
+    prefix: issuer.pathname.replace(/\/$/, ''),
+    // §3.4.4: PLAINTEXT needs TLS; a loopback http issuer is a developer's machine.
+    secure: issuer.protocol === 'https:' || isLoopbackHost(issuer.hostname),
+  };
+}
+
+export function signedRequestOf(app: App, req: FastifyRequest): SignedRequest {
+  const base = publicBase(app);
+  const q = req.url.indexOf('?');
+  const path = q >= 0 ? req.url.slice(0, q) : req.url;
+  const fullPath = base.prefix !== '' && !path.startsWith(`${base.prefix}/`) ? `${base.prefix}${path}` : path;
+  const type = (req.headers['content-type'] ?? '').toLowerCase().split(';')[0]?.trim();
+  return {
+    method: req.method,
+    baseUri: `${base.origin}${fullPath}`,
+    query: q >= 0 ? req.url.slice(q + 1) : '',
+    authorization: req.headers.authorization,
+    formBody: type === 'application/x-www-form-urlencoded' ? (req.rawBody ?? '') : null,
+    secureTransport: base.secure,
+  };
+}
+
+function send(reply: FastifyReply, res: OAuth1Response): FastifyReply {
+  return reply.code(res.status).headers(res.headers).send(res.body);
+}
+
+/**
+ * OAuth 1.0a-signed requests to Latchkey's own API (GET /api/me, the admin API): token
+ * credentials act as the user who authorized them, with that user's permissions.
+ */
+export function oauth1Resolver(app: App, d: OAuth1Deps): PrincipalResolver {
+  return async (req) => {
+    const signed = signedRequestOf(app, req);
+    if (!looksSigned(signed)) return { kind: 'none' };
+    try {
+      const { user, client } = await authenticateResource(d, signed);
+      return {
+        kind: 'ok',
+        principal: {
+          user,
+          permissions: permissionsOf(user.roles),
+          via: 'oauth1',
+          clientKey: client.key,
+          scopes: OAUTH1_SCOPES.map((s) => s.name),
+        },
+      };
+    } catch (err) {
+      if (!(err instanceof OAuth1Problem)) throw err;
+      return {
+        kind: 'invalid',
+        status: err.status,
+        challenge: problemChallenge(err, d.realm),
+        error: err.problem,
+        description: err.details.oauth_problem_advice ?? err.problem,
+      };
+    }
+  };
+}
+
+const verifyBody = z
+  .object({
+    method: z.string().regex(/^[A-Za-z]{1,20}$/),
+    url: z.string().min(1).max(8000),
+    authorization: z.string().max(8000).optional(),
+    body: z
+      .string()
+      .max(64 * 1024)
+      .optional(),
+    content_type: z.string().max(200).optional(),
+    consume_nonce: z.boolean().optional(),
+  })
+  .strict();
+
+const VERIFY_FAILURES = { limit: 20, windowMs: 15 * 60_000 };
+
+/**
+ * Authenticates a resource server at POST /api/oauth1/verify: HTTP Basic with the client key and
+ * secret (RFC 6749 §2.3.1 encoding) of an approved, confidential OAuth 2.0 or OpenID Connect
+ * client. Unknown keys cost the same decryption and comparison as known ones.
+ */
+async function resourceServerOf(app: App, req: FastifyRequest, dummySealed: string): Promise<{ key: string } | 'throttled' | null> {
+  const now = app.clock.now();
+  const throttleKey = `oauth1-verify:${req.ip}`;
+  if ((await app.stores.throttle.count(throttleKey, now, VERIFY_FAILURES.windowMs)) >= VERIFY_FAILURES.limit) return 'throttled';
+  const header = req.headers.authorization ?? '';
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  const decoded = m ? Buffer.from(m[1] ?? '', 'base64').toString('utf8') : '';
+  const colon = decoded.indexOf(':');
+  const formDecode = (s: string) => {
+    try {
+      return decodeURIComponent(s.replace(/\+/g, ' '));
+    } catch {
+      return s;
+    }
+  };
+  const key = colon >= 0 ? formDecode(decoded.slice(0, colon)) : '';
+  const secret = colon >= 0 ? formDecode(decoded.slice(colon + 1)) : '';
+  const client = key !== '' ? await app.stores.clients.get(key) : undefined;
+  const eligible = client !== undefined && client.type !== 'oauth1' && client.status === 'approved' && !client.isPublic && client.secretSealed !== null;
+  let expected = '';
+  try {
+    expected =
+      eligible && client.secretSealed
+        ? app.secrets.open(client.secretSealed, secretContext(client.key))
+        : app.secrets.open(dummySealed, secretContext(DUMMY_CONSUMER_KEY));
+  } catch {
+    expected = '';
+  }
+  const ok = constantTimeEqual(expected, secret) && eligible && expected !== '';
+  if (!ok) {
+    await app.stores.throttle.hit(throttleKey, now, VERIFY_FAILURES.windowMs);
+    return null;
+  }
+  return { key };
+}
+
+export const registerOAuth1: HttpModule = (server, ctx: HttpContext) => {
+  const { app } = ctx;
+  const d = oauth1Of(app).deps;
+  ctx.resolvers.push(oauth1Resolver(app, d));
+
+  // Expired temporary credentials and nonces are purged by the app's purge tasks (installOAuth1).
+
+  // RFC 5849 §2.1 and §2.3 ask for POST unless documented otherwise; GET is accepted too.
+  for (const method of ['GET', 'POST'] as const) {
+    server.route({ method, url: '/oauth1/request_token', handler: async (req, reply) => send(reply, await requestToken(d, signedRequestOf(app, req))) });
+    server.route({ method, url: '/oauth1/access_token', handler: async (req, reply) => send(reply, await accessToken(d, signedRequestOf(app, req))) });
+  }
+
+  server.get('/oauth1/authorize', async (req, reply) => {
+    const query = req.query as Record<string, unknown>;
+    const session = await requireSession(ctx, req, reply, req.url);
+    if (!session) return reply;
+    const pending = await pendingAuthorization(d, query.oauth_token);
+    if (pending.kind === 'failure') return reply.code(400).headers(pageHeaders()).send(renderErrorPage(pending.title, pending.message));
+    const callback = pending.temporary.callback;
+    const where =
+      callback === 'oob' ? 'You will be shown a code to copy into the application.' : `After you answer you will be sent back to ${new URL(callback).host}.`;
+    const admin = permissionsOf(session.user.roles).size > 0 ? ' It will act with your administrative permissions.' : '';
+    return reply.headers(pageHeaders()).send(
+      renderConsentPage({
+        session,
+        client: pending.client,
+        scopes: OAUTH1_SCOPES,
+        action: '/oauth1/authorize',
+        hidden: { oauth_token: String(query.oauth_token) },
+        warning: `${where}${admin}`,
+      }),
+    );
+  });
+
+  server.post('/oauth1/authorize', async (req, reply) => {
+    const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
+    const session = await requireSession(ctx, req, reply, '/');
+    if (!session) return reply;
+    if (!checkCsrf(session, body.csrf_token)) {
+      return reply.code(400).headers(pageHeaders()).send(renderErrorPage('Form expired', 'The form expired. Go back to the application and start again.'));
+    }
+    const decision = body.decision;
+    if (decision !== 'allow' && decision !== 'deny') {
+      return reply.code(400).headers(pageHeaders()).send(renderErrorPage('No decision', 'Choose Allow or Deny.'));
+    }
+    const result = await decideAuthorization(d, body.oauth_token, session.user, decision === 'allow');
+    if (result.kind === 'failure') return reply.code(400).headers(pageHeaders()).send(renderErrorPage(result.title, result.message));
+    if (result.kind === 'denied') {
+      if (result.location) return reply.redirect(result.location, 303);
+      return reply
+        .headers(pageHeaders())
+        .send(
+          layout(
+            'Access denied',
+            html`<section class="card narrow"><h1>Access denied</h1><p>You did not allow ${result.client.name}. You can close this page.</p></section>`,
+          ),
+        );
+    }
+    // Listed under "Authorized applications", where revoking it deletes the tokens (userRevokedClient hook).
+    await app.consents.grant(
+      session.user.id,
+      result.client.key,
+      OAUTH1_SCOPES.map((s) => s.name),
+      app.clock.now(),
+    );
+    if (result.kind === 'redirect') return reply.redirect(result.location, 303);
+    return reply.headers(pageHeaders()).send(
+      layout(
+        'Authorization code',
+        html`<section class="card narrow" aria-labelledby="oob-title">
+  <h1 id="oob-title">You allowed ${result.client.name}</h1>
+  <p>Copy this verification code into the application to finish:</p>
+  <p><output id="oauth-verifier" class="code" aria-label="Verification code">${result.verifier}</output></p>
+  <p class="muted small">The code works once, within a few minutes.</p>
+</section>`,
+      ),
+    );
+  });
+
+  // Verification for other resource servers; documented in docs/oauth1.md.
+  const dummySealed = app.secrets.seal(randomToken(app.random, 256), secretContext(DUMMY_CONSUMER_KEY));
+  server.post('/api/oauth1/verify', { bodyLimit: 128 * 1024 }, async (req, reply) => {
+    const caller = await resourceServerOf(app, req, dummySealed);
+    if (caller === 'throttled') {
+      return reply
+        .code(429)
+        .header('retry-after', String(VERIFY_FAILURES.windowMs / 1000))
+        .send({ error: 'too_many_attempts', error_description: 'too many failed authentications; try again later' });
+    }
+    if (caller === null) {
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Basic realm="latchkey", charset="UTF-8"')
+        .send({ error: 'invalid_client', error_description: 'authenticate with the client key and secret of an approved confidential OAuth 2.0 client' });
+    }
+    const type = (req.headers['content-type'] ?? '').toLowerCase();
+    if (!type.startsWith('application/json')) return reply.code(415).send({ error: 'invalid_request', error_description: 'the body must be JSON' });
+    const parsed = verifyBody.safeParse(req.body);
+    if (!parsed.success) {
+      return reply
+        .code(400)
+        .send({ error: 'invalid_request', error_description: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+    }
+    const input = parsed.data;
+    const signed = requestFromInput({
+      method: input.method,
+      url: input.url,
+      authorization: input.authorization,
+      body: input.body,
+      contentType: input.content_type,
+    });
+    if (!signed) return reply.code(400).send({ error: 'invalid_request', error_description: 'url must be an absolute http or https URL' });
+    const outcome = await verifyForResourceServer(d, signed, input.consume_nonce ?? true);
+    return reply.header('cache-control', 'no-store').send(outcome);
+  });
+};
