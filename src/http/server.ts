@@ -7,6 +7,8 @@ import { basicResolver, type PrincipalResolver, type Resolution } from './princi
 import { registerAdminApi } from './routes/admin-api.js';
 import { registerConsole } from './routes/console.js';
 import { registerHealth } from './routes/health.js';
+import { registerOAuth1 } from './routes/oauth1.js';
+import { registerOslc } from './routes/oslc.js';
 import { registerRegistration } from './routes/registration.js';
 import { registerSignIn } from './routes/sign-in.js';
 
@@ -21,7 +23,7 @@ export interface HttpContext {
 export type HttpModule = (server: FastifyInstance, ctx: HttpContext) => void | Promise<void>;
 
 /** Route modules, in registration order. */
-const MODULES: HttpModule[] = [registerHealth, registerSignIn, registerAdminApi, registerConsole, registerRegistration];
+const MODULES: HttpModule[] = [registerHealth, registerSignIn, registerAdminApi, registerConsole, registerOAuth1, registerOslc, registerRegistration];
 
 export const LOG_REDACT = [
   'req.headers.authorization',
