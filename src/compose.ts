@@ -6,6 +6,7 @@ import type { Config } from './config/schema.js';
 import type { Client } from './core/clients/client.js';
 import { randomToken, systemRandom } from './core/crypto/random.js';
 import { SecretBox } from './core/crypto/secret-box.js';
+import { installOAuth2 } from './core/oauth2/install.js';
 import { installOAuth1 } from './core/oauth1/install.js';
 import {
   type AuditStore,
@@ -24,6 +25,7 @@ import { type Database, migrate, openDatabase } from './storage/database.js';
 import { purgeBatch } from './storage/purge.js';
 import { KyselyAuditStore } from './storage/kysely/audit-store.js';
 import { KyselyClientStore } from './storage/kysely/client-store.js';
+import { kyselyOAuth2Stores } from './storage/kysely/oauth2-stores.js';
 import { kyselyOAuth1Stores } from './storage/kysely/oauth1-stores.js';
 import { KyselyOneTimeStore } from './storage/kysely/one-time-store.js';
 import { KyselyConsentStore, KyselySessionStore } from './storage/kysely/session-store.js';
@@ -133,6 +135,7 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
     },
   };
   installOAuth1(app, kyselyOAuth1Stores(database.db));
+  installOAuth2(app, kyselyOAuth2Stores(database.db));
   installRegistration(app);
   return app;
 }

@@ -90,6 +90,11 @@ export const OPTIONS = {
     doc: 'Failed password attempts per username (and per source address) before back-off starts.',
     schema: z.coerce.number().int().min(1).default(5),
   },
+  deviceUserCodeLimit: {
+    env: 'LATCHKEY_DEVICE_USER_CODE_LIMIT',
+    doc: 'Wrong user codes one source address (or one signed-in user) may enter at /device within 15 minutes before further tries are refused (RFC 8628 §5.1 guess protection).',
+    schema: z.coerce.number().int().min(1).default(10),
+  },
   registrationMode: {
     env: 'LATCHKEY_REGISTRATION_MODE',
     doc: 'Self-service client registration (RFC 7591) at /api/oauth2/register and /api/oidc/register: open (anyone; clients wait for approval), token (only with an initial access token from `latchkey registration-token create`) or off.',

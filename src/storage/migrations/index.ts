@@ -1,9 +1,11 @@
 import * as pg0001 from './postgres/0001-foundation.js';
 import * as pg0002 from './postgres/0002-sessions.js';
+import * as pg0003 from './postgres/0003-oauth2.js';
 import * as pg0004 from './postgres/0004-oauth1.js';
 import * as pg0005 from './postgres/0005-registration.js';
 import * as sqlite0001 from './sqlite/0001-foundation.js';
 import * as sqlite0002 from './sqlite/0002-sessions.js';
+import * as sqlite0003 from './sqlite/0003-oauth2.js';
 import * as sqlite0004 from './sqlite/0004-oauth1.js';
 import * as sqlite0005 from './sqlite/0005-registration.js';
 
@@ -17,6 +19,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001-foundation', sqlite: sqlite0001.statements, postgres: pg0001.statements },
   { id: '0002-sessions', sqlite: sqlite0002.statements, postgres: pg0002.statements },
+  { id: '0003-oauth2', sqlite: sqlite0003.statements, postgres: pg0003.statements },
   { id: '0004-oauth1', sqlite: sqlite0004.statements, postgres: pg0004.statements },
   { id: '0005-registration', sqlite: sqlite0005.statements, postgres: pg0005.statements },
 ];

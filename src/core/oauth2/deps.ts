@@ -1,0 +1,55 @@
+import type { ClientStore, Clock, OneTimeStore, Random, ThrottleStore, UserStore } from '../ports.js';
+import type { AccessTokens } from '../tokens/access-token.js';
+import type { SigningAlg } from '../tokens/signing-keys.js';
+import type { ScopeCatalog } from './scopes.js';
+import type { DeviceCodeStore, GrantStore, RefreshTokenStore } from './storage.js';
+
+/** Lifetimes and limits, from the configuration (seconds unless named otherwise). */
+export interface OAuth2Settings {
+  issuer: string;
+  accessTokenTtl: number;
+  codeTtl: number;
+  refreshTokenTtl: number;
+  refreshReuseGrace: number;
+  deviceCodeTtl: number;
+  deviceInterval: number;
+  /** Failed password-grant attempts per username in one window before back-off. */
+  loginThrottleLimit: number;
+  loginThrottleWindow: number;
+  /** Wrong user codes per source address (and per user) in one window at /device. */
+  userCodeThrottleLimit: number;
+  signingAlg: SigningAlg;
+}
+
+/** Remembered consent per user and client (kept by the sign-in module). */
+export interface ConsentPort {
+  /** The scopes the user granted the client, or undefined when none. */
+  get(userId: string, clientKey: string): Promise<string[] | undefined>;
+  /** Remembers that the user granted the client these scopes (listed on "Authorized applications"). */
+  grant(userId: string, clientKey: string, scopes: string[]): Promise<void>;
+}
+
+/**
+ * Everything the OAuth 2.0 core may use. Each grant and endpoint takes only the part it needs
+ * (a `Pick` of this), so its tests need small fakes.
+ */
+export interface OAuth2Deps {
+  settings: OAuth2Settings;
+  clock: Clock;
+  random: Random;
+  clients: Pick<ClientStore, 'get' | 'touchLastUsed'>;
+  users: Pick<UserStore, 'get' | 'findByUsername'>;
+  secrets: { open(sealed: string, context: string): string };
+  grants: GrantStore;
+  refreshTokens: RefreshTokenStore;
+  deviceCodes: DeviceCodeStore;
+  /** Authorization codes: atomic single use (kind "oauth2.code", id = SHA-256 of the code). */
+  codes: OneTimeStore;
+  throttle: ThrottleStore;
+  consents: ConsentPort;
+  accessTokens: AccessTokens;
+  scopes: ScopeCatalog;
+  passwords: { verify(storedHash: string | null, password: string): Promise<boolean> };
+}
+
+export const CODE_KIND = 'oauth2.code';

@@ -1,0 +1,57 @@
+import type { OAuth2Deps } from '../deps.js';
+import { InvalidClient } from '../errors.js';
+import { findToken, isLive, refreshTokenActive } from '../token-lookup.js';
+import { answer, authenticate, type EndpointRequest, type EndpointResponse, formParams, json } from './request.js';
+
+/**
+ * RFC 7662: a confidential client asks whether a token is active. Access tokens are answered for
+ * any authenticated client (resource servers); refresh tokens only for the client holding them.
+ * Every answer about a token that is not live is just `{"active": false}` (§2.2).
+ */
+export function introspectionEndpoint(deps: OAuth2Deps) {
+  return (req: EndpointRequest): Promise<EndpointResponse> =>
+    answer(async () => {
+      const params = formParams(req);
+      const { client } = await authenticate(deps, req, params);
+      if (client.isPublic) throw new InvalidClient('introspection needs a confidential client (RFC 7662 §2.1)');
+      const token = params.required('token', 8192);
+      params.optional('token_type_hint', 100);
+      const inactive = json({ active: false });
+
+      const found = await findToken(deps, token);
+      if (!found || !isLive(found.liveness)) return inactive;
+      const { grant } = found.liveness;
+      const user = grant.userId === null ? undefined : await deps.users.get(grant.userId);
+      const username = user ? { username: user.username } : {};
+      if (found.kind === 'access_token') {
+        const c = found.claims;
+        return json({
+          active: true,
+          scope: c.scope,
+          client_id: c.client_id,
+          ...username,
+          token_type: 'Bearer',
+          exp: c.exp,
+          iat: c.iat,
+          sub: c.sub,
+          aud: c.aud,
+          iss: c.iss,
+          jti: c.jti,
+          ...(c.auth_time === undefined ? {} : { auth_time: c.auth_time }),
+        });
+      }
+      const r = found.record;
+      if (grant.clientKey !== client.key || !refreshTokenActive(r, deps.clock.now(), deps.settings.refreshReuseGrace)) return inactive;
+      return json({
+        active: true,
+        scope: grant.scopes.join(' '),
+        client_id: grant.clientKey,
+        ...username,
+        token_type: 'refresh_token',
+        exp: Math.floor(r.expiresAt / 1000),
+        iat: Math.floor(r.createdAt / 1000),
+        sub: grant.userId ?? grant.clientKey,
+        iss: deps.settings.issuer,
+      });
+    });
+}

@@ -1,0 +1,25 @@
+import type { OAuth2Deps } from '../deps.js';
+import { UnauthorizedClient } from '../errors.js';
+import { findToken } from '../token-lookup.js';
+import { answer, authenticate, type EndpointRequest, type EndpointResponse, formParams, json } from './request.js';
+
+/**
+ * RFC 7009: the client that holds a token revokes it. Revoking either an access or a refresh
+ * token revokes the grant it belongs to, so the whole authorization (every access token and the
+ * refresh-token family) stops working at once (§2.1 allows this). Unknown tokens are answered
+ * with 200 (§2.2).
+ */
+export function revocationEndpoint(deps: OAuth2Deps) {
+  return (req: EndpointRequest): Promise<EndpointResponse> =>
+    answer(async () => {
+      const params = formParams(req);
+      const { client } = await authenticate(deps, req, params);
+      const token = params.required('token', 8192);
+      params.optional('token_type_hint', 100);
+      const found = await findToken(deps, token);
+      if (!found?.liveness) return json({});
+      if (found.liveness.grant.clientKey !== client.key) throw new UnauthorizedClient('the token was not issued to this client');
+      await deps.grants.revoke(found.liveness.grant.id, deps.clock.now());
+      return json({});
+    });
+}

@@ -1,0 +1,57 @@
+import { sha256Hex } from '../../crypto/constant-time.js';
+import { CODE_KIND, type OAuth2Deps } from '../deps.js';
+import { InvalidGrant } from '../errors.js';
+import { checkVerifier, type PkceChallenge } from '../pkce.js';
+import { type GrantHandler, liveGrant, wantsRefreshToken } from './grant.js';
+
+type Deps = Pick<OAuth2Deps, 'codes' | 'grants' | 'users' | 'clock'>;
+
+/** What an authorization code stands for, stored under the SHA-256 of the code. */
+export interface CodePayload {
+  grantId: string;
+  clientKey: string;
+  redirectUri: string;
+  /** Whether redirect_uri was in the authorization request (then it must be repeated, §4.1.3). */
+  redirectUriSent: boolean;
+  pkce: PkceChallenge | null;
+}
+
+export function isCodePayload(v: Record<string, unknown>): v is Record<string, unknown> & CodePayload {
+  return typeof v.grantId === 'string' && typeof v.clientKey === 'string' && typeof v.redirectUri === 'string' && typeof v.redirectUriSent === 'boolean';
+}
+
+/**
+ * RFC 6749 §4.1.3: exchanges a code once. The code is consumed atomically; a second redemption
+ * fails and revokes what the first one issued (RFC 6749 §4.1.2, RFC 9700 §4.5), because it means
+ * the code leaked.
+ */
+export const authorizationCodeGrant = {
+  publicClients: true,
+  async handle({ client, params }, deps: Deps) {
+    const code = params.required('code', 512);
+    const redirectUri = params.optional('redirect_uri', 2000);
+    const verifier = params.optional('code_verifier', 256);
+
+    const result = await deps.codes.consume(CODE_KIND, sha256Hex(code), deps.clock.now());
+    if (result.outcome === 'unknown') throw new InvalidGrant('the authorization code is invalid');
+    if (result.outcome === 'expired') throw new InvalidGrant('the authorization code has expired');
+    if (result.outcome === 'replayed') {
+      if (typeof result.payload.grantId === 'string') await deps.grants.revoke(result.payload.grantId, deps.clock.now());
+      throw new InvalidGrant('the authorization code was already used; the tokens issued with it have been revoked');
+    }
+    const payload = result.payload;
+    if (!isCodePayload(payload)) throw new InvalidGrant('the authorization code is invalid');
+    if (payload.clientKey !== client.key) throw new InvalidGrant('the authorization code was issued to another client');
+    // §4.1.3: identical redirect_uri when the authorization request carried one.
+    if (payload.redirectUriSent && redirectUri !== payload.redirectUri) {
+      throw new InvalidGrant('redirect_uri does not match the one of the authorization request');
+    }
+    if (!payload.redirectUriSent && redirectUri !== undefined && redirectUri !== payload.redirectUri) {
+      throw new InvalidGrant('redirect_uri does not match the redirect URI the code was sent to');
+    }
+    checkVerifier(payload.pkce, verifier);
+
+    const { grant, user } = await liveGrant(deps, payload.grantId, client);
+    return { grant, user, scopes: grant.scopes, refreshToken: wantsRefreshToken(client) };
+  },
+} satisfies GrantHandler<Deps>;

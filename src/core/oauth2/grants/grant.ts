@@ -1,0 +1,64 @@
+import type { Client } from '../../clients/client.js';
+import { randomToken } from '../../crypto/random.js';
+import type { User } from '../../ports.js';
+import type { OAuth2Deps } from '../deps.js';
+import { InvalidGrant } from '../errors.js';
+import type { Params } from '../params.js';
+import type { GrantRecord } from '../storage.js';
+
+/** One token request, after client authentication (RFC 6749 §3.2). */
+export interface GrantRequest {
+  client: Client;
+  params: Params;
+  remoteAddress: string;
+}
+
+/**
+ * What a grant handler decides; the token endpoint turns it into tokens. The OpenID Connect layer
+ * reads the same result (grant.extra, user, authTime) to add an id_token.
+ */
+export interface GrantResult {
+  grant: GrantRecord;
+  /** null for client_credentials. */
+  user: User | null;
+  /** Scopes of the access token to issue (may be narrower than the grant's, RFC 6749 §6). */
+  scopes: string[];
+  /** Whether a (new) refresh token goes with the access token. */
+  refreshToken: boolean;
+}
+
+/** A grant_type handler (one file per grant). `D` names only the dependencies it uses. */
+export interface GrantHandler<D = OAuth2Deps> {
+  /** Whether public clients may use it (RFC 6749 §4.3, §4.4 need a confidential client). */
+  publicClients: boolean;
+  handle(req: GrantRequest, deps: D): Promise<GrantResult>;
+}
+
+export function newGrantId(deps: Pick<OAuth2Deps, 'random'>): string {
+  return randomToken(deps.random, 128);
+}
+
+/** A refresh token goes out only to clients registered for the refresh_token grant. */
+export function wantsRefreshToken(client: Client): boolean {
+  return client.grantTypes.includes('refresh_token');
+}
+
+/**
+ * Loads a grant and checks it can still produce tokens: not revoked, its client approved, its user
+ * enabled. One read, so a cut-off at any instance holds everywhere at once.
+ */
+export async function liveGrant(
+  deps: Pick<OAuth2Deps, 'grants' | 'users'>,
+  grantId: string,
+  client: Client,
+): Promise<{ grant: GrantRecord; user: User | null }> {
+  const l = await deps.grants.liveness(grantId);
+  if (!l || l.grant.clientKey !== client.key) throw new InvalidGrant('the grant does not exist or belongs to another client');
+  if (l.grant.revokedAt !== null) throw new InvalidGrant('the authorization was revoked');
+  if (!l.clientApproved) throw new InvalidGrant('the client is no longer approved');
+  if (!l.userEnabled) throw new InvalidGrant('the user cannot sign in');
+  if (l.grant.userId === null) return { grant: l.grant, user: null };
+  const user = await deps.users.get(l.grant.userId);
+  if (!user?.enabled) throw new InvalidGrant('the user cannot sign in');
+  return { grant: l.grant, user };
+}

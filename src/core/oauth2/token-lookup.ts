@@ -1,0 +1,48 @@
+import { sha256Hex } from '../crypto/constant-time.js';
+import type { AccessTokenClaims } from '../tokens/access-token.js';
+import type { OAuth2Deps } from './deps.js';
+import { InvalidToken } from './errors.js';
+import type { GrantLiveness, RefreshTokenRecord } from './storage.js';
+
+export type TokenTypeHint = 'access_token' | 'refresh_token';
+
+export type FoundToken =
+  | { kind: 'access_token'; claims: AccessTokenClaims; liveness: GrantLiveness | undefined }
+  | { kind: 'refresh_token'; record: RefreshTokenRecord; liveness: GrantLiveness | undefined };
+
+/** JWTs have two dots; our refresh tokens are 43 base64url characters. */
+function looksLikeJwt(token: string): boolean {
+  return token.split('.').length === 3;
+}
+
+/**
+ * Finds what a presented token is (RFC 7662 §2.1, RFC 7009 §2.1: the hint only orders the
+ * search). Access tokens must carry a valid signature of ours; refresh tokens are looked up by
+ * hash. Returns undefined for anything else.
+ */
+export async function findToken(deps: Pick<OAuth2Deps, 'accessTokens' | 'refreshTokens' | 'grants'>, token: string): Promise<FoundToken | undefined> {
+  if (token.length > 8192) return undefined;
+  if (looksLikeJwt(token)) {
+    try {
+      const claims = await deps.accessTokens.verify(token);
+      return { kind: 'access_token', claims, liveness: await deps.grants.liveness(claims.gid) };
+    } catch (err) {
+      if (err instanceof InvalidToken) return undefined;
+      throw err;
+    }
+  }
+  const record = await deps.refreshTokens.find(sha256Hex(token));
+  if (!record) return undefined;
+  return { kind: 'refresh_token', record, liveness: await deps.grants.liveness(record.grantId) };
+}
+
+/** Cut-off: a token counts only while its grant stands, its client is approved and its user enabled. */
+export function isLive(l: GrantLiveness | undefined): l is GrantLiveness {
+  return l !== undefined && l.grant.revokedAt === null && l.clientApproved && l.userEnabled;
+}
+
+/** A refresh token is usable when live, not rotated (beyond the grace window) and not expired. */
+export function refreshTokenActive(record: RefreshTokenRecord, now: number, graceSeconds: number): boolean {
+  if (record.expiresAt <= now) return false;
+  return record.rotatedAt === null || now - record.rotatedAt <= graceSeconds * 1000;
+}

@@ -1,0 +1,127 @@
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { randomToken } from '../crypto/random.js';
+import { InvalidToken } from '../oauth2/errors.js';
+import { type Clock, epochSeconds, type Random } from '../ports.js';
+import { type KeyRing, SIGNING_ALGS, type SigningAlg } from './signing-keys.js';
+
+/** RFC 9068 §2.1: the media type of JWT access tokens. */
+export const ACCESS_TOKEN_TYP = 'at+jwt';
+
+/** RFC 9068 §2.2 claims, plus `gid`, the grant the token belongs to (checked on every use). */
+export interface AccessTokenClaims {
+  iss: string;
+  sub: string;
+  aud: string;
+  client_id: string;
+  scope: string;
+  jti: string;
+  iat: number;
+  exp: number;
+  /** RFC 9068 §2.2.1: when the user authenticated (seconds). */
+  auth_time?: number;
+  gid: string;
+}
+
+export interface MintInput {
+  grantId: string;
+  clientKey: string;
+  /** User id, or the client key for client_credentials (RFC 9068 §2.2). */
+  subject: string;
+  scopes: readonly string[];
+  authTime: number | null;
+  alg: SigningAlg;
+  ttlSeconds: number;
+}
+
+export interface MintedAccessToken {
+  token: string;
+  claims: AccessTokenClaims;
+}
+
+export interface AccessTokenOptions {
+  keys: KeyRing;
+  clock: Clock;
+  random: Random;
+  issuer: string;
+  /** The resource the tokens are for: Latchkey's own API. */
+  audience: string;
+}
+
+/** Mints and verifies RFC 9068 JWT access tokens. */
+export class AccessTokens {
+  constructor(private readonly o: AccessTokenOptions) {}
+
+  get audience(): string {
+    return this.o.audience;
+  }
+
+  async mint(input: MintInput): Promise<MintedAccessToken> {
+    const key = await this.o.keys.signingKey(input.alg);
+    if (!key.privateKey) throw new Error('signing key has no private part');
+    const iat = epochSeconds(this.o.clock);
+    const claims: AccessTokenClaims = {
+      iss: this.o.issuer,
+      sub: input.subject,
+      aud: this.o.audience,
+      client_id: input.clientKey,
+      scope: input.scopes.join(' '),
+      jti: randomToken(this.o.random, 128),
+      iat,
+      exp: iat + input.ttlSeconds,
+      ...(input.authTime === null ? {} : { auth_time: Math.floor(input.authTime / 1000) }),
+      gid: input.grantId,
+    };
+    const token = await new SignJWT({ ...claims }).setProtectedHeader({ alg: key.alg, typ: ACCESS_TOKEN_TYP, kid: key.kid }).sign(key.privateKey);
+    return { token, claims };
+  }
+
+  /**
+   * RFC 9068 §4: signature by one of our keys, `typ` at+jwt, our issuer and audience, not expired.
+   * Whether the grant, client and user are still live is the caller's second step.
+   */
+  async verify(token: string): Promise<AccessTokenClaims> {
+    if (token.length > 8192 || token.split('.').length !== 3) throw new InvalidToken('the access token is malformed');
+    let kid: string | undefined;
+    try {
+      kid = decodeProtectedHeader(token).kid;
+    } catch {
+      throw new InvalidToken('the access token is malformed');
+    }
+    if (typeof kid !== 'string') throw new InvalidToken('the access token was not issued by this server');
+    const key = await this.o.keys.verificationKey(kid);
+    if (!key) throw new InvalidToken('the access token was signed by an unknown or retired key');
+    try {
+      const { payload } = await jwtVerify(token, key.publicKey, {
+        issuer: this.o.issuer,
+        audience: this.o.audience,
+        typ: ACCESS_TOKEN_TYP,
+        algorithms: [key.alg],
+        currentDate: new Date(this.o.clock.now()),
+        requiredClaims: ['sub', 'client_id', 'jti', 'iat', 'exp', 'gid'],
+      });
+      const p = payload as Record<string, unknown>;
+      if (typeof p.gid !== 'string' || typeof p.client_id !== 'string' || typeof p.sub !== 'string') {
+        throw new InvalidToken('the access token lacks required claims');
+      }
+      return {
+        iss: String(p.iss),
+        sub: p.sub,
+        aud: this.o.audience,
+        client_id: p.client_id,
+        scope: typeof p.scope === 'string' ? p.scope : '',
+        jti: String(p.jti),
+        iat: Number(p.iat),
+        exp: Number(p.exp),
+        ...(typeof p.auth_time === 'number' ? { auth_time: p.auth_time } : {}),
+        gid: p.gid,
+      };
+    } catch (err) {
+      if (err instanceof InvalidToken) throw err;
+      if (err instanceof joseErrors.JWTExpired) throw new InvalidToken('the access token has expired');
+      if (err instanceof joseErrors.JOSEError) throw new InvalidToken('the access token is invalid', err.code);
+      throw err;
+    }
+  }
+}
+
+export { SIGNING_ALGS };

@@ -1,0 +1,151 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type AuthorizeOutcome, authorize } from '../../core/oauth2/endpoints/authorize.js';
+import { deviceAuthorizationEndpoint } from '../../core/oauth2/endpoints/device-authorization.js';
+import { introspectionEndpoint } from '../../core/oauth2/endpoints/introspect.js';
+import { authorizationServerMetadata, OAUTH2_PATHS } from '../../core/oauth2/endpoints/metadata.js';
+import type { ClientFamily, EndpointRequest, EndpointResponse } from '../../core/oauth2/endpoints/request.js';
+import { revocationEndpoint } from '../../core/oauth2/endpoints/revoke.js';
+import { tokenEndpoint } from '../../core/oauth2/endpoints/token.js';
+import { oauth2Of } from '../../core/oauth2/install.js';
+import type { RawParams } from '../../core/oauth2/params.js';
+import { pageHeaders } from '../html.js';
+import { renderConsentPage, renderErrorPage } from '../pages/consent.js';
+import { toPlainRequest } from '../plain.js';
+import type { HttpContext, HttpModule } from '../server.js';
+import { checkCsrf, currentSession, loginUrl } from '../session.js';
+import { bearerResolver } from './oauth2-bearer.js';
+import { registerDevicePages } from './oauth2-device.js';
+import { registerApiMe } from './oauth2-me.js';
+
+type Endpoint = (req: EndpointRequest) => Promise<EndpointResponse>;
+
+/** Runs a framework-free endpoint and writes its JSON answer; a bug is logged, never echoed. */
+function serve(endpoint: Endpoint) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    const res = await endpoint(toPlainRequest(req));
+    if (res.unexpected !== undefined) req.log.error({ err: res.unexpected }, 'unexpected error in an OAuth 2.0 endpoint');
+    return reply.code(res.status).headers(res.headers).send(res.body);
+  };
+}
+
+/** Token-style endpoints accept POST only (RFC 6749 §3.2); other methods get a JSON 405. */
+function postOnly(server: FastifyInstance, path: string, endpoint: Endpoint): void {
+  server.post(path, serve(endpoint));
+  server.route({
+    method: ['GET', 'PUT', 'DELETE', 'PATCH'],
+    url: path,
+    handler: async (_req, reply) =>
+      reply.code(405).header('allow', 'POST').header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: 'use POST' }),
+  });
+}
+
+/** The token endpoint of one family (/api/oauth2/token, and /api/oidc/token for the OIDC layer). */
+export function registerTokenRoute(server: FastifyInstance, ctx: HttpContext, path: string, family: ClientFamily): void {
+  const service = oauth2Of(ctx.app);
+  postOnly(server, path, tokenEndpoint(service.deps, { family, handlers: service.grantHandlers, extensions: service.tokenExtensions[family] }));
+}
+
+export function registerDeviceAuthorizationRoute(server: FastifyInstance, ctx: HttpContext, path: string, family: ClientFamily): void {
+  postOnly(server, path, deviceAuthorizationEndpoint(oauth2Of(ctx.app).deps, { family }));
+}
+
+/** Parameters that belong to the consent form, not to the authorization request. */
+const FORM_FIELDS = new Set(['csrf_token', 'decision']);
+
+function withoutFormFields(params: RawParams): RawParams {
+  const out: RawParams = {};
+  for (const [k, v] of Object.entries(params)) if (!FORM_FIELDS.has(k)) out[k] = v;
+  return out;
+}
+
+function sendOutcome(reply: FastifyReply, path: string, outcome: AuthorizeOutcome, session: Awaited<ReturnType<typeof currentSession>>, method: string) {
+  switch (outcome.kind) {
+    case 'error-page':
+      return reply.code(400).headers(pageHeaders()).send(renderErrorPage(outcome.title, outcome.message));
+    case 'redirect':
+      // Tokens may ride in the fragment: never cache, never leak through Referer.
+      return reply
+        .code(method === 'GET' ? 302 : 303)
+        .header('location', outcome.location)
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .send();
+    case 'login':
+      return reply.redirect(loginUrl(`${path}?${new URLSearchParams(outcome.params).toString()}`), 303);
+    case 'consent':
+      if (!session) return reply.redirect(loginUrl(`${path}?${new URLSearchParams(outcome.params).toString()}`), 303);
+      return reply
+        .headers(pageHeaders())
+        .send(renderConsentPage({ session, client: outcome.client, scopes: outcome.scopes, action: `${path}/decision`, hidden: outcome.params }));
+    case 'page':
+      return reply.headers(pageHeaders()).send(outcome.html);
+  }
+}
+
+/**
+ * The authorization endpoint of one family: GET (and POST, as OIDC allows) runs the checks; the
+ * consent form posts back to `<path>/decision` with the same parameters and a CSRF token, and
+ * every check runs again.
+ */
+export function registerAuthorizeRoutes(server: FastifyInstance, ctx: HttpContext, path: string, family: ClientFamily): void {
+  const service = oauth2Of(ctx.app);
+  const run = async (req: FastifyRequest, reply: FastifyReply, params: RawParams, decision?: 'allow' | 'deny') => {
+    const options = service.authorize[family];
+    if (!options) return reply.code(404).send({ error: 'not_found' });
+    const session = await currentSession(ctx, req);
+    const outcome = await authorize(service.deps, options, {
+      params,
+      session: session ? { user: session.user, authTime: session.authTime, sid: session.sid } : null,
+      ...(decision ? { decision } : {}),
+    });
+    return sendOutcome(reply, path, outcome, session, req.method);
+  };
+  server.get(path, async (req, reply) => run(req, reply, toPlainRequest(req).query));
+  server.post(path, async (req, reply) => run(req, reply, toPlainRequest(req).body));
+  server.post(`${path}/decision`, async (req, reply) => {
+    const body = toPlainRequest(req).body;
+    const params = withoutFormFields(body);
+    const session = await currentSession(ctx, req);
+    if (!session) return reply.redirect(loginUrl(`${path}?${new URLSearchParams(params as Record<string, string>).toString()}`), 303);
+    if (!checkCsrf(session, body.csrf_token)) {
+      return reply.code(400).headers(pageHeaders()).send(renderErrorPage('The form expired', 'Go back to the application and start again.'));
+    }
+    const decision = body.decision === 'allow' ? 'allow' : body.decision === 'deny' ? 'deny' : undefined;
+    if (!decision) return reply.code(400).headers(pageHeaders()).send(renderErrorPage('Bad request', 'Choose Allow or Deny.'));
+    return run(req, reply, params, decision);
+  });
+}
+
+function metadataPaths(issuer: string): string[] {
+  const suffix = new URL(issuer).pathname.replace(/\/$/, '');
+  const paths = ['/.well-known/oauth-authorization-server', '/.well-known/oauth2.0-configuration'];
+  // RFC 8414 §3.1: for an issuer with a path, the well-known segment goes before it.
+  return suffix === '' ? paths : [...paths, `/.well-known/oauth-authorization-server${suffix}`];
+}
+
+export const registerOAuth2: HttpModule = (server, ctx) => {
+  const { app } = ctx;
+  const service = oauth2Of(app);
+  ctx.resolvers.push(bearerResolver(app));
+
+  for (const path of metadataPaths(app.config.issuer)) {
+    server.get(path, async (_req, reply) =>
+      reply.header('cache-control', 'public, max-age=300').send(authorizationServerMetadata(app.config.issuer, service.deps.scopes.names())),
+    );
+  }
+  server.get(OAUTH2_PATHS.jwks, async (_req, reply) => {
+    // Short cache: after a rotation, clients refetch on an unknown kid anyway.
+    return reply
+      .header('cache-control', 'public, max-age=60')
+      .type('application/jwk-set+json')
+      .send(await service.keys.jwks());
+  });
+
+  registerTokenRoute(server, ctx, OAUTH2_PATHS.token, 'oauth2');
+  registerDeviceAuthorizationRoute(server, ctx, OAUTH2_PATHS.deviceAuthorization, 'oauth2');
+  postOnly(server, OAUTH2_PATHS.introspect, introspectionEndpoint(service.deps));
+  postOnly(server, OAUTH2_PATHS.revoke, revocationEndpoint(service.deps));
+  registerAuthorizeRoutes(server, ctx, OAUTH2_PATHS.authorize, 'oauth2');
+  registerDevicePages(server, ctx);
+  registerApiMe(server, ctx);
+};

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import type { ClientInput } from '../../src/admin/client-admin.js';
+import { CookieJar, signIn } from '../support/instances.js';
+import type { TestServer } from '../support/server.js';
+
+export { CookieJar, signIn };
+
+const ACTOR = { name: 'test', source: 'test' };
+
+export interface TestClient {
+  key: string;
+  secret: string | null;
+}
+
+/** Registers a client and (unless told otherwise) approves it. */
+export async function makeClient(
+  t: TestServer,
+  input: Partial<ClientInput> & Record<string, unknown> = {},
+  status: 'approved' | 'pending' | 'disapproved' = 'approved',
+): Promise<TestClient> {
+  const { client, secret } = await t.app.clientAdmin.create(
+    { type: 'oauth2', name: 'Test app', redirect_uris: ['http://127.0.0.1:9/cb'], ...input } as ClientInput,
+    ACTOR,
+  );
+  if (status !== 'pending') await t.app.clientAdmin.setStatus(client.key, status, ACTOR);
+  return { key: client.key, secret };
+}
+
+export async function makeUser(t: TestServer, username: string, password = 'a-good-password', roles: string[] = []): Promise<string> {
+  const user = await t.app.userAdmin.create({ username, password, roles }, ACTOR);
+  return user.id;
+}
+
+export function basic(id: string, secret: string): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+}
+
+export interface JsonResponse {
+  status: number;
+  headers: Headers;
+  json: Record<string, unknown>;
+}
+
+/** POSTs a form to a token-style endpoint. */
+export async function postForm(url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<JsonResponse> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(form),
+  });
+  const text = await res.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    json = { text };
+  }
+  return { status: res.status, headers: res.headers, json };
+}
+
+/** Hidden inputs and the form action of an HTML page (the consent and device pages). */
+export function formFields(page: string): { action: string; fields: Record<string, string> } {
+  const action = page.match(/<form method="post" action="([^"]+)"/)?.[1] ?? '';
+  const fields: Record<string, string> = {};
+  for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    fields[unescape(m[1] ?? '')] = unescape(m[2] ?? '');
+  }
+  return { action: unescape(action), fields };
+}
+
+function unescape(s: string): string {
+  return s.replace(/&#(\d+);/g, (_m, n: string) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&');
+}
+
+/**
+ * Walks an authorization request like a browser: signs in through the real /login form when sent
+ * there, answers the consent page with `decision`, and returns the final redirect to the client.
+ */
+export async function authorizeInBrowser(
+  jar: CookieJar,
+  baseUrl: string,
+  authorizeUrl: string,
+  user: { username: string; password: string },
+  decision: 'allow' | 'deny' = 'allow',
+): Promise<URL> {
+  let res = await jar.fetch(authorizeUrl);
+  if (res.status === 303 && (res.headers.get('location') ?? '').startsWith('/login')) {
+    const returnTo = new URL(res.headers.get('location') ?? '', baseUrl).searchParams.get('return_to') ?? '/';
+    const signed = await signIn(jar, baseUrl, user.username, user.password, returnTo);
+    assert.equal(signed.status, 303, 'sign-in should redirect back');
+    res = await jar.fetch(new URL(signed.headers.get('location') ?? '', baseUrl).href);
+  }
+  if (res.status === 200) {
+    const page = await res.text();
+    assert.match(page, /Allow/);
+    const { action, fields } = formFields(page);
+    res = await jar.fetch(new URL(action, baseUrl).href, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...fields, decision }),
+    });
+  }
+  assert.ok([302, 303].includes(res.status), `expected a redirect, got ${res.status}: ${await res.text()}`);
+  return new URL(res.headers.get('location') ?? '');
+}
