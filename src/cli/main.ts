@@ -4,6 +4,7 @@ import { ConfigError } from '../config/load.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerConfigCommands } from './commands/config.js';
+import { registerKeysCommands } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerRegistrationTokenCommands } from './commands/registration-token.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -27,6 +28,7 @@ registerMigrateCommand(program);
 registerClientCommands(program);
 registerUserCommands(program);
 registerAuditCommands(program);
+registerKeysCommands(program);
 registerRegistrationTokenCommands(program);
 registerConfigCommands(program);
 

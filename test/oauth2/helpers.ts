@@ -63,12 +63,12 @@ export function formFields(page: string): { action: string; fields: Record<strin
   const action = page.match(/<form method="post" action="([^"]+)"/)?.[1] ?? '';
   const fields: Record<string, string> = {};
   for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields[unescape(m[1] ?? '')] = unescape(m[2] ?? '');
+    fields[unescapeHtml(m[1] ?? '')] = unescapeHtml(m[2] ?? '');
   }
-  return { action: unescape(action), fields };
+  return { action: unescapeHtml(action), fields };
 }
 
-function unescape(s: string): string {
+function unescapeHtml(s: string): string {
   return s.replace(/&#(\d+);/g, (_m, n: string) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&');
 }
 
