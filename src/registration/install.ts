@@ -66,6 +66,7 @@ export function installRegistration(app: App): Registration {
       issuer: app.config.issuer,
       clock: app.clock,
       onFailure: (message, err) => log.warn({ err, url }, message),
+      load: (key) => app.stores.clients.get(key),
     });
     app.hooks.clientPending.push(async (client) => notifier.notify(client));
     app.closers.push(() => notifier.drain());

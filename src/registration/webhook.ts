@@ -12,6 +12,13 @@ export interface WebhookOptions {
   clock: Clock;
   /** Where failures are reported; a webhook never fails the change that triggered it. */
   onFailure: (message: string, err?: unknown) => void;
+  /** Reads the client as it is when the notification goes out. */
+  load: (key: string) => Promise<Client | undefined>;
+  /**
+   * Wait before reading and sending, so that a change made together with the status (an update that
+   * sent the client back to pending) is in the notification. Default 200 ms.
+   */
+  settleMs?: number;
   fetch?: typeof fetch;
 }
 
@@ -23,7 +30,7 @@ export class WebhookNotifier {
   private readonly inFlight = new Set<Promise<void>>();
   constructor(private readonly o: WebhookOptions) {}
 
-  /** Starts a delivery and returns at once. */
+  /** Starts a delivery in the background and returns at once. */
   notify(client: Client): void {
     const delivery: Promise<void> = this.deliver(client).finally(() => this.inFlight.delete(delivery));
     this.inFlight.add(delivery);
@@ -34,8 +41,12 @@ export class WebhookNotifier {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private async deliver(client: Client): Promise<void> {
+  private async deliver(pending: Client): Promise<void> {
     try {
+      await new Promise((resolve) => setTimeout(resolve, this.o.settleMs ?? 200));
+      const client = await this.o.load(pending.key);
+      // Decided (or removed) in the meantime: it no longer waits, so there is nothing to announce.
+      if (!client || client.status !== 'pending') return;
       const body = JSON.stringify(pendingNotification(client, this.o.issuer, this.o.clock.now()));
       const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Latchkey-Webhook/1' };
       if (this.o.secret) headers['x-latchkey-signature'] = `sha256=${createHmac('sha256', this.o.secret).update(body).digest('hex')}`;
