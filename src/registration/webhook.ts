@@ -46,7 +46,7 @@ export class WebhookNotifier {
       await new Promise((resolve) => setTimeout(resolve, this.o.settleMs ?? 200));
       const client = await this.o.load(pending.key);
       // Decided (or removed) in the meantime: it no longer waits, so there is nothing to announce.
-      if (!client || client.status !== 'pending') return;
+      if (client?.status !== 'pending') return;
       const body = JSON.stringify(pendingNotification(client, this.o.issuer, this.o.clock.now()));
       const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Latchkey-Webhook/1' };
       if (this.o.secret) headers['x-latchkey-signature'] = `sha256=${createHmac('sha256', this.o.secret).update(body).digest('hex')}`;

@@ -435,7 +435,7 @@ describe('registration refuses bad metadata with a precise error', () => {
     assert.equal(res.json['client_name#fr'], 'Appli tableau');
     assert.equal(res.json.some_future_member, undefined);
     const stored = await server.app.stores.clients.get(String(res.json.client_id));
-    assert.deepEqual((stored?.metadata.registration as Record<string, unknown>).ignored_fields, ['some_future_member']);
+    assert.deepEqual((stored?.metadata.registration as Record<string, unknown> | undefined)?.ignored_fields, ['some_future_member']);
     await server.app.clientAdmin.remove(String(res.json.client_id), { name: 'test', source: 'test' });
   });
 });

@@ -49,7 +49,7 @@ for (const backend of backendNames()) {
       assert.equal(first.status, 201, JSON.stringify(first.json));
       assert.equal(first.json.status, 'pending');
       const stored = await server.app.stores.clients.get(String(first.json.client_id));
-      assert.equal((stored?.metadata.registration as Record<string, unknown>).initial_access_token, view.id);
+      assert.equal((stored?.metadata.registration as Record<string, unknown> | undefined)?.initial_access_token, view.id);
       assert.equal((await call('POST', url, { body: BODY, token: view.token })).status, 201);
       const third = await call('POST', url, { body: BODY, token: view.token });
       assert.equal(third.status, 401);
