@@ -1,5 +1,5 @@
 import { ClientAdmin } from './admin/client-admin.js';
-import type { Actor } from './admin/errors.js';
+import { type Actor, AdminError } from './admin/errors.js';
 import { UserAdmin } from './admin/user-admin.js';
 import { loadMasterKey } from './config/master-key.js';
 import type { Config } from './config/schema.js';
@@ -149,7 +149,13 @@ export const SYSTEM_ACTOR: Actor = { name: 'system', source: 'startup' };
 export async function bootstrapAdmin(app: App): Promise<{ created: boolean; generatedPassword: string | null }> {
   if ((await app.stores.users.count()) > 0) return { created: false, generatedPassword: null };
   const password = app.config.adminPassword ?? randomToken(app.random, 128);
-  await app.userAdmin.create({ username: 'admin', display_name: 'Administrator', password, roles: ['server_administrator', 'user_manager'] }, SYSTEM_ACTOR);
+  try {
+    await app.userAdmin.create({ username: 'admin', display_name: 'Administrator', password, roles: ['server_administrator', 'user_manager'] }, SYSTEM_ACTOR);
+  } catch (err) {
+    // Another instance starting at the same moment created it first.
+    if (err instanceof AdminError && err.status === 409) return { created: false, generatedPassword: null };
+    throw err;
+  }
   return { created: true, generatedPassword: app.config.adminPassword ? null : password };
 }
 
