@@ -31,7 +31,15 @@ export interface CheckDeps {
 
 export const DUMMY_CONSUMER_KEY = '\u0000oauth1-dummy-consumer';
 export const DUMMY_TOKEN_CONTEXT = 'oauth1-token:\u0000dummy';
-const DUMMY_USER_ID = '\u0000oauth1-dummy-user';
+const DUMMY_USER_ID = 'oauth1:dummy-user';
+
+/**
+ * A consumer key as looked up: keys are printable ASCII, so anything else (NUL, controls, very long
+ * values) is looked up as a key that cannot exist, doing the same work without upsetting the database.
+ */
+export function lookupKey(value: string): string {
+  return /^[\x21-\x7e]{1,200}$/.test(value) ? value : 'oauth1:invalid-key';
+}
 
 export function temporaryContext(tokenHash: string): string {
   return `oauth1-temporary:${tokenHash}`;
@@ -97,14 +105,14 @@ export async function checkRequest(d: CheckDeps, req: SignedRequest, kind: Token
 
   const tokenHash = params.token === undefined ? '' : sha256Hex(params.token);
   const [client, temporary, token] = await Promise.all([
-    d.clients.get(params.consumerKey),
+    d.clients.get(lookupKey(params.consumerKey)),
     kind === 'temporary' ? d.temporaries.get(tokenHash) : Promise.resolve(undefined),
     kind === 'token' ? d.tokens.get(tokenHash) : Promise.resolve(undefined),
   ]);
   const userId = token?.userId ?? temporary?.userId ?? DUMMY_USER_ID;
   const user = kind === 'none' ? undefined : await d.users.get(userId);
 
-  const consumer = client?.type === 'oauth1' ? client : undefined;
+  const consumer = client?.type === 'oauth1' && client.key === params.consumerKey ? client : undefined;
   const clientSecret =
     consumer?.secretSealed != null
       ? tryOpen(d.sealer, consumer.secretSealed, secretContext(consumer.key))

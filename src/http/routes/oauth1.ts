@@ -5,7 +5,7 @@ import { secretContext } from '../../core/clients/client.js';
 import { isLoopbackHost } from '../../core/clients/redirect-uri.js';
 import { constantTimeEqual } from '../../core/crypto/constant-time.js';
 import { randomToken } from '../../core/crypto/random.js';
-import { DUMMY_CONSUMER_KEY } from '../../core/oauth1/check.js';
+import { DUMMY_CONSUMER_KEY, lookupKey } from '../../core/oauth1/check.js';
 import type { OAuth1Deps } from '../../core/oauth1/deps.js';
 import { accessToken } from '../../core/oauth1/endpoints/access-token.js';
 import { decideAuthorization, pendingAuthorization } from '../../core/oauth1/endpoints/authorize.js';
@@ -134,8 +134,9 @@ async function resourceServerOf(app: App, req: FastifyRequest, dummySealed: stri
   };
   const key = colon >= 0 ? formDecode(decoded.slice(0, colon)) : '';
   const secret = colon >= 0 ? formDecode(decoded.slice(colon + 1)) : '';
-  const client = key !== '' ? await app.stores.clients.get(key) : undefined;
-  const eligible = client !== undefined && client.type !== 'oauth1' && client.status === 'approved' && !client.isPublic && client.secretSealed !== null;
+  const client = await app.stores.clients.get(lookupKey(key));
+  const eligible =
+    client !== undefined && client.key === key && client.type !== 'oauth1' && client.status === 'approved' && !client.isPublic && client.secretSealed !== null;
   let expected = '';
   try {
     expected =
