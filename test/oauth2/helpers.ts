@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { freePort } from '../../scripts/services.mjs';
 import type { ClientInput } from '../../src/admin/client-admin.js';
+import { type App, composeApp } from '../../src/compose.js';
+import { loadConfig } from '../../src/config/load.js';
+import { buildServer } from '../../src/http/server.js';
 import { CookieJar, signIn } from '../support/instances.js';
 import type { TestServer } from '../support/server.js';
 
@@ -102,4 +106,79 @@ export async function authorizeInBrowser(
   }
   assert.ok([302, 303].includes(res.status), `expected a redirect, got ${res.status}: ${await res.text()}`);
   return new URL(res.headers.get('location') ?? '');
+}
+
+/**
+ * A user finishing a device authorization at /device: opens verification_uri_complete, signs in
+ * when asked, confirms the pre-filled code, then answers the consent page.
+ */
+export async function approveDevice(
+  jar: CookieJar,
+  baseUrl: string,
+  verificationUri: string,
+  user: { username: string; password: string },
+  decision: 'allow' | 'deny' = 'allow',
+): Promise<string> {
+  let res = await jar.fetch(verificationUri);
+  if (res.status === 303) {
+    const returnTo = new URL(res.headers.get('location') ?? '', baseUrl).searchParams.get('return_to') ?? '/';
+    const signed = await signIn(jar, baseUrl, user.username, user.password, returnTo);
+    assert.equal(signed.status, 303);
+    res = await jar.fetch(new URL(signed.headers.get('location') ?? '', baseUrl).href);
+  }
+  assert.equal(res.status, 200);
+  const codePage = await res.text();
+  assert.match(codePage, /<label for="user_code">Code<\/label>/);
+  const code = codePage.match(/id="user_code" name="user_code" value="([^"]*)"/)?.[1] ?? '';
+  const csrf = codePage.match(/name="csrf_token" value="([^"]+)"/)?.[1] ?? '';
+  const confirm = await jar.fetch(`${baseUrl}/device`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf_token: csrf, user_code: code }),
+  });
+  const consent = await confirm.text();
+  assert.equal(confirm.status, 200, consent);
+  const { action, fields } = formFields(consent);
+  const done = await jar.fetch(new URL(action, baseUrl).href, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...fields, decision }),
+  });
+  assert.equal(done.status, 200);
+  return done.text();
+}
+
+export interface Peer {
+  app: App;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A second Latchkey instance in this process over the same database and master key, with the same
+ * public issuer — as behind a load balancer.
+ */
+export async function startPeer(t: TestServer, env: Record<string, string> = {}): Promise<Peer> {
+  const port = await freePort();
+  const config = loadConfig({
+    LATCHKEY_PORT: String(port),
+    LATCHKEY_HOST: '127.0.0.1',
+    LATCHKEY_ISSUER: t.app.config.issuer,
+    LATCHKEY_DATABASE_URL: t.app.config.databaseUrl,
+    LATCHKEY_DATA_DIR: t.backend.dataDir,
+    LATCHKEY_MASTER_KEY: t.app.config.masterKey ?? '',
+    LATCHKEY_LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const app = await composeApp(config);
+  const server = await buildServer(app);
+  await server.listen({ port, host: '127.0.0.1' });
+  return {
+    app,
+    baseUrl: `http://127.0.0.1:${port}`,
+    async close() {
+      await server.close();
+      await app.close();
+    },
+  };
 }

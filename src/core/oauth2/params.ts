@@ -33,10 +33,12 @@ export class Params {
     return v !== undefined && v !== '';
   }
 
-  /** Rejects any repeated parameter at all (used where every parameter is ours to judge). */
+  /** Rejects any repeated or oversized parameter, including ones no check reads (RFC 6749 §3.1, §3.2). */
   rejectRepeated(): void {
     for (const [name, v] of Object.entries(this.raw)) {
       if (Array.isArray(v)) throw new InvalidRequest(`the parameter ${name.slice(0, 60)} was sent more than once`);
+      if (v !== undefined && v.length > MAX_PARAM_LENGTH)
+        throw new InvalidRequest(`the parameter ${name.slice(0, 60)} is longer than ${MAX_PARAM_LENGTH} characters`);
     }
   }
 

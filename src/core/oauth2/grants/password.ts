@@ -26,8 +26,9 @@ export const passwordGrant = {
 
     const now = deps.clock.now();
     const windowMs = deps.settings.loginThrottleWindow * 1000;
-    const userKey = `oauth2-password:user:${username.toLowerCase()}`;
-    const addressKey = `oauth2-password:ip:${remoteAddress}`;
+    // The same counters as the /login form: guesses on either surface count together.
+    const userKey = `login:user:${username.toLowerCase()}`;
+    const addressKey = `login:ip:${remoteAddress}`;
     const limit = deps.settings.loginThrottleLimit;
     const [userFailures, addressFailures] = await Promise.all([deps.throttle.count(userKey, now, windowMs), deps.throttle.count(addressKey, now, windowMs)]);
     if (userFailures >= limit || addressFailures >= limit * ADDRESS_FACTOR) {
