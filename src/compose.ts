@@ -19,6 +19,7 @@ import {
   type UserStore,
 } from './core/ports.js';
 import type { PurgeTask } from './core/maintenance/purger.js';
+import { Metrics } from './core/metrics.js';
 import type { ConsentStore, SessionStore } from './core/sessions/ports.js';
 import { installRegistration } from './registration/install.js';
 import { type Database, migrate, openDatabase } from './storage/database.js';
@@ -85,6 +86,7 @@ export interface App {
   closers: Array<() => Promise<void> | void>;
   /** Expired data each module knows how to delete in batches (run in the background by `serve`). */
   purgeTasks: PurgeTask[];
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -128,6 +130,7 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
     hooks,
     consents: new KyselyConsentStore(database.db),
     purgeTasks: foundationPurgeTasks(database, stores),
+    metrics: new Metrics(),
     closers,
     async close() {
       for (const c of closers.reverse()) await c();

@@ -59,10 +59,21 @@ export async function buildServer(app: App, options: { logger?: boolean } = {}):
     req.rawBody = text;
     done(null, parseForm(text));
   });
-  // Every response is attributable and safe to sniff-check.
+  // Safe defaults on every response; pages set a stricter CSP of their own.
+  const https = app.config.issuer.startsWith('https:');
   server.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
+    if (!reply.hasHeader('referrer-policy')) reply.header('referrer-policy', 'no-referrer');
+    if (!reply.hasHeader('x-frame-options')) reply.header('x-frame-options', 'DENY');
+    // RFC 6797: only meaningful, and only sent, over https.
+    if (https) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
     return payload;
+  });
+  server.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const status = `${Math.floor(reply.statusCode / 100)}xx`;
+    app.metrics.requests.inc({ route, method: req.method, status });
+    app.metrics.duration.observe({ route }, reply.elapsedTime / 1000);
   });
 
   const resolvers: PrincipalResolver[] = [];

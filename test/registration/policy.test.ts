@@ -78,4 +78,11 @@ describe('registration turned off', () => {
     }
     assert.equal((await server.app.stores.clients.list({ limit: 1, offset: 0 })).total, 0);
   });
+
+  it('leaves registration_endpoint out of the discovery document', async () => {
+    const doc = await call('GET', `${server.baseUrl}/.well-known/oauth-authorization-server`);
+    assert.equal(doc.status, 200);
+    assert.equal(typeof doc.json.token_endpoint, 'string');
+    assert.equal(doc.json.registration_endpoint, undefined);
+  });
 });

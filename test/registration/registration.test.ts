@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as oauth from 'oauth4webapi';
+import * as client from 'openid-client';
+import { authorizeInBrowser, CookieJar } from '../oauth2/helpers.js';
 import { backendNames } from '../support/backends.js';
 import { startServer, type TestServer } from '../support/server.js';
 import { call, latchkey } from './helpers.js';
@@ -103,7 +105,7 @@ for (const backend of backendNames()) {
       assert.equal((await app.stores.clients.get(clientId))?.status, 'pending');
 
       // Approve again, then widen the grants: pending again.
-      assert.equal((await latchkey(server, 'client', 'approve', clientId)).code, 0);
+      await app.clientAdmin.setStatus(clientId, 'approved', { name: 'admin', source: 'test' });
       const widened = await call('PUT', manageUri, {
         token,
         body: { ...base, grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'] },
@@ -136,6 +138,64 @@ for (const backend of backendNames()) {
         );
       }
       assert.ok(items.some((e) => e.action === 'client.approve' && e.actor === 'cli'));
+    });
+
+    it('finds the endpoint by discovery; the pending client runs no flow; approved by the CLI it completes an authorization-code flow', async () => {
+      const { baseUrl, app } = server;
+      const discovered = await call('GET', `${baseUrl}/.well-known/oauth-authorization-server`);
+      assert.equal(discovered.json.registration_endpoint, `${baseUrl}/api/oauth2/register`);
+
+      const redirect = 'http://127.0.0.1:9/callback';
+      // openid-client sends its secret with client_secret_post by default; the registration says so.
+      const config = await client.dynamicClientRegistration(
+        new URL(baseUrl),
+        { client_name: 'Reporting tool', redirect_uris: [redirect], token_endpoint_auth_method: 'client_secret_post', scope: 'profile' },
+        undefined,
+        { algorithm: 'oauth2', execute: [client.allowInsecureRequests] },
+      );
+      const meta = config.clientMetadata();
+      assert.equal(meta.status, 'pending');
+      const clientId = meta.client_id;
+      const secret = String(meta.client_secret);
+
+      // Pending: the token endpoint refuses it as a client, saying why.
+      const token = await fetch(`${baseUrl}/api/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: 'x', redirect_uri: redirect, client_id: clientId, client_secret: secret }),
+      });
+      const refusal = (await token.json()) as Record<string, unknown>;
+      assert.equal(token.status, 401);
+      assert.equal(refusal.error, 'invalid_client');
+      assert.match(String(refusal.error_description), /waiting for an administrator to approve/);
+      // The authorization endpoint shows an error page and never redirects to the client.
+      const verifier = client.randomPKCECodeVerifier();
+      const challenge = await client.calculatePKCECodeChallenge(verifier);
+      const state = client.randomState();
+      const authorizeUrl = client.buildAuthorizationUrl(config, {
+        redirect_uri: redirect,
+        scope: 'profile',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        state,
+      });
+      const page = await fetch(authorizeUrl, { redirect: 'manual' });
+      assert.ok(page.status >= 400 && page.status < 500, `status ${page.status}`);
+      assert.equal(page.headers.get('location'), null);
+      assert.match(await page.text(), /approve/);
+
+      const approved = await latchkey(server, 'client', 'approve', clientId);
+      assert.equal(approved.code, 0, approved.stderr);
+
+      await app.userAdmin.create({ username: 'reporter', password: 'reporter-password-1' }, { name: 'test', source: 'test' });
+      const jar = new CookieJar();
+      const callback = await authorizeInBrowser(jar, baseUrl, authorizeUrl.href, { username: 'reporter', password: 'reporter-password-1' });
+      assert.equal(`${callback.origin}${callback.pathname}`, redirect);
+      const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state });
+      assert.equal(tokens.token_type.toLowerCase(), 'bearer');
+      const me = await fetch(`${baseUrl}/api/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      assert.equal(me.status, 200);
+      assert.equal(((await me.json()) as Record<string, unknown>).username, 'reporter');
     });
 
     it('registers an oauth2 public client from the comma-separated form, and refuses management with the wrong token or path', async () => {

@@ -26,3 +26,12 @@ export function registrationClientUri(issuer: string, type: RegistrableType, cli
 export function advertisedRegistrationEndpoint(config: { issuer: string; registrationMode: RegistrationMode }, type: RegistrableType): string | undefined {
   return config.registrationMode === 'off' ? undefined : registrationEndpoint(config.issuer, type);
 }
+
+/** The member to spread into a discovery document: `{ registration_endpoint }`, or nothing when off. */
+export function registrationEndpointMember(
+  config: { issuer: string; registrationMode: RegistrationMode },
+  type: RegistrableType,
+): { registration_endpoint?: string } {
+  const endpoint = advertisedRegistrationEndpoint(config, type);
+  return endpoint === undefined ? {} : { registration_endpoint: endpoint };
+}

@@ -1,6 +1,7 @@
 import { GRANT_TYPES, normalizeResponseType, responseTypesFor } from '../clients/client.js';
 import { isLoopbackHost } from '../clients/redirect-uri.js';
 import { checkName, checkOAuth2Settings, type FieldProblem, truncate } from '../clients/rules.js';
+import { SIGNING_ALGS } from '../tokens/signing-keys.js';
 import { RegistrationError } from './errors.js';
 
 /** Client types that can register themselves (RFC 7591 has no OAuth 1.0a counterpart). */
@@ -113,6 +114,7 @@ const KNOWN = new Set<string>([
   'application_type',
   'subject_type',
   'id_token_signed_response_alg',
+  'access_token_signed_response_alg',
   'require_auth_time',
   'client_id',
   'client_secret',
@@ -381,6 +383,12 @@ export function parseRegistration(body: unknown, opts: ParseOptions): ParsedRegi
   if (idTokenAlg !== undefined && type === 'oidc') {
     if ((ID_TOKEN_ALGS as readonly string[]).includes(idTokenAlg)) metadata.id_token_signed_response_alg = idTokenAlg;
     else r.problem('id_token_signed_response_alg', `"${truncate(idTokenAlg, 20)}" is not supported (supported: ${ID_TOKEN_ALGS.join(', ')})`);
+  }
+  // Latchkey's per-client choice of RFC 9068 access-token algorithm.
+  const accessTokenAlg = r.string('access_token_signed_response_alg', 20);
+  if (accessTokenAlg !== undefined) {
+    if ((SIGNING_ALGS as readonly string[]).includes(accessTokenAlg)) metadata.access_token_signed_response_alg = accessTokenAlg;
+    else r.problem('access_token_signed_response_alg', `"${truncate(accessTokenAlg, 20)}" is not supported (supported: ${SIGNING_ALGS.join(', ')})`);
   }
   const requireAuthTime = r.boolean('require_auth_time');
   if (requireAuthTime !== undefined && type === 'oidc') metadata.require_auth_time = requireAuthTime;

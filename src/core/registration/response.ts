@@ -16,6 +16,7 @@ const ECHOED = [
   'application_type',
   'subject_type',
   'id_token_signed_response_alg',
+  'access_token_signed_response_alg',
   'require_auth_time',
   'backchannel_logout_uri',
   'backchannel_logout_session_required',

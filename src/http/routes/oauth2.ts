@@ -8,6 +8,7 @@ import { revocationEndpoint } from '../../core/oauth2/endpoints/revoke.js';
 import { tokenEndpoint } from '../../core/oauth2/endpoints/token.js';
 import { oauth2Of } from '../../core/oauth2/install.js';
 import type { RawParams } from '../../core/oauth2/params.js';
+import { registrationEndpointMember } from '../../core/registration/endpoints.js';
 import { pageHeaders } from '../html.js';
 import { renderConsentPage, renderErrorPage } from '../pages/consent.js';
 import { toPlainRequest } from '../plain.js';
@@ -130,7 +131,9 @@ export const registerOAuth2: HttpModule = (server, ctx) => {
 
   for (const path of metadataPaths(app.config.issuer)) {
     server.get(path, async (_req, reply) =>
-      reply.header('cache-control', 'public, max-age=300').send(authorizationServerMetadata(app.config.issuer, service.deps.scopes.names())),
+      reply
+        .header('cache-control', 'public, max-age=300')
+        .send({ ...authorizationServerMetadata(app.config.issuer, service.deps.scopes.names()), ...registrationEndpointMember(app.config, 'oauth2') }),
     );
   }
   server.get(OAUTH2_PATHS.jwks, async (_req, reply) => {
