@@ -13,7 +13,7 @@ import { type PrincipalResolver, permissionsForToken } from '../principal.js';
 export function bearerResolver(app: App): PrincipalResolver {
   return async (req) => {
     const header = req.headers.authorization;
-    const m = header === undefined ? null : /^(bearer|token)[ ]+(.*)$/i.exec(header);
+    const m = header === undefined ? null : /^(bearer|token)(?:[ ]+(.*))?$/i.exec(header);
     if (!m) return { kind: 'none' };
     const token = (m[2] ?? '').trim();
     try {
