@@ -1,6 +1,8 @@
 import type { HttpModule } from '../server.js';
 
-export const registerHealth: HttpModule = (server, { app }) => {
+export const registerHealth: HttpModule = (server, ctx) => {
+  const { app } = ctx;
+  registerMetrics(server, ctx);
   // Liveness: the process answers.
   server.get('/healthz', async () => ({ status: 'ok' }));
   // Readiness: the database answers.
@@ -11,5 +13,15 @@ export const registerHealth: HttpModule = (server, { app }) => {
     } catch {
       return reply.code(503).header('retry-after', '1').send({ status: 'unavailable', reason: 'database unreachable' });
     }
+  });
+};
+
+/** Prometheus metrics: request counts and latency, tokens issued, sign-in failures, pending clients. */
+const registerMetrics: HttpModule = (server, { app }) => {
+  server.get('/metrics', async (_req, reply) => {
+    const pending = await app.stores.clients.countPending();
+    const gauge = ['# HELP latchkey_clients_pending Client keys waiting for approval, by type.', '# TYPE latchkey_clients_pending gauge'];
+    for (const [type, n] of Object.entries(pending)) gauge.push(`latchkey_clients_pending{type="${type}"} ${n}`);
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(app.metrics.render(gauge));
   });
 };

@@ -107,6 +107,7 @@ export const registerSignIn: HttpModule = async (server, ctx) => {
       app.stores.throttle.count(ipKey, now, THROTTLE_WINDOW_MS),
     ]);
     if (userFailures >= limit || ipFailures >= limit * 4) {
+      app.metrics.securityEvents.inc({ event: 'signin_throttled' });
       reply.header('retry-after', String(THROTTLE_WINDOW_MS / 1000));
       return again(429, 'Too many failed sign-in attempts. Try again in 15 minutes.');
     }
@@ -114,6 +115,7 @@ export const registerSignIn: HttpModule = async (server, ctx) => {
     const ok = (await verifyPassword(user?.passwordHash ?? null, password)) && user?.enabled === true;
     if (!ok || !user) {
       await Promise.all([app.stores.throttle.hit(userKey, now, THROTTLE_WINDOW_MS), app.stores.throttle.hit(ipKey, now, THROTTLE_WINDOW_MS)]);
+      app.metrics.signInFailures.inc({ channel: 'login' });
       await app.stores.audit.append({ at: now, actor: username, source: req.ip, action: 'signin.failed', targetType: 'user', target: username, details: {} });
       return again(401, 'Wrong username or password.');
     }
