@@ -2,6 +2,7 @@ import pino from 'pino';
 import { RegistrationTokenAdmin } from '../admin/registration-tokens.js';
 import type { App } from '../compose.js';
 import { secretContext } from '../core/clients/client.js';
+import { oauth2Of } from '../core/oauth2/install.js';
 import type { RegistryPort } from '../core/registration/ports.js';
 import { RegistrationService, type RegistrationSettings } from '../core/registration/service.js';
 import { countPendingRegistrations, KyselyInitialAccessTokenStore, KyselyRegistrationAccessTokenStore } from '../storage/kysely/registration-stores.js';
@@ -52,6 +53,15 @@ export function installRegistration(app: App): Registration {
     clock: app.clock,
     random: app.random,
     settings,
+    knownScopes: (type) => {
+      let catalog: ReturnType<typeof oauth2Of>['deps']['scopes'];
+      try {
+        catalog = oauth2Of(app).deps.scopes;
+      } catch {
+        return undefined; // no OAuth 2.0 server on this app (some CLI or test setups)
+      }
+      return catalog.names().filter((name) => catalog.get(name)?.clientTypes?.includes(type) ?? true);
+    },
   });
   const tokens = new RegistrationTokenAdmin({ store: initialTokens, audit: app.stores.audit, clock: app.clock, random: app.random });
 

@@ -29,7 +29,7 @@ for (const backend of backendNames()) {
             response_types: ['code'],
             contacts: ['ops@dashboard.example'],
             logo_uri: 'https://dashboard.example/logo.png',
-            scope: 'openid profile',
+            scope: 'profile latchkey:admin',
           },
           { [oauth.allowInsecureRequests]: true },
         )
@@ -56,7 +56,7 @@ for (const backend of backendNames()) {
       assert.equal(stored.createdVia, 'registration');
       assert.equal(stored.isPublic, false);
       assert.deepEqual(stored.metadata.contacts, ['ops@dashboard.example']);
-      assert.equal(stored.metadata.scope, 'openid profile');
+      assert.equal(stored.metadata.scope, 'profile latchkey:admin');
       const source = stored.metadata.registration as Record<string, unknown>;
       assert.equal(source.source_address, '127.0.0.1');
       assert.equal(source.initial_access_token, null);
@@ -89,7 +89,7 @@ for (const backend of backendNames()) {
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         contacts: ['ops@dashboard.example'],
-        scope: 'openid profile',
+        scope: 'profile latchkey:admin',
       };
       const cosmetic = await call('PUT', manageUri, { token, body: { ...base, logo_uri: 'https://dashboard.example/logo-2.png' } });
       assert.equal(cosmetic.status, 200, JSON.stringify(cosmetic.json));

@@ -50,6 +50,8 @@ export interface ParseOptions {
   type: RegistrableType;
   policy: RegistrationPolicy;
   purpose: 'register' | 'update';
+  /** Scope names the server grants to clients of this type; when given, `scope` must stay within them. */
+  knownScopes?: readonly string[] | undefined;
 }
 
 /** Fields the server assigns; a client never sends them (RFC 7591 §3.2.1, RFC 7592 §2.2). */
@@ -343,7 +345,10 @@ export function parseRegistration(body: unknown, opts: ParseOptions): ParsedRegi
     const tokens = scope.split(' ').filter((t) => t !== '');
     const bad = tokens.find((t) => !SCOPE_TOKEN.test(t));
     if (tokens.length === 0) r.problem('scope', 'must name at least one scope');
-    else if (bad !== undefined) r.problem('scope', `"${truncate(bad, 60)}" is not a valid scope token (RFC 6749 §3.3)`);
+    const known = opts.knownScopes;
+    const unknown = known === undefined ? undefined : tokens.find((t) => !known.includes(t));
+    if (bad !== undefined) r.problem('scope', `"${truncate(bad, 60)}" is not a valid scope token (RFC 6749 §3.3)`);
+    else if (unknown !== undefined) r.problem('scope', `"${truncate(unknown, 60)}" is not a scope of this server (known: ${known?.join(', ')})`);
     else metadata.scope = [...new Set(tokens)].join(' ');
   }
   const jwksUri = r.webUri('jwks_uri');

@@ -27,6 +27,8 @@ export interface RegistrationDeps {
   clock: Clock;
   random: Random;
   settings: RegistrationSettings;
+  /** Scopes clients of a type may ask for, to check `scope`; undefined skips the check. */
+  knownScopes?: (type: RegistrableType) => readonly string[] | undefined;
 }
 
 /** A registration call, as the core sees it. */
@@ -73,7 +75,12 @@ export class RegistrationService {
         if (!check.ok) throw RegistrationError.token(refusalText(check.reason), true);
       }
       requireJson(call.contentType);
-      const parsed = parseRegistration(call.body, { type: call.type, policy: settings.policy, purpose: 'register' });
+      const parsed = parseRegistration(call.body, {
+        type: call.type,
+        policy: settings.policy,
+        purpose: 'register',
+        knownScopes: this.d.knownScopes?.(call.type),
+      });
       const pending = await this.d.registry.countPendingRegistrations();
       if (pending >= settings.maxPending) {
         throw new RegistrationError(
@@ -150,7 +157,8 @@ export class RegistrationService {
       await this.throttle(call);
       const { client, token } = await this.authenticate(call);
       requireJson(call.contentType);
-      const parsed = parseRegistration(call.body, { type: client.type as RegistrableType, policy: this.d.settings.policy, purpose: 'update' });
+      const type = client.type as RegistrableType;
+      const parsed = parseRegistration(call.body, { type, policy: this.d.settings.policy, purpose: 'update', knownScopes: this.d.knownScopes?.(type) });
       if (parsed.clientId !== client.key) throw RegistrationError.metadata("client_id: must be this client's client_id");
       if (parsed.isPublic !== client.isPublic) {
         throw RegistrationError.metadata(
