@@ -82,7 +82,12 @@ const wrongTypes: Case[] = [
   },
   { name: 'scope array', body: { scope: ['openid'] }, error: 'invalid_client_metadata', says: /scope: must be a string/ },
   { name: 'scope bad token', body: { scope: 'openid "profile"' }, error: 'invalid_client_metadata', says: /scope: .* is not a valid scope token/ },
-  { name: 'scope unknown', body: { scope: 'profile photos.read' }, error: 'invalid_client_metadata', says: /scope: "photos.read" is not a scope of this server \(known: profile/ },
+  {
+    name: 'scope unknown',
+    body: { scope: 'profile photos.read' },
+    error: 'invalid_client_metadata',
+    says: /scope: "photos.read" is not a scope of this server \(known: profile/,
+  },
   { name: 'software_id number', body: { software_id: 5 }, error: 'invalid_client_metadata', says: /software_id: must be a string/ },
   { name: 'software_version object', body: { software_version: {} }, error: 'invalid_client_metadata', says: /software_version: must be a string/ },
   {
