@@ -18,7 +18,11 @@ class MemoryKeys implements SigningKeyStore {
   }
   async retireOthers(alg: string, keep: string, at: number) {
     let n = 0;
-    for (const r of this.rows) if (r.alg === alg && r.kid !== keep && r.retiredAt === null) (r.retiredAt = at), n++;
+    for (const r of this.rows) {
+      if (r.alg !== alg || r.kid === keep || r.retiredAt !== null) continue;
+      r.retiredAt = at;
+      n++;
+    }
     return n;
   }
   async purgeRetired(before: number) {
