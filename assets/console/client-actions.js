@@ -1,0 +1,88 @@
+// Approve, Disapprove, Remove and new-secret actions, each behind a confirmation dialog that says
+// what will happen. Shared by the clients table and the detail view.
+import { api } from './api.js';
+import { openClientForm } from './client-form.js';
+import { confirmDialog } from './dialog.js';
+import { announce, h } from './dom.js';
+
+const path = (client) => `/admin/api/clients/${encodeURIComponent(client.client_key)}`;
+const noun = (client) => (client.type === 'oauth1' ? 'consumer' : 'client');
+
+export function approveClient(client, { trigger, focusKey, after }) {
+  return confirmDialog({
+    title: `Approve ${client.name}?`,
+    message: [
+      h('p', {}, 'Approving makes the key ', h('code', {}, client.client_key), ' usable at once:'),
+      h(
+        'ul',
+        {},
+        h('li', {}, 'users can sign in to this application and grant it access;'),
+        h('li', {}, `the ${noun(client)} can obtain tokens with its secret.`),
+      ),
+      h('p', {}, 'You can disapprove it later, which cuts off everything it holds.'),
+    ],
+    confirmLabel: 'Approve',
+    trigger,
+    focusKey,
+    action: async () => {
+      const updated = await api('POST', `${path(client)}/approve`);
+      await after?.(updated);
+      announce(`${client.name} approved`);
+    },
+  });
+}
+
+export function disapproveClient(client, { trigger, focusKey, after }) {
+  return confirmDialog({
+    title: `Disapprove ${client.name}?`,
+    message: [
+      h('p', {}, 'Disapproving stops this key at once:'),
+      h(
+        'ul',
+        {},
+        h('li', {}, 'every access token, refresh token, authorization code and grant of it stops working immediately, on every server;'),
+        h('li', {}, 'users cannot sign in to it and it cannot obtain new tokens until it is approved again.'),
+      ),
+      h('p', {}, 'The key and its settings are kept.'),
+    ],
+    confirmLabel: 'Disapprove and cut off',
+    danger: true,
+    trigger,
+    focusKey,
+    action: async () => {
+      const updated = await api('POST', `${path(client)}/disapprove`);
+      await after?.(updated);
+      announce(`${client.name} disapproved`);
+    },
+  });
+}
+
+export function removeClient(client, { trigger, focusKey, after }) {
+  return confirmDialog({
+    title: `Remove ${client.name}?`,
+    message: [
+      h('p', {}, 'Removing deletes this ', noun(client), ' for good:'),
+      h(
+        'ul',
+        {},
+        h('li', {}, 'every token, code and grant it holds stops working at once;'),
+        h('li', {}, 'the key ', h('code', {}, client.client_key), ' can never be used again, not even by a new client;'),
+        h('li', {}, h('strong', {}, 'this cannot be undone.')),
+      ),
+    ],
+    confirmLabel: 'Remove for good',
+    danger: true,
+    typeToConfirm: client.name,
+    trigger,
+    focusKey,
+    action: async () => {
+      await api('DELETE', path(client));
+      await after?.(null);
+      announce(`${client.name} removed`);
+    },
+  });
+}
+
+export function editClient(client, { trigger, focusKey, after }) {
+  return openClientForm({ mode: 'edit', client, trigger, focusKey, onSaved: (updated) => after?.(updated) });
+}

@@ -1,0 +1,239 @@
+// A client's detail view: its settings, status history (who approved or disapproved it, when),
+// recent failed requests with their reason, recent sign-ins and token requests, settings changes.
+import { api } from './api.js';
+import { approveClient, disapproveClient, editClient, removeClient } from './client-actions.js';
+import { announce, grantLabel, h, pageData, replace, statusBadge, TYPE_LABEL, time } from './dom.js';
+import { copyButton } from './widgets.js';
+
+const ACTION_LABEL = {
+  'client.create': 'Created (pending approval)',
+  'client.register': 'Registered itself (pending approval)',
+  'client.approve': 'Approved',
+  'client.disapprove': 'Disapproved',
+  'client.pending': 'Set back to pending',
+  'client.remove': 'Removed',
+  'client.update': 'Settings changed',
+  'client.request_failed': 'Request refused',
+  'consent.grant': 'User granted access',
+  'consent.revoke': 'User revoked access',
+};
+
+function label(action) {
+  return ACTION_LABEL[action] ?? action;
+}
+
+/** The details of an event as "key: value" text (secrets are never recorded in the audit log). */
+export function detailText(details, skip = []) {
+  return Object.entries(details ?? {})
+    .filter(([k]) => !skip.includes(k))
+    .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' · ');
+}
+
+function eventTable(caption, columns, rows, empty) {
+  if (rows.length === 0) return h('p', { class: 'muted' }, empty);
+  return h(
+    'table',
+    { class: 'data-table compact-table' },
+    h('caption', { class: 'visually-hidden' }, caption),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        columns.map((c) => h('th', { scope: 'col' }, c)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      rows.map((cells) =>
+        h(
+          'tr',
+          {},
+          cells.map((cell, i) => h('td', { dataset: { label: columns[i] } }, cell)),
+        ),
+      ),
+    ),
+  );
+}
+
+function section(id, title, ...content) {
+  return h('section', { class: 'card detail-section', 'aria-labelledby': id }, h('h2', { id }, title), content);
+}
+
+export function start(view) {
+  const key = pageData().clientKey;
+  const base = `/admin/api/clients/${encodeURIComponent(key)}`;
+
+  async function load(focusKey) {
+    view.setAttribute('aria-busy', 'true');
+    let client;
+    let activity;
+    try {
+      [client, activity] = await Promise.all([api('GET', base), api('GET', `${base}/activity`)]);
+    } catch (err) {
+      view.removeAttribute('aria-busy');
+      if (err.status === 404) {
+        document.title = 'Client not found · Latchkey admin';
+        view.replaceChildren(
+          h('h1', {}, 'Client not found'),
+          h(
+            'p',
+            {},
+            'No client has the key ',
+            h('code', {}, key),
+            '. It may have been removed; removals are listed in the ',
+            h('a', { href: '/admin/audit' }, 'audit log'),
+            '.',
+          ),
+          h('p', {}, h('a', { href: '/admin/clients' }, 'Back to OAuth clients')),
+        );
+      } else {
+        view.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, `Could not load the client: ${err.message}`));
+      }
+      return;
+    }
+    view.removeAttribute('aria-busy');
+    render(client, activity);
+    if (focusKey) document.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus();
+  }
+
+  function render(c, activity) {
+    const oauth1 = c.type === 'oauth1';
+    document.title = `${c.name} · Latchkey admin`;
+    const crumb = document.querySelector('.breadcrumb [aria-current="page"]');
+    if (crumb) crumb.textContent = c.name;
+    const after = async (updated) => {
+      if (updated === null) {
+        location.assign(`/admin/clients?type=${c.type}`);
+        return;
+      }
+      await load();
+    };
+    const button = (text, focusKey, run, cls) => {
+      const b = h('button', { type: 'button', class: cls ?? '', dataset: { focusKey } }, text);
+      b.addEventListener('click', () => run(b));
+      return b;
+    };
+    const actions = h(
+      'div',
+      { class: 'actions detail-actions' },
+      button('Edit', 'd-edit', (trigger) => editClient(c, { trigger, focusKey: 'd-edit', after })),
+      c.status !== 'approved' ? button('Approve', 'd-approve', (trigger) => approveClient(c, { trigger, focusKey: 'd-status', after }), 'primary') : null,
+      c.status !== 'disapproved' ? button('Disapprove', 'd-disapprove', (trigger) => disapproveClient(c, { trigger, focusKey: 'd-status', after })) : null,
+      button('Remove', 'd-remove', (trigger) => removeClient(c, { trigger, focusKey: 'd-remove', after }), 'danger-outline'),
+    );
+
+    const settings = [
+      [oauth1 ? 'Consumer key' : 'Client key', h('span', { class: 'copy-row' }, h('code', {}, c.client_key), copyButton(c.client_key, 'key'))],
+      ['Type', TYPE_LABEL[c.type]],
+      [
+        'Status',
+        h(
+          'span',
+          { tabindex: '-1', dataset: { focusKey: 'd-status' } },
+          statusBadge(c.status),
+          c.status_changed_at ? [' since ', time(c.status_changed_at), c.status_changed_by ? ` by ${c.status_changed_by}` : ''] : '',
+        ),
+      ],
+      oauth1 ? null : ['Kind', c.public ? 'Public (no secret, PKCE required)' : 'Confidential'],
+      ['Secret', c.has_secret ? 'Set (shown only when created or changed)' : 'None'],
+      oauth1 ? ['Callback URL', c.callback_url ?? h('span', { class: 'muted' }, 'set per request')] : null,
+      oauth1 ? ['RSA public key', c.rsa_public_key ? 'Registered (RSA-SHA1 allowed)' : 'None'] : null,
+      oauth1
+        ? null
+        : [
+            'Redirect URIs',
+            c.redirect_uris.length
+              ? h(
+                  'ul',
+                  { class: 'plain-list' },
+                  c.redirect_uris.map((u) => h('li', {}, h('code', {}, u))),
+                )
+              : 'None',
+          ],
+      c.type === 'oidc' && c.post_logout_redirect_uris.length
+        ? [
+            'Post-logout redirect URIs',
+            h(
+              'ul',
+              { class: 'plain-list' },
+              c.post_logout_redirect_uris.map((u) => h('li', {}, h('code', {}, u))),
+            ),
+          ]
+        : null,
+      oauth1 ? null : ['Grant types', c.grant_types.map(grantLabel).join(', ') || 'None'],
+      oauth1 ? null : ['Response types', c.response_types.join(', ') || 'None'],
+      oauth1 ? null : ['PKCE', c.require_pkce ? 'Required' : 'Optional'],
+      ['Created', [time(c.created_at), c.created_via && c.created_via !== 'admin' ? ` (via ${c.created_via})` : '']],
+      ['Last changed', time(c.updated_at)],
+      ['Last used', time(c.last_used_at, 'Never')],
+    ].filter(Boolean);
+
+    const statusRows = activity.status_history.map((e) => [
+      time(e.at),
+      h('span', { class: 'event-label' }, label(e.action)),
+      e.actor,
+      h('span', { class: 'muted' }, e.source),
+    ]);
+    const failureRows = activity.failed_requests.map((e) => [
+      time(e.at),
+      h('span', { class: 'reason' }, e.reason ?? detailText(e.details) ?? ''),
+      h('span', { class: 'muted' }, detailText(e.details, ['reason'])),
+      h('span', { class: 'muted' }, e.source),
+    ]);
+    const useRows = activity.sign_ins.map((e) => [time(e.at), label(e.action), e.actor, h('span', { class: 'muted' }, detailText(e.details))]);
+    const changeRows = activity.changes.map((e) => [
+      time(e.at),
+      e.actor,
+      [
+        Array.isArray(e.details.changed) && e.details.changed.length ? e.details.changed.join(', ') : '',
+        e.details.secret_changed ? (Array.isArray(e.details.changed) && e.details.changed.length ? ', secret' : 'secret') : '',
+      ].join('') || label(e.action),
+    ]);
+
+    replace(
+      view,
+      h('div', { class: 'detail-head' }, h('h1', { class: 'client-title' }, h('span', { class: 'client-name' }, c.name), ' ', statusBadge(c.status)), actions),
+      c.status === 'pending'
+        ? h('p', { class: 'notice' }, 'This key waits for approval: nobody can sign in to it and it cannot obtain tokens until it is approved.')
+        : null,
+      c.status === 'disapproved' ? h('p', { class: 'notice' }, 'This key is disapproved: every token it held was cut off and it cannot be used.') : null,
+      h(
+        'div',
+        { class: 'detail-grid' },
+        section(
+          'settings-title',
+          'Settings',
+          h(
+            'dl',
+            { class: 'settings' },
+            settings.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+          ),
+        ),
+        section(
+          'history-title',
+          'Status history',
+          eventTable('Status history, newest first', ['When', 'Change', 'By', 'From'], statusRows, 'No status changes recorded.'),
+        ),
+      ),
+      section(
+        'failures-title',
+        'Recent failed requests',
+        h('p', { class: 'hint' }, 'Requests Latchkey refused for this key, with the reason, newest first. Tell the developer what to fix.'),
+        eventTable('Recent failed requests', ['When', 'Reason', 'Details', 'From'], failureRows, 'No failed requests recorded.'),
+      ),
+      section(
+        'signins-title',
+        'Recent sign-ins and token requests',
+        eventTable('Recent sign-ins and token requests', ['When', 'Event', 'User', 'Details'], useRows, 'No sign-ins recorded yet.'),
+      ),
+      section('changes-title', 'Settings changes', eventTable('Settings changes', ['When', 'By', 'Changed'], changeRows, 'No changes since creation.')),
+    );
+    announce(`${c.name}: ${c.status}`);
+  }
+
+  load();
+}

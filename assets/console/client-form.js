@@ -1,0 +1,600 @@
+// The Create client and Edit dialogs: one form per client type, validated as the administrator
+// types, with the OAuth 2.0 Security BCP's warnings next to discouraged choices. After Save the
+// key and secret are shown once with copy buttons and a configuration snippet.
+import { ApiError, api } from './api.js';
+import { createDialog } from './dialog.js';
+import { announce, grantLabel, h, pageData, replace, statusBadge, TYPE_LABEL, uid } from './dom.js';
+import { redirectUriLines, redirectUriProblem, uriList } from './redirect-uri.js';
+import { choiceGroup, copyButton, field } from './widgets.js';
+
+const data = pageData();
+const MIN_SECRET = data.minSecretLength ?? 16;
+const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';
+
+const GRANT_NOTES = {
+  authorization_code: { note: 'Users sign in and consent in their browser. The recommended flow.' },
+  refresh_token: { note: 'Keeps access without asking the user again.' },
+  password: {
+    note: "The application handles the user's password itself. The OAuth 2.0 Security BCP (RFC 9700 §2.4) says not to use this grant.",
+    warn: true,
+  },
+  [DEVICE]: { note: 'For TVs and command-line tools: the user approves on another device.' },
+  client_credentials: { note: 'The application acts for itself, with no user. Confidential clients only.' },
+};
+
+function responseNote(responseType) {
+  const parts = responseType.split(' ');
+  if (parts.includes('token')) {
+    const flow = parts.length === 1 ? 'implicit' : 'hybrid';
+    return {
+      note: `Returns an access token in the browser's address bar (${flow} flow), where it can leak. The OAuth 2.0 Security BCP (RFC 9700 §2.1.2) says not to; use "code" with PKCE.`,
+      warn: true,
+    };
+  }
+  if (responseType === 'code') return { note: 'Authorization code, exchanged at the token endpoint. Recommended.' };
+  return null;
+}
+
+/** 256 random bits, base64url (the same strength as a secret the server generates). */
+export function generateSecret() {
+  const bytes = new Uint8Array(32);
+  crypto.getRandomValues(bytes);
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+}
+
+const sameList = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+const sameSet = (a, b) => a.length === b.length && a.every((x) => b.includes(x));
+
+/**
+ * Opens the dialog. mode 'create' (options.type preselects a type) or 'edit' (options.client).
+ * options.onSaved(client) runs after a successful save.
+ */
+export function openClientForm(options) {
+  const editing = options.mode === 'edit';
+  const original = options.client;
+  let type = editing ? original.type : (options.type ?? 'oauth2');
+  const d = createDialog({
+    title: editing ? `Edit ${original.name}` : 'Create client',
+    trigger: options.trigger,
+    focusKey: options.focusKey,
+    wide: true,
+  });
+
+  const formId = uid('client-form');
+  const form = h('form', { class: 'client-form', id: formId, novalidate: true });
+  const summary = h('div', { class: 'form-error', role: 'alert', hidden: true });
+  const sections = h('div', { class: 'form-sections' });
+  form.append(summary);
+
+  // --- Type (creation only; a key never changes type) ---
+  let typeGroup = null;
+  if (!editing) {
+    typeGroup = choiceGroup({
+      legend: 'Client type',
+      name: 'client-type',
+      type: 'radio',
+      options: ['oauth1', 'oauth2', 'oidc'].map((t) => ({ value: t, label: TYPE_LABEL[t], checked: t === type })),
+    });
+    typeGroup.fieldset.classList.add('inline-choices');
+    for (const input of typeGroup.inputs) {
+      input.addEventListener('change', () => {
+        if (!input.checked) return;
+        type = input.value;
+        render();
+      });
+    }
+    form.append(typeGroup.fieldset);
+  } else {
+    form.append(
+      h(
+        'dl',
+        { class: 'settings compact' },
+        h('dt', {}, 'Type'),
+        h('dd', {}, TYPE_LABEL[type]),
+        h('dt', {}, type === 'oauth1' ? 'Consumer key' : 'Client key'),
+        h('dd', {}, h('code', {}, original.client_key), h('span', { class: 'hint' }, ' (never changes)')),
+      ),
+    );
+  }
+  form.append(sections);
+
+  // Values survive switching the type.
+  const nameInput = h('input', { type: 'text', maxlength: '200', autocomplete: 'off', required: true, value: editing ? original.name : '' });
+  const secretInput = h('input', { type: 'password', autocomplete: 'new-password', spellcheck: 'false' });
+  const retypeInput = h('input', { type: 'password', autocomplete: 'new-password', spellcheck: 'false' });
+  let publicClient = editing ? original.public : false;
+
+  let fields = {};
+
+  function render() {
+    const oauth1 = type === 'oauth1';
+    const noun = oauth1 ? 'Consumer' : 'Client';
+    sections.replaceChildren();
+    fields = {};
+    if (!editing) d.setTitle(oauth1 ? 'Create OAuth 1.0a consumer' : `Create ${TYPE_LABEL[type]} client`);
+
+    fields.name = field({ label: `${noun} name`, input: nameInput, hint: 'Shown to users on the consent page.' });
+    sections.append(fields.name.wrapper);
+
+    if (!oauth1) {
+      const kind = choiceGroup({
+        legend: 'Client kind',
+        name: 'client-kind',
+        type: 'radio',
+        options: [
+          { value: 'confidential', label: 'Confidential', note: 'A server-side application that keeps a secret.', checked: !publicClient, disabled: editing },
+          {
+            value: 'public',
+            label: 'Public',
+            note: 'A native or browser application that cannot keep a secret; PKCE is required.',
+            checked: publicClient,
+            disabled: editing,
+          },
+        ],
+        hint: editing ? 'Cannot change after creation; create a new client instead.' : undefined,
+      });
+      for (const input of kind.inputs) {
+        input.addEventListener('change', () => {
+          if (!input.checked) return;
+          publicClient = input.value === 'public';
+          render();
+        });
+      }
+      fields.public = kind;
+      sections.append(kind.fieldset);
+    }
+
+    if (oauth1 || !publicClient) {
+      const keepHint = editing ? 'Leave both empty to keep the current secret. A new one replaces the old at once.' : 'Leave both empty to have one generated.';
+      fields.secret = field({ label: `${noun} secret`, input: secretInput, hint: `At least ${MIN_SECRET} characters. ${keepHint}` });
+      fields.retype = field({ label: 'Re-type secret', input: retypeInput });
+      const generate = h('button', { type: 'button', class: 'secondary' }, 'Generate');
+      const show = h('button', { type: 'button', class: 'secondary', 'aria-pressed': String(secretInput.type === 'text') }, 'Show secret');
+      generate.addEventListener('click', () => {
+        const s = generateSecret();
+        secretInput.value = s;
+        retypeInput.value = s;
+        secretInput.type = 'text';
+        retypeInput.type = 'text';
+        show.setAttribute('aria-pressed', 'true');
+        checkSecrets(true);
+        announce('A new secret was generated and filled in both fields');
+      });
+      show.addEventListener('click', () => {
+        const visible = secretInput.type === 'password';
+        secretInput.type = visible ? 'text' : 'password';
+        retypeInput.type = secretInput.type;
+        show.setAttribute('aria-pressed', String(visible));
+      });
+      sections.append(h('div', { class: 'secret-pair' }, fields.secret.wrapper, fields.retype.wrapper, h('div', { class: 'inline-actions' }, generate, show)));
+    } else {
+      sections.append(h('p', { class: 'hint' }, 'A public client has no secret: it proves itself with PKCE instead.'));
+    }
+
+    if (oauth1) {
+      const callback = h('input', {
+        type: 'text',
+        inputmode: 'url',
+        autocomplete: 'off',
+        spellcheck: 'false',
+        value: editing ? (original.callback_url ?? '') : '',
+      });
+      fields.callback_url = field({
+        label: 'Callback URL (optional)',
+        input: callback,
+        hint: 'If set, every request must use this callback (or "oob"). Empty: the consumer names it per request.',
+      });
+      callback.addEventListener('input', () => checkCallback(false));
+      const rsa = h('textarea', { rows: '4', spellcheck: 'false', class: 'mono', placeholder: '-----BEGIN PUBLIC KEY-----' });
+      rsa.value = editing ? (original.rsa_public_key ?? '') : '';
+      fields.rsa_public_key = field({ label: 'RSA public key (optional)', input: rsa, hint: 'PEM, for consumers that sign with RSA-SHA1.' });
+      sections.append(fields.callback_url.wrapper, fields.rsa_public_key.wrapper);
+    } else {
+      const uris = h('textarea', { rows: '3', spellcheck: 'false', class: 'mono', placeholder: 'https://app.example.com/callback' });
+      uris.value = editing ? original.redirect_uris.join('\n') : '';
+      fields.redirect_uris = field({
+        label: 'Redirect URIs',
+        input: uris,
+        hint: 'One per line. https, http on loopback only, or a private-use scheme (com.example.app:/cb).',
+      });
+      fields.redirectList = h('ul', { class: 'uri-problems', 'aria-live': 'polite' });
+      fields.redirect_uris.wrapper.append(fields.redirectList);
+      uris.addEventListener('input', () => checkRedirects());
+      sections.append(fields.redirect_uris.wrapper);
+      if (type === 'oidc') {
+        const post = h('textarea', { rows: '2', spellcheck: 'false', class: 'mono' });
+        post.value = editing ? original.post_logout_redirect_uris.join('\n') : '';
+        fields.post_logout_redirect_uris = field({ label: 'Post-logout redirect URIs (optional)', input: post, hint: 'One per line.' });
+        post.addEventListener('input', () => checkPostLogout());
+        sections.append(fields.post_logout_redirect_uris.wrapper);
+      }
+
+      const grants = editing ? original.grant_types : ['authorization_code', 'refresh_token'];
+      fields.grant_types = choiceGroup({
+        legend: 'Grant types',
+        name: 'grant-types',
+        options: (data.grantTypes ?? []).map((g) => {
+          const blocked = publicClient && (g === 'password' || g === 'client_credentials');
+          return { value: g, label: grantLabel(g), checked: grants.includes(g) && !blocked, disabled: blocked, ...(GRANT_NOTES[g] ?? {}) };
+        }),
+      });
+      const responses = editing ? original.response_types : ['code'];
+      fields.response_types = choiceGroup({
+        legend: 'Response types',
+        name: 'response-types',
+        hint: type === 'oidc' ? 'OpenID Connect response types.' : 'OAuth 2.0 response types.',
+        options: (data.responseTypes?.[type] ?? []).map((r) => ({ value: r, label: r, checked: responses.includes(r), ...(responseNote(r) ?? {}) })),
+      });
+      sections.append(h('div', { class: 'choice-columns' }, fields.grant_types.fieldset, fields.response_types.fieldset));
+
+      const pkce = h('input', {
+        type: 'checkbox',
+        id: 'require-pkce',
+        checked: publicClient || (editing ? original.require_pkce : false),
+        disabled: publicClient,
+      });
+      fields.require_pkce = pkce;
+      sections.append(
+        h(
+          'div',
+          { class: 'choice' },
+          pkce,
+          h('label', { for: 'require-pkce' }, 'Require PKCE'),
+          h('span', { class: 'choice-note' }, publicClient ? 'Always on for public clients.' : 'Refuse authorization requests without a code challenge.'),
+        ),
+      );
+    }
+  }
+
+  // --- live checks ---
+  function checkSecrets(final) {
+    if (!fields.secret) return [];
+    const problems = [];
+    const s = secretInput.value;
+    const r = retypeInput.value;
+    fields.secret.setError(s !== '' && s.length < MIN_SECRET && (final || s.length > 0) ? `Use at least ${MIN_SECRET} characters.` : null);
+    if (s !== '' && s.length < MIN_SECRET) problems.push(fields.secret);
+    const mismatch = (final || r.length >= s.length) && s !== r;
+    fields.retype.setError(mismatch ? 'The two secrets differ.' : null);
+    if (mismatch) problems.push(fields.retype);
+    return problems;
+  }
+  secretInput.addEventListener('input', () => checkSecrets(false));
+  retypeInput.addEventListener('input', () => checkSecrets(false));
+
+  function checkRedirects() {
+    const f = fields.redirect_uris;
+    if (!f) return [];
+    const problems = redirectUriLines(f.input.value);
+    fields.redirectList.replaceChildren(...problems.map((p) => h('li', {}, `Line ${p.line}: "${p.uri}" ${p.message}`)));
+    f.setError(problems.length ? `${problems.length} redirect URI${problems.length > 1 ? 's need' : ' needs'} fixing (listed below).` : null);
+    return problems.length ? [f] : [];
+  }
+  function checkPostLogout() {
+    const f = fields.post_logout_redirect_uris;
+    if (!f) return [];
+    const problems = redirectUriLines(f.input.value);
+    f.setError(problems.length ? problems.map((p) => `Line ${p.line}: "${p.uri}" ${p.message}`).join(' · ') : null);
+    return problems.length ? [f] : [];
+  }
+  function checkCallback() {
+    const f = fields.callback_url;
+    if (!f) return [];
+    const v = f.input.value.trim();
+    const problem = v === '' || v === 'oob' ? null : redirectUriProblem(v);
+    f.setError(problem ? `"${v}" ${problem}` : null);
+    return problem ? [f] : [];
+  }
+
+  function validate() {
+    const bad = [];
+    const name = nameInput.value.trim();
+    fields.name.setError(name === '' ? 'Enter a name.' : null);
+    if (name === '') bad.push(fields.name);
+    bad.push(...checkSecrets(true));
+    if (type === 'oauth1') {
+      bad.push(...checkCallback());
+    } else {
+      bad.push(...checkRedirects(), ...checkPostLogout());
+      const grants = fields.grant_types.values();
+      const responses = fields.response_types.values();
+      let grantError = null;
+      let responseError = null;
+      if (grants.length === 0) grantError = 'Choose at least one grant type.';
+      else if (grants.includes('refresh_token') && grants.length === 1) grantError = 'refresh_token alone cannot obtain a first token.';
+      else if (grants.includes('authorization_code') && !responses.some((r) => r.split(' ').includes('code')))
+        grantError = 'authorization_code needs a response type containing "code".';
+      if (responses.some((r) => r.split(' ').includes('code')) && !grants.includes('authorization_code'))
+        responseError = 'A response type containing "code" needs the authorization_code grant.';
+      fields.grant_types.setError(grantError);
+      fields.response_types.setError(responseError);
+      if (grantError) bad.push({ input: fields.grant_types.inputs.find((i) => !i.disabled) });
+      if (responseError) bad.push({ input: fields.response_types.inputs[0] });
+      const needsRedirect = responses.length > 0 || grants.includes('authorization_code');
+      if (needsRedirect && uriList(fields.redirect_uris.input.value).length === 0 && !fields.redirect_uris.input.hasAttribute('aria-invalid')) {
+        fields.redirect_uris.setError('Add at least one redirect URI: the chosen flow sends users back to the application.');
+        bad.push(fields.redirect_uris);
+      }
+    }
+    return bad;
+  }
+
+  function payload() {
+    const body = { name: nameInput.value.trim() };
+    if (fields.secret && secretInput.value !== '') body.secret = secretInput.value;
+    if (type === 'oauth1') {
+      body.callback_url = fields.callback_url.input.value.trim() || null;
+      body.rsa_public_key = fields.rsa_public_key.input.value.trim() || null;
+    } else {
+      body.redirect_uris = uriList(fields.redirect_uris.input.value);
+      if (fields.post_logout_redirect_uris) body.post_logout_redirect_uris = uriList(fields.post_logout_redirect_uris.input.value);
+      body.grant_types = fields.grant_types.values();
+      body.response_types = fields.response_types.values();
+      body.require_pkce = fields.require_pkce.checked;
+      if (!editing) body.public = publicClient;
+    }
+    if (!editing) body.type = type;
+    return body;
+  }
+
+  /** The fields of a PATCH that differ from the stored client, with a sentence for each. */
+  function changes() {
+    const next = payload();
+    const patch = {};
+    const lines = [];
+    if (next.name !== original.name) {
+      patch.name = next.name;
+      lines.push(`Name: "${original.name}" becomes "${next.name}".`);
+    }
+    if (next.secret !== undefined) {
+      patch.secret = next.secret;
+      lines.push('Secret: replaced. The old secret stops working at once; give the new one to the developer.');
+    }
+    const listChange = (key, label) => {
+      const before = original[key] ?? [];
+      if (next[key] !== undefined && !sameList(before, next[key])) {
+        patch[key] = next[key];
+        const added = next[key].filter((x) => !before.includes(x));
+        const removed = before.filter((x) => !next[key].includes(x));
+        lines.push(
+          `${label}: ${[added.length ? `adds ${added.map(grantLabel).join(', ')}` : '', removed.length ? `removes ${removed.map(grantLabel).join(', ')}` : ''].filter(Boolean).join('; ') || 'reordered'}.`,
+        );
+      }
+    };
+    listChange('redirect_uris', 'Redirect URIs');
+    listChange('post_logout_redirect_uris', 'Post-logout redirect URIs');
+    if (next.grant_types && !sameSet(original.grant_types, next.grant_types)) listChange('grant_types', 'Grant types');
+    if (next.response_types && !sameSet(original.response_types, next.response_types)) listChange('response_types', 'Response types');
+    if (next.require_pkce !== undefined && next.require_pkce !== original.require_pkce) {
+      patch.require_pkce = next.require_pkce;
+      lines.push(`PKCE: ${next.require_pkce ? 'now required' : 'no longer required'}.`);
+    }
+    if (type === 'oauth1') {
+      if ((next.callback_url ?? null) !== (original.callback_url ?? null)) {
+        patch.callback_url = next.callback_url;
+        lines.push(`Callback URL: ${next.callback_url ? `"${next.callback_url}"` : 'none (named per request)'}.`);
+      }
+      if ((next.rsa_public_key ?? null) !== (original.rsa_public_key ?? null)) {
+        patch.rsa_public_key = next.rsa_public_key;
+        lines.push(`RSA public key: ${next.rsa_public_key ? 'replaced' : 'removed'}.`);
+      }
+    }
+    return { patch, lines };
+  }
+
+  function showServerErrors(err) {
+    const unplaced = [];
+    let first = null;
+    for (const f of err.fields) {
+      const key = String(f.field).split('.')[0];
+      const target = fields[key === 'public' ? 'public' : key];
+      if (target?.setError) {
+        target.setError(f.message);
+        first ??= target.input ?? target.inputs?.[0];
+      } else unplaced.push(`${f.field}: ${f.message}`);
+    }
+    replace(
+      summary,
+      h('p', {}, err.fields.length ? 'The server refused some values:' : err.message),
+      unplaced.length
+        ? h(
+            'ul',
+            {},
+            unplaced.map((u) => h('li', {}, u)),
+          )
+        : null,
+    );
+    summary.hidden = false;
+    (first ?? d.heading).focus();
+  }
+
+  const cancel = h('button', { type: 'button', onClick: () => d.close('cancel') }, 'Cancel');
+  const save = h('button', { type: 'submit', class: 'primary', form: formId }, 'Save');
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    summary.hidden = true;
+    const bad = validate();
+    if (bad.length > 0) {
+      summary.replaceChildren(h('p', {}, `Please fix ${bad.length} problem${bad.length > 1 ? 's' : ''} marked below.`));
+      summary.hidden = false;
+      bad[0].input?.focus();
+      return;
+    }
+    if (editing) {
+      const { patch, lines } = changes();
+      if (lines.length === 0) {
+        summary.replaceChildren(h('p', {}, 'Nothing changed.'));
+        summary.hidden = false;
+        return;
+      }
+      confirmStep(patch, lines);
+      return;
+    }
+    d.setBusy(true);
+    try {
+      const created = await api('POST', '/admin/api/clients', payload());
+      d.setBusy(false);
+      showCreated(created);
+      options.onSaved?.(created);
+    } catch (err) {
+      d.setBusy(false);
+      if (err instanceof ApiError) showServerErrors(err);
+      else throw err;
+    }
+  });
+
+  /** Edit's confirmation: what will change, then Save changes or go back to the form. */
+  function confirmStep(patch, lines) {
+    const back = h('button', { type: 'button' }, 'Back to the form');
+    const apply = h('button', { type: 'button', class: 'primary', 'data-autofocus': true }, 'Save changes');
+    const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
+    const view = h(
+      'div',
+      { class: 'confirm-changes' },
+      h('p', {}, `Saving changes ${original.name} as follows:`),
+      h(
+        'ul',
+        {},
+        lines.map((l) => h('li', {}, l)),
+      ),
+      error,
+    );
+    form.hidden = true;
+    d.body.append(view);
+    d.footer.replaceChildren(back, apply);
+    d.setTitle(`Save changes to ${original.name}?`);
+    apply.focus();
+    back.addEventListener('click', () => {
+      view.remove();
+      form.hidden = false;
+      d.footer.replaceChildren(cancel, save);
+      d.setTitle(`Edit ${original.name}`);
+      nameInput.focus();
+    });
+    apply.addEventListener('click', async () => {
+      d.setBusy(true);
+      try {
+        const updated = await api('PATCH', `/admin/api/clients/${encodeURIComponent(original.client_key)}`, patch);
+        d.setBusy(false);
+        options.onSaved?.(updated);
+        if (updated.client_secret) {
+          view.remove();
+          showSecret(updated, 'Secret changed', [
+            h('p', {}, 'The old secret no longer works. Give this one to the developer of ', h('strong', {}, updated.name), '.'),
+          ]);
+        } else {
+          announce(`${updated.name} saved`);
+          d.close('saved');
+        }
+      } catch (err) {
+        d.setBusy(false);
+        if (err instanceof ApiError && err.fields.length > 0) {
+          back.click();
+          showServerErrors(err);
+        } else {
+          error.textContent = err.message;
+          error.hidden = false;
+        }
+      }
+    });
+  }
+
+  function showCreated(client) {
+    const pendingNote = h(
+      'p',
+      { class: 'notice' },
+      'Status: ',
+      statusBadge(client.status),
+      ' — the key cannot be used until an administrator approves it (row menu → Approve).',
+    );
+    showSecret(client, type === 'oauth1' ? 'Consumer created' : 'Client created', [pendingNote]);
+    announce(`${client.name} created; pending approval`);
+  }
+
+  /** Replaces the form by the key, the secret (shown this once) and a configuration snippet. */
+  function showSecret(client, title, intro) {
+    form.remove();
+    const oauth1 = client.type === 'oauth1';
+    const key = client.client_key;
+    const secret = client.client_secret ?? null;
+    const snippet = configSnippet(client, secret);
+    const snippetId = 'config-snippet';
+    const rows = [
+      h('dt', {}, oauth1 ? 'Consumer key' : 'Client key'),
+      h('dd', { class: 'copy-row' }, h('code', { class: 'created-key' }, key), copyButton(key, oauth1 ? 'consumer key' : 'client key')),
+      h('dt', {}, oauth1 ? 'Consumer secret' : 'Client secret'),
+      secret
+        ? h('dd', { class: 'copy-row' }, h('code', { class: 'created-secret' }, secret), copyButton(secret, oauth1 ? 'consumer secret' : 'client secret'))
+        : h('dd', {}, client.has_secret ? 'unchanged' : 'none (public client)'),
+    ];
+    d.body.append(
+      h(
+        'div',
+        { class: 'created' },
+        intro,
+        h('dl', { class: 'settings' }, rows),
+        secret
+          ? h(
+              'p',
+              { class: 'warning', role: 'note' },
+              'Copy the secret now: it is shown only this once. Latchkey keeps it encrypted and cannot show it again (you can set a new one with Edit).',
+            )
+          : null,
+        h('div', { class: 'snippet-head' }, h('h3', { id: `${snippetId}-title` }, 'Client configuration'), copyButton(snippet, 'configuration')),
+        h('pre', { class: 'snippet', tabindex: '0', 'aria-labelledby': `${snippetId}-title` }, h('code', { id: snippetId }, snippet)),
+      ),
+    );
+    d.setTitle(title);
+    const done = h('button', { type: 'button', class: 'primary', onClick: () => d.close('done') }, 'Done');
+    d.footer.replaceChildren(done);
+    d.heading.focus();
+  }
+
+  render();
+  d.body.append(form);
+  d.footer.append(cancel, save);
+  d.show();
+  nameInput.focus();
+  return d;
+}
+
+/** A ready-to-paste configuration for the client's developer (JSON). */
+export function configSnippet(client, secret) {
+  const issuer = String(data.issuer ?? location.origin).replace(/\/+$/, '');
+  if (client.type === 'oauth1') {
+    return JSON.stringify(
+      {
+        consumer_key: client.client_key,
+        consumer_secret: secret ?? '(unchanged)',
+        signature_method: client.rsa_public_key ? 'RSA-SHA1' : 'HMAC-SHA1',
+        request_token_url: `${issuer}/oauth1/request_token`,
+        authorize_url: `${issuer}/oauth1/authorize`,
+        access_token_url: `${issuer}/oauth1/access_token`,
+        ...(client.callback_url ? { callback_url: client.callback_url } : {}),
+      },
+      null,
+      2,
+    );
+  }
+  const oidc = client.type === 'oidc';
+  const config = {
+    issuer,
+    [oidc ? 'discovery_url' : 'metadata_url']: oidc ? `${issuer}/.well-known/openid-configuration` : `${issuer}/.well-known/oauth-authorization-server`,
+    authorization_endpoint: `${issuer}${oidc ? '/oidc/authorize' : '/oauth2/authorize'}`,
+    token_endpoint: `${issuer}${oidc ? '/api/oidc/token' : '/api/oauth2/token'}`,
+    ...(client.grant_types.includes(DEVICE) ? { device_authorization_endpoint: `${issuer}${oidc ? '/api/oidc/device_code' : '/api/oauth2/device_code'}` } : {}),
+    client_id: client.client_key,
+    ...(client.public ? {} : { client_secret: secret ?? '(unchanged)' }),
+    token_endpoint_auth_method: client.public ? 'none' : 'client_secret_basic',
+    redirect_uris: client.redirect_uris,
+    grant_types: client.grant_types,
+    response_types: client.response_types,
+    scope: oidc ? 'openid profile' : 'profile',
+    ...(client.require_pkce ? { code_challenge_method: 'S256' } : {}),
+  };
+  return JSON.stringify(config, null, 2);
+}

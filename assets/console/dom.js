@@ -1,0 +1,96 @@
+// DOM helpers for the console. Every value reaches the page as text (textContent, setAttribute
+// or a property), never through innerHTML, so names and URIs typed by anyone stay inert.
+
+/** Creates an element: h('a', { href: '/x', class: 'y', onClick: fn }, 'text', child, [more]). */
+export function h(tag, props, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props ?? {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') el.className = value;
+    else if (key === 'dataset') Object.assign(el.dataset, value);
+    else if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2).toLowerCase(), value);
+    else if (key === 'value' || key === 'checked' || key === 'indeterminate') el[key] = value;
+    else el.setAttribute(key, value === true ? '' : String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+/** Appends strings (as text), nodes and nested arrays; skips null, undefined and false. */
+export function append(parent, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    parent.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return parent;
+}
+
+export function clear(el) {
+  el.replaceChildren();
+  return el;
+}
+
+/** Replaces the children, with the same rules as append (null, undefined and false are skipped). */
+export function replace(el, ...children) {
+  el.replaceChildren();
+  return append(el, children);
+}
+
+let seq = 0;
+/** A unique id for label/aria wiring. */
+export function uid(prefix) {
+  seq += 1;
+  return `${prefix}-${seq}`;
+}
+
+/** The page's data block rendered by the server (<script type="application/json" id="console-data">). */
+export function pageData() {
+  const el = document.getElementById('console-data');
+  return el ? JSON.parse(el.textContent || '{}') : {};
+}
+
+/** Says something to screen reader users through the page's polite live region. */
+export function announce(message) {
+  const live = document.getElementById('live');
+  if (!live) return;
+  live.textContent = '';
+  // A fresh text node in a later task is announced even when the text repeats.
+  setTimeout(() => {
+    live.textContent = message;
+  }, 50);
+}
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** A <time> element for an ISO timestamp, or the fallback text when there is none. */
+export function time(iso, fallback = 'Never') {
+  if (!iso) return h('span', { class: 'muted' }, fallback);
+  const d = new Date(iso);
+  return h('time', { datetime: iso, title: d.toISOString() }, dateFormat.format(d));
+}
+
+export const TYPE_LABEL = { oauth1: 'OAuth 1.0a', oauth2: 'OAuth 2.0', oidc: 'OpenID Connect' };
+
+const STATUS = {
+  pending: { icon: '◷', label: 'Pending' },
+  approved: { icon: '✓', label: 'Approved' },
+  disapproved: { icon: '✕', label: 'Disapproved' },
+};
+
+/** Status badge: an icon and a word, so the status never rests on colour alone. */
+export function statusBadge(status) {
+  const s = STATUS[status] ?? { icon: '?', label: String(status) };
+  return h('span', { class: `badge badge-${status}` }, h('span', { class: 'badge-icon', 'aria-hidden': 'true' }, s.icon), ` ${s.label}`);
+}
+
+/** Short, readable names of grant types (the device grant's URN is long). */
+export function grantLabel(grant) {
+  return grant === 'urn:ietf:params:oauth:grant-type:device_code' ? 'device_code' : grant;
+}
+
+/** Focuses an element that may have been re-rendered, found again by its data-focus-key. */
+export function focusByKey(key, fallback) {
+  const el = key ? document.querySelector(`[data-focus-key="${CSS.escape(key)}"]`) : null;
+  const target = el ?? fallback ?? document.getElementById('main');
+  target?.focus();
+}

@@ -1,0 +1,20 @@
+// Entry point of the admin console: starts the module of the page the server rendered.
+import { pageData } from './dom.js';
+
+const PAGES = {
+  clients: () => import('./clients.js'),
+  client: () => import('./client-detail.js'),
+  users: () => import('./users.js'),
+  audit: () => import('./audit.js'),
+};
+
+const { page } = pageData();
+const view = document.getElementById('view');
+if (view && PAGES[page]) {
+  PAGES[page]()
+    .then((m) => m.start(view))
+    .catch(() => {
+      view.textContent = 'The console could not start. Reload the page; if it persists, check the server log.';
+      view.classList.add('form-error');
+    });
+}

@@ -1,0 +1,336 @@
+// Users (for holders of manage_users): list, create, enable/disable, reset password, assign roles.
+import { ApiError, api, query } from './api.js';
+import { generateSecret } from './client-form.js';
+import { confirmDialog, createDialog } from './dialog.js';
+import { announce, h, pageData, time, uid } from './dom.js';
+import { choiceGroup, field, menuButton } from './widgets.js';
+
+const data = pageData();
+const ROLES = data.roles ?? [];
+const MIN_PASSWORD = data.minPasswordLength ?? 8;
+const PERMISSION_LABEL = { configure_server: 'Configure Server', manage_users: 'Manage Users' };
+
+const roleName = (id) => ROLES.find((r) => r.id === id)?.name ?? id;
+const roleOptions = (checked) =>
+  ROLES.map((r) => ({
+    value: r.id,
+    label: r.name,
+    checked: checked.includes(r.id),
+    note: `Permission: ${r.permissions.map((p) => PERMISSION_LABEL[p] ?? p).join(', ')}`,
+  }));
+const userPath = (u) => `/admin/api/users/${encodeURIComponent(u.username)}`;
+
+/** Maps API field problems onto fields; returns the messages that fit nowhere. */
+function placeErrors(err, fields) {
+  const rest = [];
+  for (const f of err.fields) {
+    const target = fields[String(f.field).split('.')[0]];
+    if (target) target.setError(f.message);
+    else rest.push(`${f.field}: ${f.message}`);
+  }
+  return rest;
+}
+
+function passwordFields(labelText) {
+  const pw = h('input', { type: 'password', autocomplete: 'new-password', minlength: String(MIN_PASSWORD) });
+  const again = h('input', { type: 'password', autocomplete: 'new-password' });
+  const password = field({ label: labelText, input: pw, hint: `At least ${MIN_PASSWORD} characters.` });
+  const retype = field({ label: 'Re-type password', input: again });
+  const generate = h('button', { type: 'button', class: 'secondary' }, 'Generate');
+  generate.addEventListener('click', () => {
+    const s = generateSecret().slice(0, 20);
+    pw.value = s;
+    again.value = s;
+    pw.type = 'text';
+    again.type = 'text';
+    announce('A password was generated and filled in; it is shown so you can pass it on');
+  });
+  const check = () => {
+    let ok = true;
+    password.setError(pw.value.length < MIN_PASSWORD ? `Use at least ${MIN_PASSWORD} characters.` : null);
+    if (pw.value.length < MIN_PASSWORD) ok = false;
+    retype.setError(pw.value !== again.value ? 'The two passwords differ.' : null);
+    if (pw.value !== again.value) ok = false;
+    return ok;
+  };
+  return {
+    password,
+    retype,
+    generate,
+    check,
+    value: () => pw.value,
+    nodes: [password.wrapper, retype.wrapper, h('div', { class: 'inline-actions' }, generate)],
+  };
+}
+
+export function start(view) {
+  const params = new URLSearchParams(location.search);
+  const state = { search: params.get('q') ?? '', limit: 50, offset: Math.max(0, Number.parseInt(params.get('offset') ?? '0', 10) || 0) };
+  const me = data.user?.username;
+
+  const search = h('input', { type: 'search', id: 'user-search', value: state.search, autocomplete: 'off' });
+  const createButton = h('button', { type: 'button', class: 'primary', dataset: { focusKey: 'create-user' } }, '+ Create user');
+  const summary = h('p', { class: 'table-summary', 'aria-live': 'polite', tabindex: '-1', id: 'users-summary' });
+  const host = h('div', { class: 'table-host' });
+  const pager = h('nav', { class: 'pager', 'aria-label': 'Pages of users' });
+  view.replaceChildren(
+    h('div', { class: 'toolbar' }, h('div', { class: 'field grow' }, h('label', { for: 'user-search' }, 'Search by username or name'), search), createButton),
+    summary,
+    host,
+    pager,
+  );
+
+  let timer = null;
+  search.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      state.search = search.value.trim();
+      state.offset = 0;
+      load();
+    }, 250);
+  });
+  createButton.addEventListener('click', () => createUser(createButton));
+
+  let seq = 0;
+  async function load() {
+    history.replaceState(null, '', `${location.pathname}${query({ q: state.search, offset: state.offset || '' })}`);
+    const mine = ++seq;
+    let page;
+    try {
+      page = await api('GET', `/admin/api/users${query({ search: state.search, limit: state.limit, offset: state.offset })}`);
+    } catch (err) {
+      host.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, `Could not load users: ${err.message}`));
+      return;
+    }
+    if (mine !== seq) return;
+    const from = page.total === 0 ? 0 : state.offset + 1;
+    summary.textContent = page.total === 0 ? 'No users match.' : `Showing ${from}–${state.offset + page.items.length} of ${page.total.toLocaleString()}`;
+    const columns = ['Username', 'Display name', 'Email', 'Roles', 'Status', 'Last sign-in', 'Actions'];
+    host.replaceChildren(
+      page.total === 0
+        ? ''
+        : h(
+            'table',
+            { class: 'data-table users-table' },
+            h('caption', { class: 'visually-hidden' }, 'Users'),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                columns.map((c, i) => h('th', { scope: 'col' }, i === columns.length - 1 ? h('span', { class: 'visually-hidden' }, c) : c)),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              page.items.map((u) => userRow(u, columns)),
+            ),
+          ),
+    );
+    const pages = Math.max(1, Math.ceil(page.total / state.limit));
+    const current = Math.floor(state.offset / state.limit) + 1;
+    const prev = h('button', { type: 'button', disabled: current <= 1 }, '‹ Previous');
+    const next = h('button', { type: 'button', disabled: current >= pages }, 'Next ›');
+    prev.addEventListener('click', () => {
+      state.offset = Math.max(0, state.offset - state.limit);
+      load().then(() => summary.focus());
+    });
+    next.addEventListener('click', () => {
+      state.offset += state.limit;
+      load().then(() => summary.focus());
+    });
+    pager.replaceChildren(prev, h('span', { class: 'page-of' }, `Page ${current} of ${pages}`), next);
+    pager.hidden = pages <= 1;
+  }
+
+  function userRow(u, columns) {
+    const focusKey = `user:${u.username}`;
+    const self = u.username === me;
+    const items = [
+      { label: 'Assign roles', onSelect: (trigger) => editRoles(u, trigger, focusKey) },
+      { label: 'Reset password', onSelect: (trigger) => resetPassword(u, trigger, focusKey) },
+      self ? null : { label: u.enabled ? 'Disable' : 'Enable', danger: u.enabled, onSelect: (trigger) => toggleEnabled(u, trigger, focusKey) },
+    ].filter(Boolean);
+    const cells = [
+      h('th', { scope: 'row' }, u.username, self ? h('span', { class: 'tag' }, 'you') : null),
+      h('td', {}, u.display_name),
+      h('td', {}, u.email ?? h('span', { class: 'muted' }, '—')),
+      h('td', {}, u.roles.length ? u.roles.map(roleName).join(', ') : h('span', { class: 'muted' }, 'none')),
+      h(
+        'td',
+        {},
+        h(
+          'span',
+          { class: `badge ${u.enabled ? 'badge-approved' : 'badge-disapproved'}` },
+          h('span', { class: 'badge-icon', 'aria-hidden': 'true' }, u.enabled ? '✓' : '⊘'),
+          u.enabled ? ' Enabled' : ' Disabled',
+        ),
+      ),
+      h('td', {}, time(u.last_sign_in_at, 'Never')),
+      h('td', { class: 'actions-cell' }, menuButton({ label: '⋯', accessibleName: `Actions for ${u.username}`, items, focusKey })),
+    ];
+    cells.forEach((cell, i) => {
+      if (i < columns.length - 1) cell.dataset.label = columns[i];
+    });
+    return h('tr', {}, cells);
+  }
+
+  function createUser(trigger) {
+    const d = createDialog({ title: 'Create user', trigger });
+    const formId = uid('user-form');
+    const f = {
+      username: field({
+        label: 'Username',
+        input: h('input', { type: 'text', autocomplete: 'off', required: true }),
+        hint: 'Letters, digits and . _ @ - only.',
+      }),
+      display_name: field({ label: 'Display name', input: h('input', { type: 'text', autocomplete: 'off' }) }),
+      email: field({ label: 'Email (optional)', input: h('input', { type: 'text', inputmode: 'email', autocomplete: 'off' }) }),
+    };
+    const pw = passwordFields('Password');
+    f.password = pw.password;
+    const roles = choiceGroup({ legend: 'Roles', name: 'roles', options: roleOptions([]) });
+    f.roles = roles;
+    const error = h('div', { class: 'form-error', role: 'alert', hidden: true });
+    const form = h('form', { id: formId, novalidate: true }, error, f.username.wrapper, f.display_name.wrapper, f.email.wrapper, pw.nodes, roles.fieldset);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      const username = f.username.input.value.trim();
+      f.username.setError(username === '' ? 'Enter a username.' : null);
+      const ok = pw.check() && username !== '';
+      if (!ok) {
+        form.querySelector('[aria-invalid="true"]')?.focus();
+        return;
+      }
+      d.setBusy(true);
+      try {
+        const body = { username, password: pw.value(), roles: roles.values() };
+        const display = f.display_name.input.value.trim();
+        const email = f.email.input.value.trim();
+        if (display) body.display_name = display;
+        if (email) body.email = email;
+        const user = await api('POST', '/admin/api/users', body);
+        await load();
+        announce(`User ${user.username} created`);
+        d.close('saved');
+      } catch (err) {
+        d.setBusy(false);
+        if (!(err instanceof ApiError)) throw err;
+        const rest = placeErrors(err, f);
+        if (rest.length || err.fields.length === 0) {
+          error.textContent = rest.length ? rest.join('; ') : err.message;
+          error.hidden = false;
+        }
+        (form.querySelector('[aria-invalid="true"]') ?? d.heading).focus();
+      }
+    });
+    d.body.append(form);
+    d.footer.append(
+      h('button', { type: 'button', onClick: () => d.close('cancel') }, 'Cancel'),
+      h('button', { type: 'submit', form: formId, class: 'primary' }, 'Create user'),
+    );
+    d.show();
+  }
+
+  function editRoles(u, trigger, focusKey) {
+    const d = createDialog({ title: `Roles of ${u.username}`, trigger, focusKey });
+    const formId = uid('roles-form');
+    const roles = choiceGroup({ legend: 'Roles', name: 'roles', options: roleOptions(u.roles) });
+    const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
+    const note =
+      u.username === me
+        ? h('p', { class: 'warning', role: 'note' }, 'These are your own roles: removing one takes its pages away from you at once.')
+        : h('p', { class: 'hint' }, 'The change applies at once, also to tokens the user already holds.');
+    const form = h('form', { id: formId }, note, roles.fieldset, error);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      d.setBusy(true);
+      try {
+        await api('PATCH', userPath(u), { roles: roles.values() });
+        await load();
+        announce(`Roles of ${u.username} saved`);
+        d.close('saved');
+      } catch (err) {
+        d.setBusy(false);
+        error.textContent = err.message;
+        error.hidden = false;
+      }
+    });
+    d.body.append(form);
+    d.footer.append(
+      h('button', { type: 'button', onClick: () => d.close('cancel') }, 'Cancel'),
+      h('button', { type: 'submit', form: formId, class: 'primary' }, 'Save roles'),
+    );
+    d.show();
+  }
+
+  function resetPassword(u, trigger, focusKey) {
+    const d = createDialog({ title: `Reset the password of ${u.username}`, trigger, focusKey });
+    const formId = uid('password-form');
+    const pw = passwordFields('New password');
+    const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
+    const form = h(
+      'form',
+      { id: formId, novalidate: true },
+      h('p', {}, 'The old password stops working at once. Hand the new one to the user over a safe channel.'),
+      pw.nodes,
+      error,
+    );
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      if (!pw.check()) {
+        form.querySelector('[aria-invalid="true"]')?.focus();
+        return;
+      }
+      d.setBusy(true);
+      try {
+        await api('POST', `${userPath(u)}/password`, { password: pw.value() });
+        announce(`Password of ${u.username} reset`);
+        d.close('saved');
+      } catch (err) {
+        d.setBusy(false);
+        if (err instanceof ApiError && err.fields.length) pw.password.setError(err.fields[0].message);
+        error.textContent = err.message;
+        error.hidden = false;
+      }
+    });
+    d.body.append(form);
+    d.footer.append(
+      h('button', { type: 'button', onClick: () => d.close('cancel') }, 'Cancel'),
+      h('button', { type: 'submit', form: formId, class: 'primary' }, 'Reset password'),
+    );
+    d.show();
+  }
+
+  function toggleEnabled(u, trigger, focusKey) {
+    const enable = !u.enabled;
+    return confirmDialog({
+      title: `${enable ? 'Enable' : 'Disable'} ${u.username}?`,
+      message: enable
+        ? 'Enabling lets this user sign in again with their password.'
+        : [
+            h('p', {}, 'Disabling takes effect at once:'),
+            h(
+              'ul',
+              {},
+              h('li', {}, 'the user cannot sign in anywhere;'),
+              h('li', {}, 'their sign-in sessions end and every token issued for them stops working.'),
+            ),
+          ],
+      confirmLabel: enable ? 'Enable' : 'Disable',
+      danger: !enable,
+      trigger,
+      focusKey,
+      action: async () => {
+        await api('PATCH', userPath(u), { enabled: enable });
+        await load();
+        announce(`${u.username} ${enable ? 'enabled' : 'disabled'}`);
+      },
+    });
+  }
+
+  load();
+}
