@@ -116,6 +116,9 @@ for (const backend of backendNames()) {
       });
       const temp = parseForm(await rt.text());
       const answer = await authorizeAsUser(t.baseUrl, `/oauth1/authorize?oauth_token=${temp.oauth_token}`, { decision: 'deny' });
+      // The consent page names the consumer and where the user goes next.
+      assert.match(answer.consent, /Requirements tool/);
+      assert.match(answer.consent, /sent back to 127\.0\.0\.1:9/);
       assert.ok(answer.callback?.startsWith(`${CALLBACK}?`));
       assert.equal(new URL(answer.callback ?? '').searchParams.get('oauth_problem'), 'user_refused');
       const again = await authorizeAsUser(t.baseUrl, `/oauth1/authorize?oauth_token=${temp.oauth_token}`);

@@ -204,6 +204,19 @@ for (const backend of backendNames()) {
         headers: { authorization: authHeader(oauth, { url: atUrl, method: 'POST' }, temp, { oauth_verifier: verifier }) },
       });
       assertProblem(r, 401, 'token_expired', realm);
+      // Expired temporary credentials are purged in the background by the app's purge tasks.
+      const task = t.app.purgeTasks.find((p) => p.name === 'oauth1_temporary');
+      assert.ok(task);
+      assert.ok((await task.run(clock.now(), 1000)) >= 1);
+      assertProblem(
+        await call(atUrl, {
+          method: 'POST',
+          headers: { authorization: authHeader(oauth, { url: atUrl, method: 'POST' }, temp, { oauth_verifier: verifier }) },
+        }),
+        401,
+        'token_rejected',
+        realm,
+      );
     });
 
     it('callback mismatch: 400 parameter_rejected naming oauth_callback', async () => {

@@ -175,7 +175,7 @@ export const registerOAuth1: HttpModule = (server, ctx: HttpContext) => {
     if (pending.kind === 'failure') return reply.code(400).headers(pageHeaders()).send(renderErrorPage(pending.title, pending.message));
     const callback = pending.temporary.callback;
     const where =
-      callback === 'oob' ? 'You will be shown a code to copy into the application.' : `After you answer you will be sent back to ${new URL(callback).host}.`;
+      callback === 'oob' ? 'You will be shown a code to copy into the application.' : `After you answer you will be sent back to ${callbackHost(callback)}.`;
     const admin = permissionsOf(session.user.roles).size > 0 ? ' It will act with your administrative permissions.' : '';
     return reply.headers(pageHeaders()).send(
       renderConsentPage({
@@ -271,3 +271,13 @@ export const registerOAuth1: HttpModule = (server, ctx: HttpContext) => {
     return reply.header('cache-control', 'no-store').send(outcome);
   });
 };
+
+/** Where the browser goes next, as shown on the consent page (the host, or the app's own scheme). */
+function callbackHost(callback: string): string {
+  try {
+    const u = new URL(callback);
+    return u.host || u.protocol;
+  } catch {
+    return 'the application';
+  }
+}

@@ -46,7 +46,13 @@ export function requestFromInput(input: VerifyInput): SignedRequest | undefined 
   const noFragment = input.url.split('#')[0] ?? '';
   const q = noFragment.indexOf('?');
   const isForm = (input.contentType ?? '').toLowerCase().split(';')[0]?.trim() === 'application/x-www-form-urlencoded';
-  const { protocol, hostname } = new URL(baseUri);
+  let protocol: string;
+  let hostname: string;
+  try {
+    ({ protocol, hostname } = new URL(baseUri));
+  } catch {
+    return undefined;
+  }
   return {
     method: input.method.toUpperCase(),
     baseUri,
