@@ -161,6 +161,25 @@ for (const backend of backendNames()) {
       assert.equal(r.json.error, 'access_denied');
     });
 
+    it('client_credentials tokens: revoked one by one, and ended by a disapproval even after re-approval', async () => {
+      const cc = await makeClient(t, { redirect_uris: [], response_types: [], grant_types: ['client_credentials'] });
+      const auth = { authorization: basic(cc.key, cc.secret ?? '') };
+      const issue = async () => String((await postForm(`${t.baseUrl}/api/oauth2/token`, { grant_type: 'client_credentials' }, auth)).json.access_token);
+      const [one, two] = [await issue(), await issue()];
+      assert.equal((await postForm(`${b.baseUrl}/api/oauth2/revoke`, { token: one }, auth)).status, 200);
+      assert.equal(await activeAt(t.baseUrl, one), false);
+      assert.equal(await activeAt(t.baseUrl, two), true);
+      // Another client may not revoke it.
+      const other = await postForm(`${b.baseUrl}/api/oauth2/revoke`, { token: two }, { authorization: basic(rs.key, rs.secret ?? '') });
+      assert.equal(other.json.error, 'unauthorized_client');
+      await t.app.clientAdmin.setStatus(cc.key, 'disapproved', ACTOR);
+      assert.equal(await activeAt(b.baseUrl, two), false);
+      await new Promise((r) => setTimeout(r, 5));
+      await t.app.clientAdmin.setStatus(cc.key, 'approved', ACTOR);
+      assert.equal(await activeAt(b.baseUrl, two), false);
+      assert.equal(await activeAt(b.baseUrl, await issue()), true);
+    });
+
     it('a key rotation at A is used by B within seconds; tokens of the old key keep validating', async () => {
       const cc = await makeClient(t, { redirect_uris: [], response_types: [], grant_types: ['client_credentials'] });
       const tokenAt = async (base: string) =>

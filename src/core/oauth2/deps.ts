@@ -46,6 +46,11 @@ export interface OAuth2Deps {
   /** Authorization codes: atomic single use (kind "oauth2.code", id = SHA-256 of the code). */
   codes: OneTimeStore;
   throttle: ThrottleStore;
+  /** Access tokens revoked one by one (by jti) whose grant is not stored (client_credentials). */
+  revokedTokens: {
+    add(jti: string, at: number, expiresAt: number): Promise<void>;
+    revokedAt(jti: string): Promise<number | null>;
+  };
   consents: ConsentPort;
   accessTokens: AccessTokens;
   scopes: ScopeCatalog;

@@ -69,6 +69,7 @@ export interface OAuth2Service {
 /** The /login form and the password grant count failures together, under the same keys and window. */
 export const LOGIN_THROTTLE_WINDOW_SECONDS = 15 * 60;
 const PURGE_EVERY_MS = 10 * 60_000;
+const REVOKED_KIND = 'oauth2.revoked-jti';
 
 const services = new WeakMap<object, OAuth2Service>();
 
@@ -114,6 +115,15 @@ export function installOAuth2(host: OAuth2Host, stores: OAuth2Stores): OAuth2Ser
     deviceCodes: stores.deviceCodes,
     codes: host.stores.oneTime,
     throttle: host.stores.throttle,
+    revokedTokens: {
+      add: async (jti, at, expiresAt) => {
+        await host.stores.oneTime.put(REVOKED_KIND, jti, { at }, expiresAt);
+      },
+      revokedAt: async (jti) => {
+        const found = await host.stores.oneTime.peek(REVOKED_KIND, jti);
+        return found && typeof found.payload.at === 'number' ? found.payload.at : null;
+      },
+    },
     consents: {
       get: async (userId, clientKey) => (await host.consents.get(userId, clientKey))?.scopes,
       grant: (userId, clientKey, granted) => host.consents.grant(userId, clientKey, granted, host.clock.now()),

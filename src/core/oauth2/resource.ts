@@ -2,6 +2,7 @@ import type { User } from '../ports.js';
 import type { AccessTokenClaims } from '../tokens/access-token.js';
 import type { OAuth2Deps } from './deps.js';
 import { InvalidToken } from './errors.js';
+import { accessTokenLiveness } from './liveness.js';
 import type { GrantRecord } from './storage.js';
 
 export interface AuthenticatedAccessToken {
@@ -18,9 +19,12 @@ export interface AuthenticatedAccessToken {
  * client is still approved and its user still enabled — so a cut-off at any instance holds at
  * every instance at once.
  */
-export async function authenticateAccessToken(deps: Pick<OAuth2Deps, 'accessTokens' | 'grants' | 'users'>, token: string): Promise<AuthenticatedAccessToken> {
+export async function authenticateAccessToken(
+  deps: Pick<OAuth2Deps, 'accessTokens' | 'grants' | 'users' | 'clients' | 'revokedTokens'>,
+  token: string,
+): Promise<AuthenticatedAccessToken> {
   const claims = await deps.accessTokens.verify(token);
-  const l = await deps.grants.liveness(claims.gid);
+  const l = await accessTokenLiveness(deps, claims);
   if (!l || l.grant.clientKey !== claims.client_id) throw new InvalidToken('the access token is not known');
   if (l.grant.revokedAt !== null) throw new InvalidToken('the access token was revoked');
   if (!l.clientApproved) throw new InvalidToken('the application is no longer approved');

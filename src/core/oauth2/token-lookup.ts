@@ -2,6 +2,7 @@ import { sha256Hex } from '../crypto/constant-time.js';
 import type { AccessTokenClaims } from '../tokens/access-token.js';
 import type { OAuth2Deps } from './deps.js';
 import { InvalidToken } from './errors.js';
+import { accessTokenLiveness } from './liveness.js';
 import type { GrantLiveness, RefreshTokenRecord } from './storage.js';
 
 export type TokenTypeHint = 'access_token' | 'refresh_token';
@@ -20,12 +21,15 @@ function looksLikeJwt(token: string): boolean {
  * search). Access tokens must carry a valid signature of ours; refresh tokens are looked up by
  * hash. Returns undefined for anything else.
  */
-export async function findToken(deps: Pick<OAuth2Deps, 'accessTokens' | 'refreshTokens' | 'grants'>, token: string): Promise<FoundToken | undefined> {
+export async function findToken(
+  deps: Pick<OAuth2Deps, 'accessTokens' | 'refreshTokens' | 'grants' | 'clients' | 'revokedTokens'>,
+  token: string,
+): Promise<FoundToken | undefined> {
   if (token.length > 8192) return undefined;
   if (looksLikeJwt(token)) {
     try {
       const claims = await deps.accessTokens.verify(token);
-      return { kind: 'access_token', claims, liveness: await deps.grants.liveness(claims.gid) };
+      return { kind: 'access_token', claims, liveness: await accessTokenLiveness(deps, claims) };
     } catch (err) {
       if (err instanceof InvalidToken) return undefined;
       throw err;

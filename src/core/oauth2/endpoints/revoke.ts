@@ -1,5 +1,6 @@
 import type { OAuth2Deps } from '../deps.js';
 import { UnauthorizedClient } from '../errors.js';
+import { isClientOnlyGrant } from '../liveness.js';
 import { findToken } from '../token-lookup.js';
 import { answer, authenticate, type EndpointRequest, type EndpointResponse, formParams, json } from './request.js';
 
@@ -19,7 +20,12 @@ export function revocationEndpoint(deps: OAuth2Deps) {
       const found = await findToken(deps, token);
       if (!found?.liveness) return json({});
       if (found.liveness.grant.clientKey !== client.key) throw new UnauthorizedClient('the token was not issued to this client');
-      await deps.grants.revoke(found.liveness.grant.id, deps.clock.now());
+      const now = deps.clock.now();
+      if (found.kind === 'access_token' && isClientOnlyGrant(found.claims.gid)) {
+        await deps.revokedTokens.add(found.claims.jti, now, found.claims.exp * 1000);
+      } else {
+        await deps.grants.revoke(found.liveness.grant.id, now);
+      }
       return json({});
     });
 }

@@ -32,7 +32,8 @@ export const authorizationCodeGrant = {
     const redirectUri = params.optional('redirect_uri', 2000);
     const verifier = params.optional('code_verifier', 256);
 
-    const result = await deps.codes.consume(CODE_KIND, sha256Hex(code), deps.clock.now());
+    const redeemedAt = deps.clock.now();
+    const result = await deps.codes.consume(CODE_KIND, sha256Hex(code), redeemedAt);
     if (result.outcome === 'unknown') throw new InvalidGrant('the authorization code is invalid');
     if (result.outcome === 'expired') throw new InvalidGrant('the authorization code has expired');
     if (result.outcome === 'replayed') {
@@ -51,7 +52,9 @@ export const authorizationCodeGrant = {
     }
     checkVerifier(payload.pkce, verifier);
 
-    const { grant, user } = await liveGrant(deps, payload.grantId, client);
+    // A concurrent replay may revoke the grant while this, the one redemption that won, is still
+    // running: it still answers, and what it issues is already dead (RFC 9700 §4.5).
+    const { grant, user } = await liveGrant(deps, payload.grantId, client, redeemedAt);
     return { grant, user, scopes: grant.scopes, refreshToken: wantsRefreshToken(client) };
   },
 } satisfies GrantHandler<Deps>;

@@ -1,19 +1,21 @@
 import type { OAuth2Deps } from '../deps.js';
+import { clientOnlyGrantId } from '../liveness.js';
 import { parseScope } from '../params.js';
-import { type GrantHandler, newGrantId } from './grant.js';
+import type { GrantHandler } from './grant.js';
 
-type Deps = Pick<OAuth2Deps, 'grants' | 'scopes' | 'clock' | 'random'>;
+type Deps = Pick<OAuth2Deps, 'scopes' | 'clock'>;
 
 /**
  * RFC 6749 §4.4: a confidential client obtains a token for itself. No user, no refresh token
- * (§4.4.3). The grant row still exists so the token can be revoked and cut off.
+ * (§4.4.3). Nothing is stored: the client's status cuts its tokens off, and a single token is
+ * revoked by jti (see liveness.ts).
  */
 export const clientCredentialsGrant = {
   publicClients: false,
   async handle({ client, params }, deps: Deps) {
     const scopes = deps.scopes.resolve(parseScope(params.optional('scope')), client);
     const grant = {
-      id: newGrantId(deps),
+      id: clientOnlyGrantId(client),
       clientKey: client.key,
       userId: null,
       scopes,
@@ -23,7 +25,6 @@ export const clientCredentialsGrant = {
       revokedAt: null,
       extra: {},
     };
-    await deps.grants.create(grant);
     return { grant, user: null, scopes, refreshToken: false };
   },
 } satisfies GrantHandler<Deps>;

@@ -51,10 +51,12 @@ export async function liveGrant(
   deps: Pick<OAuth2Deps, 'grants' | 'users'>,
   grantId: string,
   client: Client,
+  /** Revocations from this time on do not refuse (they target what this request is issuing). */
+  revokedBefore = Number.POSITIVE_INFINITY,
 ): Promise<{ grant: GrantRecord; user: User | null }> {
   const l = await deps.grants.liveness(grantId);
   if (!l || l.grant.clientKey !== client.key) throw new InvalidGrant('the grant does not exist or belongs to another client');
-  if (l.grant.revokedAt !== null) throw new InvalidGrant('the authorization was revoked');
+  if (l.grant.revokedAt !== null && l.grant.revokedAt < revokedBefore) throw new InvalidGrant('the authorization was revoked');
   if (!l.clientApproved) throw new InvalidGrant('the client is no longer approved');
   if (!l.userEnabled) throw new InvalidGrant('the user cannot sign in');
   if (l.grant.userId === null) return { grant: l.grant, user: null };
