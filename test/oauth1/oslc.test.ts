@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { backendNames } from '../support/backends.js';
@@ -20,7 +21,9 @@ async function cliApprove(t: TestServer, key: string): Promise<string> {
     LATCHKEY_LOG_LEVEL: 'silent',
   };
   const root = new URL('../../', import.meta.url).pathname;
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'client', 'approve', key], { env, cwd: root });
+  // The built CLI when `npm test` built it; the same sources through tsx otherwise (quick runs).
+  const cli = existsSync(`${root}dist/cli/main.js`) ? ['dist/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
+  const { stdout } = await run(process.execPath, [...cli, 'client', 'approve', key], { env, cwd: root });
   return stdout;
 }
 

@@ -71,8 +71,11 @@ export interface Verified {
 export interface CheckOptions {
   /** Protocol parameters this endpoint needs besides the common ones. */
   required?: Array<'oauth_callback' | 'oauth_token' | 'oauth_verifier'>;
-  /** Endpoint-specific checks, run with every other check before the verdict (after the signature). */
-  extra?: (v: Verified) => OAuth1Problem | null;
+  /**
+   * Endpoint-specific checks, run for every request (known consumer or not) before the verdict;
+   * their problem counts only when every common check passed.
+   */
+  extra?: (v: Omit<Verified, 'client'> & { client: Client | undefined }) => OAuth1Problem | null;
   /** Remember the nonce (default). The verification endpoint may leave that to the resource server. */
   recordNonce?: boolean;
 }
@@ -142,7 +145,7 @@ export async function checkRequest(d: CheckDeps, req: SignedRequest, kind: Token
   const nowSeconds = Math.floor(now / 1000);
   const timestampOk = params.timestamp === undefined || Math.abs(params.timestamp - nowSeconds) <= d.timestampWindow;
 
-  const extraProblem = options.extra && consumer ? options.extra({ params, client: consumer, temporary, token, user }) : null;
+  const extraProblem = options.extra ? options.extra({ params, client: consumer, temporary, token, user }) : null;
 
   // One verdict, in a fixed order.
   let problem: OAuth1Problem | null = null;

@@ -29,7 +29,7 @@ export async function requestToken(d: OAuth1Deps, req: SignedRequest): Promise<O
   try {
     const v = await checkRequest(d, req, 'none', {
       required: ['oauth_callback'],
-      extra: ({ client, params }) => callbackProblem(client, params.callback ?? ''),
+      extra: ({ client, params }) => callbackProblem(client ?? { callbackUrl: null }, params.callback ?? ''),
     });
     const token = randomToken(d.random, 192);
     const secret = randomToken(d.random, 256);
