@@ -1,58 +1,12 @@
 import type { AuditEvent } from '../../core/ports.js';
 import type { HttpModule } from '../server.js';
 import { requirePermission } from './admin-api.js';
+import { type ActivityEvent, type ActivityGroup, activityView, classify, REQUEST_FAILED, STATUS_ACTIONS } from './console-activity.js';
 
 /**
  * Admin API additions for the console: a client's activity (status history, settings changes,
  * sign-ins and token requests, failed requests with their reason), read from the audit log.
  */
-
-/** Actions that change or set a client's status. */
-const STATUS_ACTIONS = ['client.create', 'client.register', 'client.approve', 'client.disapprove', 'client.pending', 'client.remove'] as const;
-/** Failed requests are recorded by the protocol modules under this action, with details.reason. */
-export const REQUEST_FAILED = 'client.request_failed';
-
-export type ActivityGroup = 'status' | 'change' | 'failure' | 'use';
-
-export interface ActivityEvent {
-  id: number | null;
-  at: string;
-  actor: string;
-  action: string;
-  source: string;
-  details: Record<string, unknown>;
-  /** For failures: why the request was refused, as recorded. */
-  reason: string | null;
-}
-
-/** Which section of the detail view an audit event about a client belongs to. */
-export function classify(e: Pick<AuditEvent, 'action' | 'details'>): ActivityGroup {
-  const a = e.action;
-  if ((STATUS_ACTIONS as readonly string[]).includes(a) || /^client\.(register|status)/.test(a)) return 'status';
-  if (a === REQUEST_FAILED || /(^|[._])(fail(ed|ure)?|denied|rejected|refused|invalid)$/.test(a)) return 'failure';
-  if (/^client\.(update|secret|rotate)/.test(a)) return 'change';
-  return 'use';
-}
-
-function reasonOf(e: AuditEvent): string | null {
-  for (const k of ['reason', 'error_description', 'error', 'problem']) {
-    const v = e.details[k];
-    if (typeof v === 'string' && v !== '') return v;
-  }
-  return null;
-}
-
-function view(e: AuditEvent): ActivityEvent {
-  return {
-    id: e.id ?? null,
-    at: new Date(e.at).toISOString(),
-    actor: e.actor,
-    action: e.action,
-    source: e.source,
-    details: e.details,
-    reason: classify(e) === 'failure' ? reasonOf(e) : null,
-  };
-}
 
 const LIMITS: Record<ActivityGroup, number> = { status: 50, change: 25, use: 25, failure: 25 };
 
@@ -76,7 +30,7 @@ export const registerAdminApiConsole: HttpModule = (server, ctx) => {
     const groups: Record<ActivityGroup, ActivityEvent[]> = { status: [], change: [], use: [], failure: [] };
     for (const e of events) {
       const g = classify(e);
-      if (groups[g].length < LIMITS[g]) groups[g].push(view(e));
+      if (groups[g].length < LIMITS[g]) groups[g].push(activityView(e));
     }
     const client = await app.stores.clients.get(target);
     return reply.header('cache-control', 'no-store').send({
