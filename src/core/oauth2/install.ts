@@ -1,4 +1,5 @@
 import type { Config } from '../../config/schema.js';
+import type { PurgeTask } from '../maintenance/purger.js';
 import type { ClientStore, Clock, OneTimeStore, Random, ThrottleStore, UserStore } from '../ports.js';
 import { AccessTokens } from '../tokens/access-token.js';
 import { KeyRing, type Sealer } from '../tokens/signing-keys.js';
@@ -17,8 +18,8 @@ export interface OAuth2Stores {
   refreshTokens: RefreshTokenStore;
   deviceCodes: DeviceCodeStore;
   signingKeys: SigningKeyStore;
-  /** Deletes what can no longer be used (expired refresh tokens and device codes, old grants). */
-  purge(now: number, grantsBefore: number): Promise<void>;
+  /** Deletes, in batches, what can no longer be used (expired refresh tokens and device codes, old grants). */
+  purgeTasks(grantRetentionMs: number): PurgeTask[];
 }
 
 /** The parts of the composed app the OAuth 2.0 server uses (the App satisfies it). */
@@ -50,7 +51,7 @@ export interface OAuth2Host {
     userDisabled: Array<(userId: string) => Promise<void>>;
     userRevokedClient: Array<(userId: string, clientKey: string) => Promise<void>>;
   };
-  closers: Array<() => Promise<void> | void>;
+  purgeTasks: PurgeTask[];
 }
 
 /** What the HTTP layer (and the OpenID Connect layer after it) use. Extension points are mutable. */
@@ -68,7 +69,6 @@ export interface OAuth2Service {
 
 /** The /login form and the password grant count failures together, under the same keys and window. */
 export const LOGIN_THROTTLE_WINDOW_SECONDS = 15 * 60;
-const PURGE_EVERY_MS = 10 * 60_000;
 const REVOKED_KIND = 'oauth2.revoked-jti';
 
 const services = new WeakMap<object, OAuth2Service>();
@@ -145,14 +145,10 @@ export function installOAuth2(host: OAuth2Host, stores: OAuth2Stores): OAuth2Ser
     await stores.grants.revokeForUserAndClient(userId, clientKey, now());
   });
 
-  // Housekeeping; every instance may run it, the statements are idempotent.
+  // Housekeeping, run in the background by `serve`: a grant without refresh tokens is kept until
+  // every access token, code or device code that may name it has expired.
   const longest = Math.max(c.accessTokenTtl, c.codeTtl, c.deviceCodeTtl, c.idTokenTtl) * 1000;
-  const timer = setInterval(() => {
-    const t = now();
-    stores.purge(t, t - longest - 3600_000).catch(() => {});
-  }, PURGE_EVERY_MS);
-  timer.unref();
-  host.closers.push(() => clearInterval(timer));
+  host.purgeTasks.push(...stores.purgeTasks(longest + 3600_000));
 
   const service: OAuth2Service = {
     deps,

@@ -108,24 +108,25 @@ export class KyselyGrantStore implements GrantStore {
     return Number(r.numUpdatedRows);
   }
 
-  /** Deletes revoked grants and grants older than `before` that no unexpired refresh token needs. */
-  async purge(before: number, now: number): Promise<number> {
-    const r = await this.db
-      .deleteFrom('oauth2_grants')
-      .where('created_at', '<', before)
+  /**
+   * Deletes a batch of grants created before `before` that no refresh token unexpired at `before`
+   * keeps alive (revoked grants keep none alive).
+   */
+  async purge(before: number, batch: number): Promise<number> {
+    const victims = this.db
+      .selectFrom('oauth2_grants as g')
+      .select('g.id')
+      .where('g.created_at', '<', before)
       .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('oauth2_refresh_tokens as t')
-              .select('t.hash')
-              .whereRef('t.grant_id', '=', 'oauth2_grants.id')
-              .where('t.expires_at', '>', now)
-              .where('oauth2_grants.revoked_at', 'is', null),
+        eb.or([
+          eb('g.revoked_at', 'is not', null),
+          eb.not(
+            eb.exists(eb.selectFrom('oauth2_refresh_tokens as t').select('t.hash').whereRef('t.grant_id', '=', 'g.id').where('t.expires_at', '>=', before)),
           ),
-        ),
+        ]),
       )
-      .executeTakeFirst();
+      .limit(batch);
+    const r = await this.db.deleteFrom('oauth2_grants').where('id', 'in', victims).executeTakeFirst();
     return Number(r.numDeletedRows);
   }
 }
@@ -172,8 +173,9 @@ export class KyselyRefreshTokenStore implements RefreshTokenStore {
     return { outcome: 'expired', token: row };
   }
 
-  async purgeExpired(before: number): Promise<number> {
-    const r = await this.db.deleteFrom('oauth2_refresh_tokens').where('expires_at', '<', before).executeTakeFirst();
+  async purgeExpired(before: number, batch: number): Promise<number> {
+    const victims = this.db.selectFrom('oauth2_refresh_tokens').select('hash').where('expires_at', '<', before).limit(batch);
+    const r = await this.db.deleteFrom('oauth2_refresh_tokens').where('hash', 'in', victims).executeTakeFirst();
     return Number(r.numDeletedRows);
   }
 }
@@ -280,8 +282,9 @@ export class KyselyDeviceCodeStore implements DeviceCodeStore {
     return Number(r.numUpdatedRows);
   }
 
-  async purgeExpired(before: number): Promise<number> {
-    const r = await this.db.deleteFrom('oauth2_device_codes').where('expires_at', '<', before).executeTakeFirst();
+  async purgeExpired(before: number, batch: number): Promise<number> {
+    const victims = this.db.selectFrom('oauth2_device_codes').select('hash').where('expires_at', '<', before).limit(batch);
+    const r = await this.db.deleteFrom('oauth2_device_codes').where('hash', 'in', victims).executeTakeFirst();
     return Number(r.numDeletedRows);
   }
 }
@@ -343,10 +346,10 @@ export function kyselyOAuth2Stores(base: Kysely<FoundationTables>): OAuth2Stores
     refreshTokens,
     deviceCodes,
     signingKeys: new KyselySigningKeyStore(db),
-    async purge(now, grantsBefore) {
-      await refreshTokens.purgeExpired(now);
-      await deviceCodes.purgeExpired(now);
-      await grants.purge(grantsBefore, now);
-    },
+    purgeTasks: (grantRetentionMs) => [
+      { name: 'oauth2_refresh_tokens', run: (before, batch) => refreshTokens.purgeExpired(before, batch) },
+      { name: 'oauth2_device_codes', run: (before, batch) => deviceCodes.purgeExpired(before, batch) },
+      { name: 'oauth2_grants', keepFor: grantRetentionMs, run: (before, batch) => grants.purge(before, batch) },
+    ],
   };
 }
