@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { decodeProtectedHeader } from 'jose';
+import { authHeader, threeLegged } from '../oauth1/helpers.js';
 import { approveDevice, authorizeInBrowser, basic, postForm } from '../oauth2/helpers.js';
 import { type Backend, postgresBackend } from '../support/backends.js';
 import { CookieJar, clusterKey, type Instance, startInstances } from '../support/instances.js';
@@ -19,7 +20,7 @@ interface Created {
 }
 
 /** Two `latchkey serve` processes behind one public issuer, sharing one PostgreSQL database. */
-describe('OAuth 2.0 across two server processes on one PostgreSQL', { skip: !process.env.LATCHKEY_TEST_PG_URL }, () => {
+describe('OAuth 2.0 and OAuth 1.0a across two server processes on one PostgreSQL', { skip: !process.env.LATCHKEY_TEST_PG_URL }, () => {
   let backend: Backend;
   let a: Instance;
   let b: Instance;
@@ -55,14 +56,10 @@ describe('OAuth 2.0 across two server processes on one PostgreSQL', { skip: !pro
   before(async () => {
     backend = await postgresBackend();
     masterKey = clusterKey();
-    const [first] = await startInstances(['probe'], { databaseUrl: backend.url, dataDir: backend.dataDir, masterKey });
-    const issuer = first?.baseUrl ?? '';
-    await first?.stop();
-    // Both instances publish one issuer, as behind a load balancer.
-    [a, b] = (await startInstances(['A', 'B'], { databaseUrl: backend.url, dataDir: backend.dataDir, masterKey, env: { LATCHKEY_ISSUER: issuer } })) as [
-      Instance,
-      Instance,
-    ];
+    const shared = { databaseUrl: backend.url, dataDir: backend.dataDir, masterKey };
+    [a] = (await startInstances(['A'], shared)) as [Instance];
+    // Both instances publish A's address as the one issuer, as behind a load balancer.
+    [b] = (await startInstances(['B'], { ...shared, env: { LATCHKEY_ISSUER: a.baseUrl } })) as [Instance];
     await admin('POST', '/admin/api/users', { username: ivy.username, password: ivy.password });
     web = await client({ redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'] });
     rs = await client({ grant_types: ['client_credentials'], response_types: [] });
@@ -116,9 +113,7 @@ describe('OAuth 2.0 across two server processes on one PostgreSQL', { skip: !pro
     const poll = (at: Instance) => token(at, web, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: deviceCode });
     assert.equal((await poll(b)).json.error, 'authorization_pending');
     assert.equal((await poll(a)).json.error, 'slow_down', 'A knows B was just polled');
-    // The public issuer is the load balancer's address; this request goes to A.
-    const complete = new URL(String(start.json.verification_uri_complete));
-    await approveDevice(new CookieJar(), a.baseUrl, `${a.baseUrl}${complete.pathname}${complete.search}`, ivy);
+    await approveDevice(new CookieJar(), a.baseUrl, String(start.json.verification_uri_complete), ivy);
     const interval = Number(start.json.interval) + 5;
     await new Promise((r) => setTimeout(r, interval * 1000 + 200));
     const done = await poll(b);
@@ -138,6 +133,20 @@ describe('OAuth 2.0 across two server processes on one PostgreSQL', { skip: !pro
     assert.equal(status, 401);
     assert.ok(Date.now() - t0 < 1000);
     await admin('POST', `/admin/api/clients/${web.key}/approve`);
+  });
+
+  it('refuses at B an OAuth 1.0a nonce already used at A', async () => {
+    const created = await admin('POST', '/admin/api/clients', { type: 'oauth1', name: 'Test tool', secret: 'consumer-secret-cluster-1', callback_url: 'oob' });
+    const consumer = { key: String(created.client_key), secret: 'consumer-secret-cluster-1' };
+    await admin('POST', `/admin/api/clients/${consumer.key}/approve`);
+    const { token: creds, oauth } = await threeLegged(a.baseUrl, consumer, { callback: 'oob', username: ivy.username, password: ivy.password });
+    // One signed request (one nonce), for the public URL, sent first to A and then replayed to B.
+    const header = authHeader(oauth, { url: `${a.baseUrl}/api/me`, method: 'GET' }, creds);
+    const atA = await fetch(`${a.baseUrl}/api/me`, { headers: { authorization: header } });
+    assert.equal(atA.status, 200);
+    const atB = await fetch(`${b.baseUrl}/api/me`, { headers: { authorization: header } });
+    assert.equal(atB.status, 401);
+    assert.match(atB.headers.get('www-authenticate') ?? '', /oauth_problem="nonce_used"/);
   });
 
   it('publishes and signs with a key rotated by the CLI within a few seconds, without restart', async () => {
