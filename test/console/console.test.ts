@@ -417,64 +417,97 @@ describe('admin console in Chromium', { timeout: 180_000 }, () => {
     assert.deepEqual(browser.alerts, [], 'no script ran');
   });
 
-  it('the consent page shows the hostile name as text too', async (t) => {
-    const { client } = await srv.app.clientAdmin.create(
-      { type: 'oauth2', name: XSS_NAME, redirect_uris: ['https://xss.example.com/cb'] },
-      { name: 'admin', source: 'test' },
-    );
-    await srv.app.clientAdmin.setStatus(client.key, 'approved', { name: 'admin', source: 'test' });
-    if (!(await routeExists('GET', '/oauth2/authorize'))) {
-      t.diagnostic('no /oauth2/authorize in this build: the consent page is checked by console-pages.test.ts');
-      return;
-    }
-    const query = new URLSearchParams({
-      response_type: 'code',
-      client_id: client.key,
-      redirect_uri: 'https://xss.example.com/cb',
-      scope: 'profile',
-      state: 'xyz',
-      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
-      code_challenge_method: 'S256',
-    });
-    await page.goto(`${srv.baseUrl}/oauth2/authorize?${query}`);
-    await page.locator('.app-name').first().waitFor();
-    assert.equal(await page.locator('.app-name').first().textContent(), XSS_NAME);
-    assert.equal(await page.locator('img').count(), 0);
+  it('the consent and device pages show the hostile name as text too', async (t) => {
+    const actor = { name: 'admin', source: 'test' };
+    const { client } = await srv.app.clientAdmin.create({ type: 'oauth2', name: XSS_NAME, redirect_uris: ['https://xss.example.com/cb'] }, actor);
+    await srv.app.clientAdmin.setStatus(client.key, 'approved', actor);
+    if (await routeExists('GET', '/oauth2/authorize')) {
+      const query = new URLSearchParams({
+        response_type: 'code',
+        client_id: client.key,
+        redirect_uri: 'https://xss.example.com/cb',
+        scope: 'profile',
+        state: 'xyz',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      });
+      await page.goto(`${srv.baseUrl}/oauth2/authorize?${query}`);
+      await page.locator('.app-name').first().waitFor();
+      assert.equal(await page.locator('.app-name').first().textContent(), XSS_NAME);
+      assert.equal(await page.locator('img').count(), 0);
+    } else t.diagnostic('no /oauth2/authorize in this build: the consent page is checked by console-pages.test.ts');
+
+    if (await routeExists('POST', '/api/oauth2/device_code')) {
+      const device = await srv.app.clientAdmin.create(
+        { type: 'oauth2', name: XSS_NAME, public: true, grant_types: ['urn:ietf:params:oauth:grant-type:device_code'], response_types: [] },
+        actor,
+      );
+      await srv.app.clientAdmin.setStatus(device.client.key, 'approved', actor);
+      const res = await fetch(`${srv.baseUrl}/api/oauth2/device_code`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ client_id: device.client.key, scope: 'profile' }).toString(),
+      });
+      const body = (await res.json()) as { user_code?: string };
+      assert.equal(res.status, 200, JSON.stringify(body));
+      await page.goto(`${srv.baseUrl}/device?user_code=${encodeURIComponent(body.user_code ?? '')}`);
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.locator('.app-name').first().waitFor();
+      assert.equal(await page.locator('.app-name').first().textContent(), XSS_NAME);
+      assert.equal(await page.locator('img').count(), 0);
+    } else t.diagnostic('no /api/oauth2/device_code in this build');
     assert.deepEqual(browser.alerts, []);
   });
 
-  it('manages users: creates one without roles', async () => {
+  it('manages users: create, reset password, assign roles, disable and enable', async () => {
     await page.goto(`${srv.baseUrl}/admin/users`);
     await page.getByRole('button', { name: 'Create user' }).click();
-    const dialog = openDialog();
+    let dialog = openDialog();
     await dialog.getByLabel('Username').fill('viewer');
     await dialog.getByLabel('Display name').fill('Vera Viewer');
-    await dialog.getByLabel('Password', { exact: true }).fill('viewer-password-1');
-    await dialog.getByLabel('Re-type password').fill('viewer-password-1');
+    await dialog.getByLabel('Password', { exact: true }).fill('initial-password-0');
+    await dialog.getByLabel('Re-type password').fill('initial-password-0');
     await dialog.getByRole('button', { name: 'Create user' }).click();
     await dialog.waitFor({ state: 'detached' });
     const viewerRow = page.locator('tr:has(th:text-is("viewer"))');
     await viewerRow.waitFor();
     assert.match((await viewerRow.textContent()) ?? '', /none.*Enabled/s);
-    // Reset a password and disable/enable from the row menu.
-    await viewerRow.locator('.menu-button').click();
-    await viewerRow.getByRole('menuitem', { name: 'Disable' }).click();
-    assert.match((await openDialog().textContent()) ?? '', /sessions end/);
-    await openDialog().getByRole('button', { name: 'Disable' }).click();
-    await openDialog().waitFor({ state: 'detached' });
+
+    const menu = async (item: string) => {
+      await viewerRow.locator('.menu-button').click();
+      await viewerRow.getByRole('menuitem', { name: item, exact: true }).click();
+      dialog = openDialog();
+      await dialog.waitFor();
+    };
+    await menu('Reset password');
+    await dialog.getByLabel('New password').fill('viewer-password-1');
+    await dialog.getByLabel('Re-type password').fill('viewer-password-1');
+    await dialog.getByRole('button', { name: 'Reset password' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    await menu('Assign roles');
+    await dialog.getByLabel('User Manager').check();
+    await dialog.getByRole('button', { name: 'Save roles' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.waitForFunction(() => /viewer.*User Manager/s.test(document.querySelector('.users-table')?.textContent ?? ''));
+
+    await menu('Disable');
+    assert.match((await dialog.textContent()) ?? '', /sessions end/);
+    await dialog.getByRole('button', { name: 'Disable' }).click();
+    await dialog.waitFor({ state: 'detached' });
     await page.waitForFunction(() => /Disabled/.test(document.querySelector('.users-table')?.textContent ?? ''));
-    await viewerRow.locator('.menu-button').click();
-    await viewerRow.getByRole('menuitem', { name: 'Enable' }).click();
-    await openDialog().getByRole('button', { name: 'Enable' }).click();
-    await openDialog().waitFor({ state: 'detached' });
+    await menu('Enable');
+    await dialog.getByRole('button', { name: 'Enable' }).click();
+    await dialog.waitFor({ state: 'detached' });
     await page.waitForFunction(() => !/Disabled/.test(document.querySelector('.users-table')?.textContent ?? ''));
   });
 
   it('a user without configure_server cannot reach the clients page or API', async () => {
     await signOut(page);
     await signIn(page, 'viewer', 'viewer-password-1', '/admin');
-    assert.equal(new URL(page.url()).pathname, '/admin/account', '/admin leads to what the user may use');
-    assert.equal(await page.getByRole('link', { name: 'OAuth clients' }).count(), 0, 'the navigation hides the clients page');
+    assert.equal(new URL(page.url()).pathname, '/admin/users', '/admin leads to what the user may use');
+    const nav = await page.locator('.console-nav a').allTextContents();
+    assert.deepEqual(nav, ['Users', 'My account'], 'the navigation offers only permitted pages');
     const res = await page.goto(`${srv.baseUrl}/admin/clients`);
     assert.equal(res?.status(), 403);
     assert.match((await page.locator('h1').textContent()) ?? '', /Not permitted$/);
@@ -487,9 +520,10 @@ describe('admin console in Chromium', { timeout: 180_000 }, () => {
         headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
         body: JSON.stringify({ type: 'oauth2', name: 'sneaky', redirect_uris: ['https://a.example/cb'] }),
       });
-      return [list.status, create.status];
+      const audit = await fetch('/admin/api/audit');
+      return [list.status, create.status, audit.status];
     });
-    assert.deepEqual(api, [403, 403]);
+    assert.deepEqual(api, [403, 403, 403]);
   });
 
   it('My account: changes the own password with the current one', async () => {
