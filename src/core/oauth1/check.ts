@@ -1,6 +1,7 @@
 import { type Client, secretContext } from '../clients/client.js';
 import { sha256Hex } from '../crypto/constant-time.js';
 import type { Clock, User } from '../ports.js';
+import type { SecurityEventSink } from '../security-events.js';
 import { OAuth1Problem } from './problems.js';
 import { collectParameters, type OAuthParameters, type SignedRequest } from './request.js';
 import { signatureBaseString } from './signature/base-string.js';
@@ -27,6 +28,8 @@ export interface CheckDeps {
   timestampWindow: number;
   /** Sealed throwaway secrets opened for unknown consumers and tokens, so their cost is the same. */
   dummies: { consumerSecret: string; tokenSecret: string };
+  /** Where replayed nonces are reported (audit log, metrics). */
+  events?: SecurityEventSink;
 }
 
 export const DUMMY_CONSUMER_KEY = '\u0000oauth1-dummy-consumer';
@@ -184,6 +187,7 @@ export async function checkRequest(d: CheckDeps, req: SignedRequest, kind: Token
     const key = sha256Hex([consumer.key, params.token ?? '', String(params.timestamp ?? ''), params.nonce].join('\n'));
     const expiresAt = ((params.timestamp ?? nowSeconds) + d.timestampWindow + 1) * 1000;
     if (!(await d.nonces.remember(key, expiresAt))) {
+      await d.events?.({ kind: 'nonce_replayed', clientKey: consumer.key, details: { timestamp: params.timestamp ?? null } });
       throw OAuth1Problem.of('nonce_used', 'this nonce was already used with this timestamp and token');
     }
   }

@@ -126,3 +126,12 @@ test('§3.4.1.3.2: repeated names are sorted by value', () => {
     'a=1&a=Z&a=z&b=2',
   );
 });
+
+test('§3.6 percent-encoding of every ASCII character and a lone surrogate', () => {
+  for (let c = 0; c < 128; c++) {
+    const ch = String.fromCharCode(c);
+    const expected = /[A-Za-z0-9._~-]/.test(ch) ? ch : `%${c.toString(16).toUpperCase().padStart(2, '0')}`;
+    assert.equal(percentEncode(ch), expected);
+  }
+  assert.equal(percentEncode('a\uD800b'), 'a%EF%BF%BDb');
+});

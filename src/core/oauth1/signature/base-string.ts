@@ -9,22 +9,17 @@ const HEX = '0123456789ABCDEF';
 
 /** RFC 5849 §3.6: UTF-8, then every octet outside ALPHA / DIGIT / "-" / "." / "_" / "~" as %XX (upper case). */
 export function percentEncode(value: string): string {
-  // Fast path: nothing to escape.
-  let plain = true;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c >= 128 || UNRESERVED[c] !== 1) {
-      plain = false;
-      break;
+  try {
+    // encodeURIComponent leaves only !'()* of the reserved set unescaped (and emits upper-case hex).
+    return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  } catch {
+    // A lone surrogate: encode the UTF-8 bytes Buffer produces for it (U+FFFD), octet by octet.
+    let out = '';
+    for (const byte of Buffer.from(value, 'utf8')) {
+      out += byte < 128 && UNRESERVED[byte] === 1 ? String.fromCharCode(byte) : `%${HEX[byte >> 4]}${HEX[byte & 15]}`;
     }
+    return out;
   }
-  if (plain) return value;
-  let out = '';
-  for (const byte of Buffer.from(value, 'utf8')) {
-    if (byte < 128 && UNRESERVED[byte] === 1) out += String.fromCharCode(byte);
-    else out += `%${HEX[byte >> 4]}${HEX[byte & 15]}`;
-  }
-  return out;
 }
 
 /**
