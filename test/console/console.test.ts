@@ -5,14 +5,17 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { ADMIN_PASSWORD, startServer, type TestServer } from '../support/server.js';
+import { ADMIN_PASSWORD, ManualClock, type TestServer } from '../support/server.js';
 import { type Browser, launchBrowser } from './browser.js';
+import { startDeterministicServer } from './deterministic.js';
 
 const SHOTS = new URL('../../docs/screenshots/', import.meta.url).pathname;
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const NARROW = { width: 390, height: 844 };
 const WIDE = { width: 1280, height: 900 };
 
+/** Fixed time and seeded keys: the screenshots only change when the console's looks do. */
+const clock = new ManualClock(Date.UTC(2026, 2, 2, 9, 30));
 let srv: TestServer;
 let browser: Browser;
 let page: Page;
@@ -35,6 +38,19 @@ async function signIn(p: Page, username: string, password: string, path = '/admi
 async function signOut(p: Page): Promise<void> {
   await p.getByRole('button', { name: 'Sign out' }).click();
   await p.waitForURL(/\/login/);
+}
+
+/**
+ * Writes a screenshot that is the same on every run: no hover, no caret, no animation, and focus
+ * left in place only inside a dialog (where it shows which field is active).
+ */
+async function shoot(name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  await page.mouse.move(0, 0);
+  await page.evaluate(() => {
+    const active = document.activeElement as HTMLElement | null;
+    if (active && !active.closest('dialog')) active.blur();
+  });
+  await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: options.fullPage ?? false, caret: 'hide', animations: 'disabled' });
 }
 
 const openDialog = () => page.locator('dialog[open]');
@@ -89,7 +105,7 @@ async function routeExists(method: string, path: string): Promise<boolean> {
 describe('admin console in Chromium', { timeout: 180_000 }, () => {
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    srv = await startServer({ backend: 'sqlite' });
+    srv = await startDeterministicServer(clock, 'latchkey-console-suite');
     browser = await launchBrowser();
     page = browser.page;
     hasTokenEndpoint = await routeExists('POST', '/api/oauth2/token');
@@ -110,6 +126,7 @@ describe('admin console in Chromium', { timeout: 180_000 }, () => {
       { type: 'oauth1', name: 'OSLC bridge', callback_url: 'https://oslc.example.com/callback', status: 'approved' },
     ] as const;
     for (const { status, ...input } of seed) {
+      clock.advance(5 * 3600_000);
       const { client } = await srv.app.clientAdmin.create(input, actor);
       if (status !== 'pending') await srv.app.clientAdmin.setStatus(client.key, status, actor);
     }
@@ -117,6 +134,7 @@ describe('admin console in Chromium', { timeout: 180_000 }, () => {
 
   // A failed step must not leave a dialog over the page for the next one.
   afterEach(async () => {
+    clock.advance(7 * 60_000);
     while ((await page.locator('dialog[open]').count()) > 0) await page.keyboard.press('Escape');
   });
 
@@ -163,7 +181,8 @@ describe('admin console in Chromium', { timeout: 180_000 }, () => {
     const dialog = openDialog();
     await dialog.getByLabel('OpenID Connect').check();
     await dialog.getByLabel('Client name').fill('Wiki single sign-on');
-    await dialog.getByRole('button', { name: 'Generate' }).click();
+    await dialog.getByLabel('Client secret').fill('wiki-sso-secret-2026-03');
+    await dialog.getByLabel('Re-type secret').fill('wiki-sso-secret-2026-03');
     const uris = dialog.getByLabel('Redirect URIs', { exact: true });
     await uris.fill('https://wiki.example.com/cb\nhttp://wiki.example.com/cb');
     await dialog.locator('.uri-problems li').first().waitFor();
@@ -183,10 +202,10 @@ describe('admin console in Chromium', { timeout: 180_000 }, () => {
     );
     const warned = await dialog.locator('.warning-inline').allTextContents();
     assert.equal(warned.filter((w) => /RFC 9700 §2\.1\.2/.test(w)).length, 3, 'code token, id_token token and code id_token token are warned about');
-    await page.screenshot({ path: `${SHOTS}create-dialog-1280.png` });
+    await shoot('create-dialog-1280');
     await dialog.getByRole('button', { name: 'Save' }).click();
     const { key, secret } = await readCreated(dialog);
-    assert.ok(secret.length >= 40, 'a generated secret of 256 bits');
+    assert.equal(secret, 'wiki-sso-secret-2026-03');
     assert.match((await dialog.locator('.snippet').textContent()) ?? '', /openid-configuration/);
     keys.oidc = key;
     await page.keyboard.press('Escape');
@@ -240,12 +259,12 @@ describe('admin console in Chromium', { timeout: 180_000 }, () => {
       );
     }
     assert.doesNotMatch((await page.locator('#tab-oidc').textContent()) ?? '', /pending/);
-    await page.screenshot({ path: `${SHOTS}clients-table-1280.png`, fullPage: true });
+    await shoot('clients-table-1280', { fullPage: true });
     await page.setViewportSize(NARROW);
-    await page.screenshot({ path: `${SHOTS}clients-table-390.png`, fullPage: true });
+    await shoot('clients-table-390', { fullPage: true });
     await page.getByRole('button', { name: 'Create client' }).click();
     await openDialog().getByLabel('Client name').fill('Mobile app');
-    await page.screenshot({ path: `${SHOTS}create-dialog-390.png` });
+    await shoot('create-dialog-390');
     await page.keyboard.press('Escape');
     await page.setViewportSize(WIDE);
   });
@@ -270,6 +289,7 @@ describe('admin console in Chromium', { timeout: 180_000 }, () => {
     await dialog.locator('.created-secret').waitFor();
     const newSecret = (await dialog.locator('.created-secret').textContent()) ?? '';
     assert.notEqual(newSecret, oauth2Secret);
+    assert.match(newSecret, /^[A-Za-z0-9_-]{43}$/, 'Generate makes a 256-bit base64url secret');
     await dialog.getByRole('button', { name: 'Done' }).click();
     await waitTable();
     assert.match((await row(key).textContent()) ?? '', /Reports v2/);
@@ -311,7 +331,7 @@ describe('admin console in Chromium', { timeout: 180_000 }, () => {
     const key = keys.oauth2;
     // The protocol modules record refused requests like this (targetType client, details.reason).
     await srv.app.stores.audit.append({
-      at: Date.now(),
+      at: clock.now(),
       actor: 'anonymous',
       source: '192.0.2.10',
       action: 'client.request_failed',
@@ -332,9 +352,9 @@ describe('admin console in Chromium', { timeout: 180_000 }, () => {
     assert.match(settings, /https:\/\/reports\.example\.com\/callback/);
     assert.match(settings, /password, refresh_token, client_credentials/);
     assert.match((await page.locator('section:has(#changes-title)').textContent()) ?? '', /name, secret/);
-    await page.screenshot({ path: `${SHOTS}client-detail-1280.png`, fullPage: true });
+    await shoot('client-detail-1280', { fullPage: true });
     await page.setViewportSize(NARROW);
-    await page.screenshot({ path: `${SHOTS}client-detail-390.png`, fullPage: true });
+    await shoot('client-detail-390', { fullPage: true });
     await page.setViewportSize(WIDE);
   });
 
@@ -546,7 +566,7 @@ describe('admin console in Chromium', { timeout: 180_000 }, () => {
 
   it('pages through thousands of keys on the server, quickly', async () => {
     const { db } = srv.app.database;
-    const now = Date.now();
+    const now = clock.now();
     const rows = Array.from({ length: 3000 }, (_, i) => ({
       key: `bulk-${String(i).padStart(5, '0')}`,
       type: 'oauth2',
