@@ -269,6 +269,38 @@ describe('admin console in Chromium', { timeout: 180_000 }, () => {
     await page.setViewportSize(WIDE);
   });
 
+  it('edits an OAuth 1.0a consumer and creates a public client without a secret', async () => {
+    await showTab('oauth1');
+    await rowAction(keys.oauth1, 'Edit');
+    let dialog = openDialog();
+    assert.equal(await dialog.getByLabel('Callback URL (optional)').inputValue(), 'https://build.example.com/oauth/callback');
+    await dialog.getByLabel('Callback URL (optional)').fill('http://build.example.com/cb');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    assert.match((await dialog.locator('.field-error:visible').allTextContents()).join(' '), /not loopback/);
+    await dialog.getByLabel('Callback URL (optional)').fill('oob');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    assert.match((await dialog.locator('.confirm-changes').textContent()) ?? '', /Callback URL: "oob"/);
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await waitTable();
+    assert.match((await row(keys.oauth1).textContent()) ?? '', /oob/);
+
+    await page.getByRole('button', { name: 'Create client' }).click();
+    dialog = openDialog();
+    await dialog.getByLabel('OAuth 2.0').check();
+    await dialog.getByLabel('Public').check();
+    assert.equal(await dialog.getByLabel('Client secret').count(), 0, 'a public client has no secret field');
+    assert.equal(await dialog.getByLabel('password', { exact: true }).isDisabled(), true, 'nor the password grant');
+    assert.equal(await dialog.getByLabel('Require PKCE').isChecked(), true);
+    await dialog.getByLabel('Client name').fill('Command-line tool');
+    await dialog.getByLabel('Redirect URIs', { exact: true }).fill('http://127.0.0.1/callback');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.locator('.created-key').waitFor();
+    assert.match((await dialog.textContent()) ?? '', /none \(public client\)/);
+    assert.match((await dialog.locator('.snippet').textContent()) ?? '', /"token_endpoint_auth_method": "none"/);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+  });
+
   it('edits the name and secret: the old secret stops working at the token endpoint', async (t) => {
     const key = keys.oauth2;
     if (hasTokenEndpoint) {
