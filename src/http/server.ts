@@ -59,6 +59,13 @@ export async function buildServer(app: App, options: { logger?: boolean } = {}):
     req.rawBody = text;
     done(null, parseForm(text));
   });
+  // No legitimate parameter holds a NUL character, and PostgreSQL text cannot store one:
+  // refuse it at the edge instead of letting it reach a query.
+  server.addHook('preValidation', async (req, reply) => {
+    if (hasNul(req.query) || hasNul(req.params) || hasNul(req.body)) {
+      return reply.code(400).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: 'the request contains a NUL character' });
+    }
+  });
   // Safe defaults on every response; pages set a stricter CSP of their own.
   const https = app.config.issuer.startsWith('https:');
   server.addHook('onSend', async (_req, reply, payload) => {
@@ -104,4 +111,11 @@ export function sendUnauthenticated(reply: FastifyReply, r: Exclude<Resolution, 
   }
   if (r.retryAfter !== undefined) reply.header('retry-after', String(r.retryAfter));
   return reply.code(r.status).header('www-authenticate', r.challenge).send({ error: r.error, message: r.description });
+}
+
+function hasNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (depth > 20 || typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some((v) => hasNul(v, depth + 1));
+  return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v, depth + 1));
 }

@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { FoundationTables } from './kysely/tables.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { NulParameterPlugin } from './nul-plugin.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -49,7 +50,7 @@ function openPostgres(url: string, poolSize: number): Database {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 2000 });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', () => {});
-  const db = new Kysely<FoundationTables>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<FoundationTables>({ dialect: new PostgresDialect({ pool }), plugins: [new NulParameterPlugin()] });
   return {
     dialect: 'postgres',
     db,

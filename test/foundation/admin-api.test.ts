@@ -235,12 +235,17 @@ for (const backend of backendNames()) {
         ['PATCH', '/admin/api/users/admin', { enabled: 'no' }, 400, /enabled/],
         ['POST', '/admin/api/users/admin/password', { password: 'short' }, 400, /password/],
         ['GET', '/admin/api/users/nobody', undefined, 404],
+        ['GET', '/admin/api/clients?search=a%00b', undefined, 400, /NUL/],
+        ['GET', '/admin/api/clients/a%00b', undefined, 400, /NUL/],
+        ['POST', '/admin/api/clients', { type: 'oauth2', name: 'nul\u0000name' }, 400, /NUL/],
       ];
       for (const [method, path, body, status, message] of cases) {
         const r = await call(method, path, body);
         assert.equal(r.status, status, `${method} ${path} ${String(JSON.stringify(body)).slice(0, 80)} → ${r.text.slice(0, 200)}`);
         if (message) assert.match(r.text, message, `${method} ${path}`);
       }
+      const nulUser = await call('GET', '/admin/api/clients', undefined, `Basic ${Buffer.from('adm\u0000in:x').toString('base64')}`);
+      assert.equal(nulUser.status, 401);
       const wrongType = await call('POST', '/admin/api/clients', 'type=oauth2&name=x', t.adminAuth, 'application/x-www-form-urlencoded');
       assert.equal(wrongType.status, 400);
       assert.match(wrongType.text, /JSON/);

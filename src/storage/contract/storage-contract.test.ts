@@ -211,3 +211,23 @@ async function pendingIds(_database: Database): Promise<string[]> {
   const { MIGRATIONS } = await import('../migrations/index.js');
   return MIGRATIONS.map((m) => m.id).filter((id) => id !== '0001-foundation' && id !== '0002-sessions');
 }
+
+for (const name of backendNames()) {
+  describe(`hostile values on ${name}`, () => {
+    it('looks up keys, usernames and one-time ids holding NUL without failing, and finds nothing', async () => {
+      const backend = await openBackend(name);
+      const database = openDatabase(backend.url);
+      try {
+        await migrate(database);
+        const s = kyselyStores(database);
+        assert.equal(await s.clients.get('abc\u0000def'), undefined);
+        assert.equal(await s.users.findByUsername('admin\u0000'), undefined);
+        assert.deepEqual(await s.oneTime.consume('code', 'x\u0000', 1), { outcome: 'unknown' });
+        assert.equal((await s.clients.list({ search: '\u0000', limit: 5, offset: 0 })).total, 0);
+      } finally {
+        await database.close();
+        await backend.cleanup();
+      }
+    });
+  });
+}
