@@ -116,10 +116,12 @@ export const registerConsoleAccount: HttpModule = (server, ctx) => {
     const again = (n: Notice) => reply.code(400).headers(consoleHeaders()).send(renderAccount(session, n));
     if (!checkCsrf(session, body.csrf_token)) return again({ kind: 'error', text: 'The form expired; please try again.' });
     const email = str(body.email).trim();
+    const displayName = str(body.display_name).trim();
+    if (displayName === '') return again({ kind: 'error', field: 'display_name', text: 'Display name: enter the name others see.' });
     try {
       await app.userAdmin.update(
         session.user,
-        { display_name: str(body.display_name).trim(), email: email === '' ? null : email },
+        { display_name: displayName, email: email === '' ? null : email },
         { name: session.user.username, source: req.ip },
       );
     } catch (err) {

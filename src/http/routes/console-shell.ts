@@ -19,7 +19,7 @@ export function consoleHeaders(): Record<string, string> {
   return { ...pageHeaders(), 'content-security-policy': CONSOLE_CSP };
 }
 
-type PageId = 'clients' | 'client' | 'users' | 'audit' | 'account';
+type PageId = 'clients' | 'client' | 'users' | 'audit' | 'account' | 'denied';
 
 interface NavItem {
   id: PageId;
@@ -108,7 +108,7 @@ export function renderNotPermitted(session: SignInSession, what: string, permiss
   const open = NAV.filter((n) => !n.needs || perms.has(n.needs));
   return renderShell({
     session,
-    page: 'account',
+    page: 'denied',
     title: 'Not permitted',
     scripts: false,
     body: html`<section class="card narrow not-permitted" aria-labelledby="np-title">
