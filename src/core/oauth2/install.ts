@@ -7,7 +7,7 @@ import { verifyPassword } from '../users/password.js';
 import type { OAuth2Deps } from './deps.js';
 import { type AuthorizeOptions, oauth2AuthorizeOptions } from './endpoints/authorize.js';
 import type { ClientFamily } from './endpoints/request.js';
-import { GRANT_HANDLERS, type GrantHandler } from './grants/index.js';
+import { GRANT_HANDLERS, type GrantHandler, type GrantResult } from './grants/index.js';
 import type { TokenResponseExtension } from './issue.js';
 import { ScopeCatalog } from './scopes.js';
 import type { DeviceCodeStore, GrantStore, RefreshTokenStore, SigningKeyStore } from './storage.js';
@@ -65,6 +65,8 @@ export interface OAuth2Service {
   tokenExtensions: Record<ClientFamily, TokenResponseExtension[]>;
   /** Authorization endpoint configuration per family (OIDC registers "oidc"). */
   authorize: Partial<Record<ClientFamily, AuthorizeOptions>>;
+  /** Whether a grant result may carry a refresh token, per family (OIDC: only with offline_access). */
+  refreshPolicies: Partial<Record<ClientFamily, (result: GrantResult) => boolean>>;
 }
 
 /** The /login form and the password grant count failures together, under the same keys and window. */
@@ -157,6 +159,7 @@ export function installOAuth2(host: OAuth2Host, stores: OAuth2Stores): OAuth2Ser
     grantHandlers: { ...GRANT_HANDLERS },
     tokenExtensions: { oauth2: [], oidc: [] },
     authorize: { oauth2: oauth2AuthorizeOptions() },
+    refreshPolicies: {},
   };
   services.set(host, service);
   return service;

@@ -18,6 +18,8 @@ export interface IssuedTokens {
   refreshToken: string | null;
   /** The endpoint that issued them: "token" or "authorize". */
   endpoint: 'token' | 'authorize';
+  /** The grant_type of the token request (token endpoint only). */
+  grantType?: string;
 }
 
 /** Adds fields to a successful token response (RFC 6749 §5.1 allows extension parameters). */
@@ -55,10 +57,10 @@ export async function newRefreshToken(deps: Pick<OAuth2Deps, 'refreshTokens' | '
 }
 
 /** RFC 6749 §5.1: mints the tokens a grant result calls for. */
-export async function issueTokens(deps: OAuth2Deps, client: Client, result: GrantResult, endpoint: IssuedTokens['endpoint'] = 'token'): Promise<IssuedTokens> {
+export async function issueTokens(deps: OAuth2Deps, client: Client, result: GrantResult, grantType: string): Promise<IssuedTokens> {
   const accessToken = await mintAccessToken(deps, client, result.grant, result.scopes);
   const refreshToken = result.refreshToken ? await newRefreshToken(deps, result.grant.id) : null;
-  return { client, grant: result.grant, user: result.user, scopes: result.scopes, accessToken, refreshToken, endpoint };
+  return { client, grant: result.grant, user: result.user, scopes: result.scopes, accessToken, refreshToken, endpoint: 'token', grantType };
 }
 
 export function tokenResponseBody(issued: IssuedTokens): Record<string, unknown> {

@@ -20,8 +20,10 @@ export interface GrantRecord {
   /** When the user authenticated (ms), for OIDC auth_time. */
   authTime: number | null;
   revokedAt: number | null;
-  /** Extension data (OIDC: nonce, sid, acr, claims request). */
+  /** Extension data (OIDC: nonce, acr, claims request). */
   extra: Record<string, unknown>;
+  /** The sign-in session it was granted in (OIDC sid), when it came through the browser. */
+  sid?: string | null;
 }
 
 /** Whether tokens of a grant may still be honoured, judged in one read across instances. */
@@ -41,6 +43,8 @@ export interface GrantStore {
   revokeForClient(clientKey: string, at: number): Promise<number>;
   revokeForUser(userId: string, at: number): Promise<number>;
   revokeForUserAndClient(userId: string, clientKey: string, at: number): Promise<number>;
+  /** The clients (and users) granted something in one sign-in session (for back-channel logout). */
+  clientsOfSession(sid: string): Promise<Array<{ clientKey: string; userId: string }>>;
 }
 
 export interface RefreshTokenRecord {

@@ -43,7 +43,7 @@ function postOnly(server: FastifyInstance, path: string, endpoint: Endpoint): vo
 /** The token endpoint of one family (/api/oauth2/token, and /api/oidc/token for the OIDC layer). */
 export function registerTokenRoute(server: FastifyInstance, ctx: HttpContext, path: string, family: ClientFamily): void {
   const service = oauth2Of(ctx.app);
-  postOnly(server, path, tokenEndpoint(service.deps, { family, handlers: service.grantHandlers, extensions: service.tokenExtensions[family] }));
+  postOnly(server, path, tokenEndpoint(service.deps, { family, handlers: service.grantHandlers, extensions: service.tokenExtensions[family], refreshPolicy: service.refreshPolicies[family] }));
 }
 
 export function registerDeviceAuthorizationRoute(server: FastifyInstance, ctx: HttpContext, path: string, family: ClientFamily): void {

@@ -31,6 +31,7 @@ function grantFromRow(r: OAuth2GrantsTable): GrantRecord {
     authTime: r.auth_time === null ? null : Number(r.auth_time),
     revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
     extra: parseJson<Record<string, unknown>>(r.extra, {}),
+    sid: r.sid,
   };
 }
 
@@ -50,8 +51,20 @@ export class KyselyGrantStore implements GrantStore {
         auth_time: g.authTime,
         revoked_at: g.revokedAt,
         extra: JSON.stringify(g.extra),
+        sid: g.sid ?? null,
       })
       .execute();
+  }
+
+  async clientsOfSession(sid: string): Promise<Array<{ clientKey: string; userId: string }>> {
+    const rows = await this.db
+      .selectFrom('oauth2_grants')
+      .select(['client_key', 'user_id'])
+      .distinct()
+      .where('sid', '=', sid)
+      .where('user_id', 'is not', null)
+      .execute();
+    return rows.map((r) => ({ clientKey: r.client_key, userId: r.user_id ?? '' }));
   }
 
   /** One read joining client status and user state: the cut-off check of every token use. */

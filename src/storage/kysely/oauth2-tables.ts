@@ -12,6 +12,8 @@ export type OAuth2GrantsTable = {
   auth_time: number | null;
   revoked_at: number | null;
   extra: string;
+  /** Added by migration 0007. */
+  sid: string | null;
 };
 
 export type OAuth2RefreshTokensTable = {

@@ -12,6 +12,9 @@ import type { GrantRecord } from '../storage.js';
 import { type AuthorizeCheck, type AuthorizeState, NotRedirectable, OAUTH2_CLIENT_CHECKS, OAUTH2_REQUEST_CHECKS } from './authorize-checks.js';
 import type { ClientFamily } from './request.js';
 
+/** Added to a request sent back to sign in again: when it was sent (ms). */
+export const REAUTH_PARAM = 'latchkey_reauth';
+
 /** The signed-in user as the authorization endpoint sees them. */
 export interface AuthorizeSession {
   user: User;
@@ -49,8 +52,8 @@ export interface ResponseContext {
 }
 
 /**
- * One member of a response type ("code", "token"; OIDC adds "id_token"). Parts run in the order of
- * the normalised response type and see what earlier parts produced (for c_hash / at_hash).
+ * One member of a response type ("code", "token"; OIDC adds "id_token"). Parts run in the order
+ * they are listed in `responseParts` and see what earlier parts produced (for c_hash / at_hash).
  */
 export type ResponsePart = (ctx: ResponseContext, soFar: Record<string, string>) => Promise<Record<string, string>>;
 
@@ -61,7 +64,11 @@ export interface AuthorizeOptions {
   family: ClientFamily;
   clientChecks: readonly AuthorizeCheck[];
   requestChecks: readonly AuthorizeCheck[];
-  /** Whether the user must (re-)authenticate although signed in (OIDC: prompt=login, max_age). */
+  /**
+   * Whether the user must (re-)authenticate although signed in (OIDC: prompt=login, max_age). The
+   * request then comes back after sign-in carrying REAUTH_PARAM (the time it was sent away), so a
+   * policy can tell that the new sign-in happened and not ask again.
+   */
   loginPolicies: ReadonlyArray<(s: AuthorizeState, session: AuthorizeSession) => boolean>;
   /** Whether consent must be asked although remembered (OIDC: prompt=consent). */
   consentPolicies: ReadonlyArray<(s: AuthorizeState) => boolean>;
@@ -159,9 +166,13 @@ export async function authorize(deps: OAuth2Deps, options: AuthorizeOptions, inp
     const client = s.client as Client;
 
     const session = input.session;
-    if (!session || options.loginPolicies.some((p) => p(s, session))) {
+    if (!session) {
       for (const gate of options.interactionGates) gate(s, 'login');
       return { kind: 'login', params: s.params.toRecord() };
+    }
+    if (options.loginPolicies.some((p) => p(s, session))) {
+      for (const gate of options.interactionGates) gate(s, 'login');
+      return { kind: 'login', params: { ...s.params.toRecord(), [REAUTH_PARAM]: String(deps.clock.now()) } };
     }
     if (input.decision === 'deny') throw new AccessDenied('the user denied the request');
     if (input.decision === 'allow') {
@@ -183,6 +194,8 @@ export async function authorize(deps: OAuth2Deps, options: AuthorizeOptions, inp
 
 async function respond(deps: OAuth2Deps, options: AuthorizeOptions, s: AuthorizeState, client: Client, session: AuthorizeSession): Promise<AuthorizeOutcome> {
   const members = (s.responseType ?? '').split(' ');
+  const order = Object.keys(options.responseParts);
+  members.sort((a, b) => order.indexOf(a) - order.indexOf(b));
   const grant: GrantRecord = {
     id: newGrantId(deps),
     clientKey: client.key,
@@ -192,7 +205,8 @@ async function respond(deps: OAuth2Deps, options: AuthorizeOptions, s: Authorize
     createdAt: deps.clock.now(),
     authTime: session.authTime,
     revokedAt: null,
-    extra: { ...s.extra, sid: session.sid },
+    extra: s.extra,
+    sid: session.sid,
   };
   await deps.grants.create(grant);
   let out: Record<string, string> = {};

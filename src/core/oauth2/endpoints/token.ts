@@ -1,6 +1,6 @@
 import type { OAuth2Deps } from '../deps.js';
 import { UnauthorizedClient, UnsupportedGrantType } from '../errors.js';
-import type { GrantHandler } from '../grants/grant.js';
+import type { GrantHandler, GrantResult } from '../grants/grant.js';
 import { issueTokens, type TokenResponseExtension, tokenResponseBody } from '../issue.js';
 import { answer, authenticate, type ClientFamily, checkFamily, type EndpointRequest, type EndpointResponse, formParams, json } from './request.js';
 
@@ -9,6 +9,8 @@ export interface TokenEndpointOptions {
   handlers: Readonly<Record<string, GrantHandler<OAuth2Deps>>>;
   /** Extra response fields (the OIDC layer adds id_token). */
   extensions: readonly TokenResponseExtension[];
+  /** May withhold the refresh token a grant would give (OIDC Core §11: only with offline_access). */
+  refreshPolicy?: (result: GrantResult) => boolean;
 }
 
 /** Usage is recorded at most once a minute per client, to keep the hot path light. */
@@ -27,8 +29,9 @@ export function tokenEndpoint(deps: OAuth2Deps, options: TokenEndpointOptions) {
       if (!client.grantTypes.includes(grantType)) throw new UnauthorizedClient(`this client is not registered for the ${grantType} grant`);
       if (client.isPublic && !handler.publicClients) throw new UnauthorizedClient(`a public client cannot use the ${grantType} grant`);
 
-      const result = await handler.handle({ client, params, remoteAddress: req.remoteAddress }, deps);
-      const issued = await issueTokens(deps, client, result, 'token');
+      const handled = await handler.handle({ client, params, remoteAddress: req.remoteAddress }, deps);
+      const result = options.refreshPolicy && handled.refreshToken ? { ...handled, refreshToken: options.refreshPolicy(handled) } : handled;
+      const issued = await issueTokens(deps, client, result, grantType);
       let body = tokenResponseBody(issued);
       for (const extend of options.extensions) body = { ...body, ...(await extend(issued)) };
       const now = deps.clock.now();
