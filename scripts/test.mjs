@@ -2,7 +2,7 @@
 // The whole test suite: type check, lint, then every *.test.ts under src/ and test/ with node's
 // test runner, against SQLite and a throwaway PostgreSQL server started here. Installs the
 // system packages the suites need (PostgreSQL, Chromium, requests-oauthlib) when missing.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
