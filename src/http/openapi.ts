@@ -74,6 +74,13 @@ export const ADMIN_OPENAPI = {
       parameters: [keyParam],
       post: { summary: 'Disapprove and cut off every token of the client', responses: responses({ '200': { description: 'Disapproved' } }) },
     },
+    '/admin/api/clients/{key}/activity': {
+      parameters: [keyParam],
+      get: {
+        summary: 'Status history, settings changes, recent sign-ins and failed requests of a client (from the audit log)',
+        responses: responses({ '200': { description: 'Grouped events, newest first' }, '404': { description: 'Unknown key' } }),
+      },
+    },
     '/admin/api/clients/{key}/secret': {
       parameters: [keyParam],
       post: { summary: 'Generate a new secret (returned once)', responses: responses({ '200': { description: 'Rotated' } }) },
