@@ -168,6 +168,7 @@ export function start(view) {
       oauth1 ? null : ['Response types', c.response_types.join(', ') || 'None'],
       oauth1 ? null : ['PKCE', c.require_pkce ? 'Required' : 'Optional'],
       ['Created', [time(c.created_at), c.created_via && c.created_via !== 'admin' ? ` (via ${c.created_via})` : '']],
+      registrationRow(c),
       ['Last changed', time(c.updated_at)],
       ['Last used', time(c.last_used_at, 'Never')],
     ].filter(Boolean);
@@ -236,4 +237,28 @@ export function start(view) {
   }
 
   load();
+}
+
+/** Who registered a self-registered (or OSLC-requested) client, and the metadata it asked for. */
+function registrationRow(c) {
+  const m = c.metadata ?? {};
+  const reg = typeof m.registration === 'object' && m.registration !== null ? m.registration : null;
+  if (!reg && c.created_via !== 'registration' && c.created_via !== 'oslc') return null;
+  const items = [];
+  const add = (label, value) => {
+    if (value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0)) return;
+    items.push(h('li', {}, h('strong', {}, `${label}: `), Array.isArray(value) ? value.join(', ') : String(value)));
+  };
+  add('From address', reg?.source_address);
+  add('User agent', reg?.user_agent);
+  add('Contacts', m.contacts);
+  add('Client URI', m.client_uri);
+  add('Logo URI', m.logo_uri);
+  add('Policy URI', m.policy_uri);
+  add('Terms of service', m.tos_uri);
+  add('Requested scope', m.scope);
+  add('Token endpoint auth method', m.token_endpoint_auth_method);
+  add('Back-channel logout URI', m.backchannel_logout_uri);
+  add('Software', m.software_id);
+  return ['Registration', items.length ? h('ul', { class: 'plain-list' }, items) : h('span', { class: 'muted' }, 'No details recorded')];
 }

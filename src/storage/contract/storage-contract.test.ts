@@ -111,6 +111,17 @@ for (const name of backendNames()) {
       assert.equal(page.total, 3);
       assert.equal(page.items[0]?.key, 'k2');
       assert.deepEqual(await s.clients.countPending(), { oauth1: 1, oauth2: 0, oidc: 1 });
+      // Without a sort, keys waiting for approval come first (newest first within each group).
+      await s.clients.insert(client('k4', { status: 'approved', createdAt: 4000 }));
+      assert.deepEqual(
+        (await s.clients.list({ limit: 10, offset: 0 })).items.map((c) => c.key),
+        ['k3', 'k2', 'k4', 'k1'],
+      );
+      assert.deepEqual(
+        (await s.clients.list({ sort: 'status', limit: 10, offset: 0 })).items.map((c) => c.status),
+        ['pending', 'pending', 'approved', 'approved'],
+      );
+      await s.clients.remove('k4', 5000);
     });
 
     it('touches last use at most once a minute', async () => {

@@ -105,10 +105,19 @@ export class KyselyClientStore implements ClientStore {
     }
     const column = SORT_COLUMNS[q.sort ?? 'created_at'];
     const order = q.order ?? (q.sort === 'name' ? 'asc' : 'desc');
-    // Names sort case-insensitively, the same on every backend.
-    const sortBy = column === 'name' ? sql`lower(name)` : sql.ref(column);
+    // Names sort case-insensitively, the same on every backend; status sorts pending first; with no
+    // sort asked for, keys waiting for approval come first, then the newest.
+    const pendingFirst = sql`CASE status WHEN 'pending' THEN 0 WHEN 'approved' THEN 1 ELSE 2 END`;
+    const sortBy = column === 'name' ? sql`lower(name)` : column === 'status' ? pendingFirst : sql.ref(column);
+    let ordered = base.selectAll();
+    if (q.sort === undefined) ordered = ordered.orderBy(pendingFirst, 'asc');
     const [rows, count] = await Promise.all([
-      base.selectAll().orderBy(sortBy, order).orderBy('key', 'asc').limit(q.limit).offset(q.offset).execute(),
+      ordered
+        .orderBy(sortBy, q.sort === 'status' ? (q.order ?? 'asc') : order)
+        .orderBy('key', 'asc')
+        .limit(q.limit)
+        .offset(q.offset)
+        .execute(),
       base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     ]);
     return { items: rows.map(clientFromRow), total: Number(count.n) };
