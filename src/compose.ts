@@ -7,6 +7,7 @@ import type { Client } from './core/clients/client.js';
 import { randomToken, systemRandom } from './core/crypto/random.js';
 import { SecretBox } from './core/crypto/secret-box.js';
 import { installOAuth2 } from './core/oauth2/install.js';
+import { installOidc } from './core/oidc/install.js';
 import { installOAuth1 } from './core/oauth1/install.js';
 import {
   type AuditStore,
@@ -67,6 +68,8 @@ export interface Hooks {
   userDisabled: Array<(userId: string) => Promise<void>>;
   /** A user revoked an application on the "Authorized applications" page. */
   userRevokedClient: Array<(userId: string, clientKey: string) => Promise<void>>;
+  /** A sign-in session ended (sign-out, RP-initiated logout): notify the clients of that session. */
+  sessionEnded: Array<(session: { sid: string; userId: string }) => Promise<void>>;
 }
 
 /** Everything a running server or a CLI command needs, assembled in one place. */
@@ -102,7 +105,7 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
   const database = openDatabase(config.databaseUrl);
   await migrate(database, () => clock.now());
   const stores = kyselyStores(database);
-  const hooks: Hooks = { clientCutOff: [], clientPending: [], userDisabled: [], userRevokedClient: [] };
+  const hooks: Hooks = { clientCutOff: [], clientPending: [], userDisabled: [], userRevokedClient: [], sessionEnded: [] };
   const clientAdmin = new ClientAdmin({
     clients: stores.clients,
     audit: stores.audit,
@@ -140,6 +143,7 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
   installOAuth1(app, kyselyOAuth1Stores(database.db));
   installOAuth2(app, kyselyOAuth2Stores(database.db));
   installRegistration(app);
+  installOidc(app);
   return app;
 }
 

@@ -9,6 +9,7 @@ import { registerConsole } from './routes/console.js';
 import { registerHealth } from './routes/health.js';
 import { registerOAuth1 } from './routes/oauth1.js';
 import { registerOAuth2 } from './routes/oauth2.js';
+import { registerOidc } from './routes/oidc.js';
 import { registerOslc } from './routes/oslc.js';
 import { registerRegistration } from './routes/registration.js';
 import { registerSignIn } from './routes/sign-in.js';
@@ -24,7 +25,7 @@ export interface HttpContext {
 export type HttpModule = (server: FastifyInstance, ctx: HttpContext) => void | Promise<void>;
 
 /** Route modules, in registration order. */
-const MODULES: HttpModule[] = [registerHealth, registerSignIn, registerAdminApi, registerConsole, registerOAuth1, registerOAuth2, registerOslc, registerRegistration];
+const MODULES: HttpModule[] = [registerHealth, registerSignIn, registerAdminApi, registerConsole, registerOAuth1, registerOAuth2, registerOidc, registerOslc, registerRegistration];
 
 export const LOG_REDACT = [
   'req.headers.authorization',

@@ -108,7 +108,12 @@ export async function startSession(app: App, reply: FastifyReply, user: User, pe
 
 export async function endSession(app: App, req: FastifyRequest, reply: FastifyReply): Promise<void> {
   const raw = req.cookies?.[SESSION_COOKIE];
-  if (raw) await app.stores.sessions.delete(sha256Hex(raw));
+  if (raw) {
+    const stored = await app.stores.sessions.get(sha256Hex(raw), app.clock.now());
+    await app.stores.sessions.delete(sha256Hex(raw));
+    // Clients of the session are told (OIDC Back-Channel Logout); the hooks do not wait for them.
+    if (stored) for (const hook of app.hooks.sessionEnded) await hook({ sid: stored.sid, userId: stored.userId });
+  }
   void reply.clearCookie(SESSION_COOKIE, cookieOptions(app));
 }
 

@@ -81,7 +81,9 @@ export const registerSignIn: HttpModule = async (server, ctx) => {
     const q = req.query as Record<string, unknown>;
     const returnTo = safeReturnTo(q.return_to);
     const csrf = loginCsrf(ctx, req, reply);
-    return reply.headers(pageHeaders()).send(renderLogin({ returnTo, csrf }));
+    // OIDC Core §3.1.2.1 login_hint: the authorization request being signed in for may name the user.
+    const hint = new URL(returnTo, 'http://x').searchParams.get('login_hint')?.slice(0, 200);
+    return reply.headers(pageHeaders()).send(renderLogin({ returnTo, csrf, ...(hint ? { username: hint } : {}) }));
   });
 
   server.post('/login', async (req, reply) => {

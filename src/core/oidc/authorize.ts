@@ -1,0 +1,313 @@
+import { sha256Hex } from '../crypto/constant-time.js';
+import {
+  type AuthorizeOptions,
+  codePart,
+  OAUTH2_RESPONSE_MODES,
+  REAUTH_PARAM,
+  type ResponseContext,
+  type ResponsePart,
+  tokenPart,
+} from '../oauth2/endpoints/authorize.js';
+import {
+  type AuthorizeCheck,
+  type AuthorizeState,
+  clientApproved,
+  clientIdGiven,
+  clientTypeFitsEndpoint,
+  NotRedirectable,
+  noRepeatedParameters,
+  pkceAcceptable,
+  redirectUriRegistered,
+  responseTypeAllowed,
+  stateReadable,
+} from '../oauth2/endpoints/authorize-checks.js';
+import { AccessDenied, InvalidRequest, InvalidScope, OAuth2Error } from '../oauth2/errors.js';
+import { Params, parseScope } from '../oauth2/params.js';
+import type { GrantRecord } from '../oauth2/storage.js';
+import type { Clock, OneTimeStore } from '../ports.js';
+import { ACR_PASSWORD, claimsOfScopes, claimsRequestOf, parseClaimsRequest, scopeOfClaim, userClaims } from './claims.js';
+import { RegistrationNotSupported, RequestNotSupported, RequestUriNotSupported } from './errors.js';
+import { renderFormPost } from './form-post.js';
+import type { IdTokens } from './id-token.js';
+import { needsConsent, needsLogin, newOidcRequest, type OidcRequest, parseMaxAge, parsePrompt, promptNoneGate, wantsReauthentication } from './prompt.js';
+
+/** OAuth 2.0 Multiple Response Types §2.1 and Form Post Response Mode §2. */
+export const OIDC_RESPONSE_MODES = ['query', 'fragment', 'form_post'] as const;
+
+/** A marker older than this no longer counts: the request starts over. */
+const REAUTH_WINDOW_MS = 10 * 60_000;
+/** One-time records of nonces already answered, per client. */
+export const NONCE_KIND = 'oidc.nonce';
+
+export interface OidcAuthorizeDeps {
+  clock: Clock;
+  idTokens: IdTokens;
+  oneTime: Pick<OneTimeStore, 'put'>;
+  settings: { idTokenTtl: number };
+}
+
+const requests = new WeakMap<AuthorizeState, OidcRequest>();
+
+/** The OIDC view of one authorization request (prompt, max_age, id_token_hint), kept beside its state. */
+export function oidcRequestOf(s: AuthorizeState): OidcRequest {
+  let r = requests.get(s);
+  if (!r) {
+    r = newOidcRequest();
+    requests.set(s, r);
+  }
+  return r;
+}
+
+function must<T>(v: T | null): T {
+  if (v === null) throw new Error('authorization check ran out of order');
+  return v;
+}
+
+/** The acr to report: only when asked for, through acr_values or the claims parameter (OIDC Core §3.1.2.1, §5.5.1.1). */
+export function acrOf(extra: Record<string, unknown>): string | undefined {
+  return extra.acr === true || claimsRequestOf(extra)?.acr ? ACR_PASSWORD : undefined;
+}
+
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+// ── Client phase (error page, never a redirect) ──
+
+/** OIDC Core §3.1.2.1: redirect_uri is REQUIRED, even when the client registered only one. */
+export const redirectUriGiven: AuthorizeCheck = {
+  name: 'redirect_uri given',
+  run(s) {
+    let given: string | undefined;
+    try {
+      given = s.params.optional('redirect_uri', 2000);
+    } catch {
+      throw new NotRedirectable('Bad redirect URI', 'redirect_uri was sent more than once or is too long.');
+    }
+    if (given === undefined) throw new NotRedirectable('Missing redirect URI', 'An OpenID Connect request must name its redirect_uri (OIDC Core §3.1.2.1).');
+  },
+};
+
+// ── Request phase (errors go back to the verified redirect URI) ──
+
+/** OIDC Core §6: request objects are not supported, and say so with their own error codes. */
+export const requestObjectsRefused: AuthorizeCheck = {
+  name: 'request objects refused',
+  run(s) {
+    if (s.params.has('request')) throw new RequestNotSupported('request objects are not supported here (request_parameter_supported is false)');
+    if (s.params.has('request_uri')) throw new RequestUriNotSupported('request_uri is not supported here (request_uri_parameter_supported is false)');
+    // OIDC Core §7.2.1 self-issued registration parameter.
+    if (s.params.has('registration')) throw new RegistrationNotSupported('the registration parameter is not supported; register the client first');
+  },
+};
+
+/** Query for "code" by default, fragment for anything carrying tokens, form_post on request; never tokens in a query. */
+export const responseModeAllowed: AuthorizeCheck = {
+  name: 'response_mode allowed',
+  run(s) {
+    const rt = must(s.responseType);
+    const mode = s.params.optional('response_mode', 40) ?? (rt === 'code' ? 'query' : 'fragment');
+    if (!(OIDC_RESPONSE_MODES as readonly string[]).includes(mode)) {
+      throw new InvalidRequest(`response_mode "${mode}" is not supported (${OIDC_RESPONSE_MODES.join(', ')})`);
+    }
+    if (mode === 'query' && rt !== 'code') throw new InvalidRequest('tokens are never returned in the query: use response_mode=fragment or form_post');
+    s.responseMode = mode;
+  },
+};
+
+/** prompt and max_age (OIDC Core §3.1.2.1); display, ui_locales, claims_locales and login_hint are accepted. */
+export const promptRead: AuthorizeCheck = {
+  name: 'prompt and max_age read',
+  run(s) {
+    const r = oidcRequestOf(s);
+    r.prompt = parsePrompt(s.params.optional('prompt', 200));
+    r.maxAge = parseMaxAge(s.params.optional('max_age', 20));
+    // Accepted: the pages are in English and fit every display; /login pre-fills login_hint.
+    for (const name of ['display', 'ui_locales', 'claims_locales', 'login_hint']) s.params.optional(name, 500);
+  },
+};
+
+/** The claims parameter (§5.5) and acr_values (§3.1.2.1). */
+export const claimsRead: AuthorizeCheck = {
+  name: 'claims and acr_values read',
+  run(s) {
+    const claims = parseClaimsRequest(s.params.optional('claims'));
+    const acrValues = (s.params.optional('acr_values', 500) ?? '').split(' ').filter((v) => v !== '');
+    // §5.5.1.1: an essential acr that cannot be met fails the authentication.
+    if (claims?.acr?.essential && claims.acr.values.length > 0 && !claims.acr.values.includes(ACR_PASSWORD)) {
+      throw new AccessDenied(`the essential acr values cannot be met: Latchkey signs users in with a password (acr "${ACR_PASSWORD}")`);
+    }
+    if (claims) s.extra.claims = claims;
+    if (acrValues.length > 0 || claims?.acr) s.extra.acr = true;
+  },
+};
+
+/**
+ * Scopes (OIDC Core §3.1.2.1): openid is required; values the server does not know are ignored;
+ * claims asked for through the claims parameter are consented as the scope that releases them;
+ * offline_access counts only with prompt=consent and a response type returning a code (§11).
+ */
+export const scopeResolved: AuthorizeCheck = {
+  name: 'scope resolved',
+  run(s, deps) {
+    const client = must(s.client);
+    const asked = parseScope(s.params.optional('scope', 1000)).filter((x) => deps.scopes.get(x) !== undefined);
+    if (!asked.includes('openid')) throw new InvalidScope('an OpenID Connect request must include the openid scope');
+    const claims = claimsRequestOf(s.extra);
+    for (const name of [...(claims?.userinfo ?? []), ...(claims?.id_token ?? [])]) {
+      const scope = scopeOfClaim(name);
+      if (scope === undefined || asked.includes(scope)) continue;
+      try {
+        deps.scopes.resolve([scope], client);
+        asked.push(scope);
+      } catch (err) {
+        if (!(err instanceof OAuth2Error)) throw err; // the client may not have it: the claim is simply not released
+      }
+    }
+    let scopes = deps.scopes.resolve(asked, client);
+    const returnsCode = must(s.responseType).split(' ').includes('code');
+    if (scopes.includes('offline_access') && (!oidcRequestOf(s).prompt.has('consent') || !returnsCode)) {
+      scopes = scopes.filter((x) => x !== 'offline_access');
+    }
+    s.scopes = scopes;
+  },
+};
+
+/** nonce: required for the implicit and hybrid flows (OIDC Core §3.2.2.1, §3.3.2.11), echoed in every ID token. */
+export const nonceRead: AuthorizeCheck = {
+  name: 'nonce read',
+  run(s) {
+    const nonce = s.params.optional('nonce', 512);
+    if (nonce === undefined && must(s.responseType) !== 'code') {
+      throw new InvalidRequest('nonce is required when the response carries tokens (implicit and hybrid flows, OIDC Core §3.2.2.1)');
+    }
+    if (nonce !== undefined) s.extra.nonce = nonce;
+  },
+};
+
+/** id_token_hint (OIDC Core §3.1.2.1): an ID token Latchkey issued to this client, expired or not. */
+export function idTokenHintRead(idTokens: Pick<IdTokens, 'readHint'>): AuthorizeCheck {
+  return {
+    name: 'id_token_hint read',
+    async run(s) {
+      const raw = s.params.optional('id_token_hint');
+      if (raw === undefined) return;
+      const hint = await idTokens.readHint(raw);
+      if (hint.status === 'invalid') throw new InvalidRequest(`id_token_hint is not an ID token issued by this server (${hint.reason})`);
+      // Signed by a key retired long ago: it is only a hint, so it is ignored.
+      if (hint.status === 'unverifiable') return;
+      if (!hint.aud.includes(must(s.client).key)) throw new InvalidRequest('id_token_hint was issued to another client');
+      oidcRequestOf(s).hintSub = hint.sub;
+    },
+  };
+}
+
+/**
+ * When a request needs a sign-in that happens after it began (prompt=login, max_age,
+ * id_token_hint), it carries the time it began in REAUTH_PARAM through /login (the OAuth 2.0
+ * endpoint adds the same when a login policy sends the user away). A session authenticated at
+ * or after that time has re-authenticated for this request. A marker older than a few minutes,
+ * or in the future, does not count. The marker only spares a second sign-in: an RP that needs a
+ * recent authentication checks auth_time in the ID token (OIDC Core §3.1.2.1, max_age).
+ */
+export function reauthMarked(clock: Clock): AuthorizeCheck {
+  return {
+    name: 're-authentication marked',
+    run(s) {
+      const r = oidcRequestOf(s);
+      if (!wantsReauthentication(r)) return;
+      const now = clock.now();
+      const raw = s.params.optional(REAUTH_PARAM, 20);
+      const marked = raw !== undefined && /^\d{1,15}$/.test(raw) ? Number(raw) : null;
+      if (marked !== null && marked <= now && now - marked < REAUTH_WINDOW_MS) {
+        r.reauthAfter = marked;
+        return;
+      }
+      r.reauthAfter = now;
+      s.params = new Params({ ...s.params.toRecord(), [REAUTH_PARAM]: String(now) });
+    },
+  };
+}
+
+/**
+ * Response parts of OIDC. Each part first runs `prepare` once per grant: the nonce must not
+ * have been answered before for this client (a replayed request).
+ */
+function responseParts(d: OidcAuthorizeDeps): Record<string, ResponsePart> {
+  const prepared = new WeakSet<GrantRecord>();
+  const prepare = async ({ grant, client }: ResponseContext) => {
+    if (prepared.has(grant)) return;
+    prepared.add(grant);
+    const now = d.clock.now();
+    const nonce = text(grant.extra.nonce);
+    if (nonce !== undefined) {
+      const ttl = Math.max(d.settings.idTokenTtl, 3600) * 1000;
+      const first = await d.oneTime.put(NONCE_KIND, sha256Hex(`${client.key}\n${nonce}`), {}, now + ttl);
+      // OIDC Core §15.5.2: a nonce binds one authentication; the same one again is a replay.
+      if (!first) throw new InvalidRequest('this nonce was already used: send a fresh nonce with every authorization request');
+    }
+  };
+
+  const idTokenPart: ResponsePart = async (ctx, soFar) => {
+    await prepare(ctx);
+    // Parts run in the order listed below, so code and access token exist already (c_hash, at_hash).
+    const accessToken = soFar.access_token;
+    const claims = claimsRequestOf(ctx.grant.extra);
+    // §5.4: with no access token to call UserInfo, the scope's claims travel in the ID token.
+    const names = accessToken === undefined ? [...claimsOfScopes(ctx.grant.scopes), ...(claims?.id_token ?? [])] : (claims?.id_token ?? []);
+    const minted = await d.idTokens.mint({
+      client: ctx.client,
+      user: ctx.session.user,
+      authTime: ctx.grant.authTime,
+      nonce: text(ctx.grant.extra.nonce),
+      sid: ctx.grant.sid ?? ctx.session.sid,
+      acr: acrOf(ctx.grant.extra),
+      accessToken,
+      code: soFar.code,
+      userClaims: userClaims(ctx.session.user, names),
+    });
+    return { id_token: minted.token };
+  };
+
+  return {
+    code: async (ctx, soFar) => {
+      await prepare(ctx);
+      return codePart(ctx, soFar);
+    },
+    token: async (ctx, soFar) => {
+      await prepare(ctx);
+      return tokenPart(ctx, soFar);
+    },
+    id_token: idTokenPart,
+  };
+}
+
+/** The OIDC authorization endpoint: the OAuth 2.0 table of checks with OIDC's own steps. */
+export function oidcAuthorizeOptions(d: OidcAuthorizeDeps): AuthorizeOptions {
+  return {
+    family: 'oidc',
+    clientChecks: [clientIdGiven, clientApproved, clientTypeFitsEndpoint, redirectUriGiven, redirectUriRegistered],
+    requestChecks: [
+      stateReadable,
+      noRepeatedParameters,
+      requestObjectsRefused,
+      responseTypeAllowed,
+      responseModeAllowed,
+      promptRead,
+      claimsRead,
+      scopeResolved,
+      pkceAcceptable,
+      nonceRead,
+      idTokenHintRead(d.idTokens),
+      reauthMarked(d.clock),
+    ],
+    loginPolicies: [(s, session) => needsLogin(oidcRequestOf(s), session, d.clock.now())],
+    consentPolicies: [(s) => needsConsent(oidcRequestOf(s))],
+    interactionGates: [(s, need) => promptNoneGate(oidcRequestOf(s), need)],
+    responseParts: responseParts(d),
+    responseModes: {
+      ...OAUTH2_RESPONSE_MODES,
+      form_post: (uri, params) => ({ kind: 'page', html: renderFormPost(uri, params) }),
+    },
+  };
+}
