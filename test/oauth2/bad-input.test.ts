@@ -17,6 +17,8 @@ const REGISTERED = new Set([
   'access_denied',
   'expired_token',
   'unsupported_response_type',
+  // Rate limits on the token and device endpoints (429).
+  'temporarily_unavailable',
 ]);
 const NAMES = [
   'grant_type',
