@@ -95,6 +95,21 @@ export const OPTIONS = {
     doc: 'Wrong user codes one source address (or one signed-in user) may enter at /device within 15 minutes before further tries are refused (RFC 8628 §5.1 guess protection).',
     schema: z.coerce.number().int().min(1).default(10),
   },
+  tokenRateLimit: {
+    env: 'LATCHKEY_TOKEN_RATE_LIMIT',
+    doc: 'Token endpoint requests accepted per source address per minute (every instance counts together); more get 429 with Retry-After.',
+    schema: z.coerce.number().int().min(1).default(600),
+  },
+  deviceRateLimit: {
+    env: 'LATCHKEY_DEVICE_RATE_LIMIT',
+    doc: 'Device authorization requests accepted per source address per minute; more get 429 with Retry-After.',
+    schema: z.coerce.number().int().min(1).default(30),
+  },
+  consumerKeyRateLimit: {
+    env: 'LATCHKEY_CONSUMER_KEY_RATE_LIMIT',
+    doc: 'OSLC consumer-key requests accepted per source address per hour; more get 429 with Retry-After.',
+    schema: z.coerce.number().int().min(1).default(10),
+  },
   registrationMode: {
     env: 'LATCHKEY_REGISTRATION_MODE',
     doc: 'Self-service client registration (RFC 7591) at /api/oauth2/register and /api/oidc/register: open (anyone; clients wait for approval), token (only with an initial access token from `latchkey registration-token create`) or off.',

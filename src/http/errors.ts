@@ -32,7 +32,9 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
             ? 'the body is not valid JSON'
             : 'code' in err && err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
               ? 'the JSON body is empty'
-              : 'the request is malformed';
+              : 'code' in err && err.code === 'LK_TOO_MANY_PARAMETERS'
+                ? err.message
+                : 'the request is malformed';
     void reply.code(status).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: message });
     return;
   }

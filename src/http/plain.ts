@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { countParameters, LIMITS, TooManyParameters } from './hardening.js';
 
 /** A framework-free request, as the protocol core sees it. */
 export interface PlainRequest {
@@ -60,6 +61,7 @@ export function sendPlain(reply: FastifyReply, res: PlainResponse): FastifyReply
 
 /** Parses application/x-www-form-urlencoded, keeping repeated names as arrays. */
 export function parseForm(text: string): Record<string, string | string[]> {
+  if (countParameters(text) > LIMITS.parameters) throw new TooManyParameters();
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of new URLSearchParams(text)) {
     const prev = out[k];

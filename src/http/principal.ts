@@ -4,6 +4,7 @@ import { sha256Hex } from '../core/crypto/constant-time.js';
 import type { User } from '../core/ports.js';
 import { verifyPassword } from '../core/users/password.js';
 import { type Permission, permissionsOf } from '../core/users/permissions.js';
+import { securityEventsOf } from './routes/hardening.js';
 
 /** Who is calling Latchkey's own API, and with which rights. */
 export interface Principal {
@@ -84,6 +85,7 @@ export function basicResolver(app: App): PrincipalResolver {
     }
     if (!ok || !user?.enabled) {
       await app.stores.throttle.hit(throttleKey, now, BASIC_WINDOW_MS);
+      await securityEventsOf(app)({ kind: 'signin_failed', user: username.slice(0, 200), source: req.ip, details: { channel: 'basic' } });
       return { kind: 'invalid', status: 401, challenge, error: 'invalid_credentials', description: 'wrong username or password, or the user is disabled' };
     }
     return { kind: 'ok', principal: { user, permissions: permissionsOf(user.roles), via: 'basic' } };

@@ -2,10 +2,12 @@ import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { App } from '../compose.js';
 import { errorHandler } from './errors.js';
+import { clientErrorHandler, frameworkErrors, LIMITS, logSerializers } from './hardening.js';
 import { parseForm } from './plain.js';
 import { basicResolver, type PrincipalResolver, type Resolution } from './principal.js';
 import { registerAdminApi } from './routes/admin-api.js';
 import { registerConsole } from './routes/console.js';
+import { registerHardening } from './routes/hardening.js';
 import { registerHealth } from './routes/health.js';
 import { registerOAuth1 } from './routes/oauth1.js';
 import { registerOAuth2 } from './routes/oauth2.js';
@@ -25,7 +27,18 @@ export interface HttpContext {
 export type HttpModule = (server: FastifyInstance, ctx: HttpContext) => void | Promise<void>;
 
 /** Route modules, in registration order. */
-const MODULES: HttpModule[] = [registerHealth, registerSignIn, registerAdminApi, registerConsole, registerOAuth1, registerOAuth2, registerOidc, registerOslc, registerRegistration];
+const MODULES: HttpModule[] = [
+  registerHardening,
+  registerHealth,
+  registerSignIn,
+  registerAdminApi,
+  registerConsole,
+  registerOAuth1,
+  registerOAuth2,
+  registerOidc,
+  registerOslc,
+  registerRegistration,
+];
 
 export const LOG_REDACT = [
   'req.headers.authorization',
@@ -35,6 +48,11 @@ export const LOG_REDACT = [
   '*.password',
   '*.client_secret',
   '*.secret',
+  '*.access_token',
+  '*.refresh_token',
+  '*.id_token',
+  '*.registration_access_token',
+  '*.oauth_token_secret',
 ];
 
 export async function buildServer(app: App, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
@@ -42,14 +60,19 @@ export async function buildServer(app: App, options: { logger?: boolean } = {}):
     logger:
       options.logger === false || app.config.logLevel === 'silent'
         ? false
-        : { level: app.config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' } },
+        : { level: app.config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' }, serializers: logSerializers },
     trustProxy: app.config.trustProxy,
-    bodyLimit: 256 * 1024,
+    bodyLimit: LIMITS.bodyBytes,
+    http: { maxHeaderSize: LIMITS.headerBytes },
+    requestTimeout: LIMITS.requestTimeoutMs,
+    clientErrorHandler,
+    frameworkErrors,
     routerOptions: { maxParamLength: 500 },
     // Request ids for log correlation; never taken from the client.
     genReqId: () => app.random.bytes(8).toString('hex'),
     ajv: { customOptions: { removeAdditional: false } },
   });
+  server.server.maxHeadersCount = LIMITS.headerCount;
   server.setErrorHandler(errorHandler);
   await server.register(cookie);
   server.setNotFoundHandler((req, reply) => {

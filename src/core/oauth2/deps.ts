@@ -1,4 +1,5 @@
 import type { ClientStore, Clock, OneTimeStore, Random, ThrottleStore, UserStore } from '../ports.js';
+import type { SecurityEventSink } from '../security-events.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import type { SigningAlg } from '../tokens/signing-keys.js';
 import type { ScopeCatalog } from './scopes.js';
@@ -46,6 +47,8 @@ export interface OAuth2Deps {
   /** Authorization codes: atomic single use (kind "oauth2.code", id = SHA-256 of the code). */
   codes: OneTimeStore;
   throttle: ThrottleStore;
+  /** Where replayed codes, reused refresh tokens and failed passwords are reported (audit log, metrics). */
+  events?: SecurityEventSink;
   /** Access tokens revoked one by one (by jti) whose grant is not stored (client_credentials). */
   revokedTokens: {
     add(jti: string, at: number, expiresAt: number): Promise<void>;

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { type AuthorizeOutcome, authorize } from '../../core/oauth2/endpoints/authorize.js';
 import { deviceAuthorizationEndpoint } from '../../core/oauth2/endpoints/device-authorization.js';
 import { introspectionEndpoint } from '../../core/oauth2/endpoints/introspect.js';
@@ -9,11 +9,13 @@ import { tokenEndpoint } from '../../core/oauth2/endpoints/token.js';
 import { oauth2Of } from '../../core/oauth2/install.js';
 import type { RawParams } from '../../core/oauth2/params.js';
 import { registrationEndpointMember } from '../../core/registration/endpoints.js';
+import { rateLimit } from '../hardening.js';
 import { pageHeaders } from '../html.js';
 import { renderConsentPage, renderErrorPage } from '../pages/consent.js';
 import { toPlainRequest } from '../plain.js';
 import type { HttpContext, HttpModule } from '../server.js';
 import { checkCsrf, currentSession, loginUrl } from '../session.js';
+import { securityEventsOf } from './hardening.js';
 import { bearerResolver } from './oauth2-bearer.js';
 import { registerDevicePages } from './oauth2-device.js';
 import { registerApiMe } from './oauth2-me.js';
@@ -30,10 +32,10 @@ function serve(endpoint: Endpoint) {
 }
 
 /** Token-style endpoints accept POST only (RFC 6749 §3.2); other methods get a JSON 405. */
-function postOnly(server: FastifyInstance, path: string, endpoint: Endpoint): void {
-  server.post(path, serve(endpoint));
+function postOnly(server: FastifyInstance, path: string, endpoint: Endpoint, onRequest?: onRequestHookHandler): void {
+  server.post(path, onRequest ? { onRequest } : {}, serve(endpoint));
   server.route({
-    method: ['GET', 'PUT', 'DELETE', 'PATCH'],
+    method: ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
     url: path,
     handler: async (_req, reply) =>
       reply.code(405).header('allow', 'POST').header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: 'use POST' }),
@@ -43,11 +45,24 @@ function postOnly(server: FastifyInstance, path: string, endpoint: Endpoint): vo
 /** The token endpoint of one family (/api/oauth2/token, and /api/oidc/token for the OIDC layer). */
 export function registerTokenRoute(server: FastifyInstance, ctx: HttpContext, path: string, family: ClientFamily): void {
   const service = oauth2Of(ctx.app);
-  postOnly(server, path, tokenEndpoint(service.deps, { family, handlers: service.grantHandlers, extensions: service.tokenExtensions[family], refreshPolicy: service.refreshPolicies[family] }));
+  // Per source address, counted across instances; 429 with Retry-After over the limit.
+  const limit = rateLimit(ctx.app, () => ({ name: 'token', limit: ctx.app.config.tokenRateLimit, windowSeconds: 60 }), securityEventsOf(ctx.app));
+  postOnly(
+    server,
+    path,
+    tokenEndpoint(service.deps, {
+      family,
+      handlers: service.grantHandlers,
+      extensions: service.tokenExtensions[family],
+      refreshPolicy: service.refreshPolicies[family],
+    }),
+    limit,
+  );
 }
 
 export function registerDeviceAuthorizationRoute(server: FastifyInstance, ctx: HttpContext, path: string, family: ClientFamily): void {
-  postOnly(server, path, deviceAuthorizationEndpoint(oauth2Of(ctx.app).deps, { family }));
+  const limit = rateLimit(ctx.app, () => ({ name: 'device', limit: ctx.app.config.deviceRateLimit, windowSeconds: 60 }), securityEventsOf(ctx.app));
+  postOnly(server, path, deviceAuthorizationEndpoint(oauth2Of(ctx.app).deps, { family }), limit);
 }
 
 /** Parameters that belong to the consent form, not to the authorization request. */

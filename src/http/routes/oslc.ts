@@ -20,7 +20,7 @@ export const registerOslc: HttpModule = (server, ctx) => {
   server.post(OSLC_PATHS.requestConsumerKey, { bodyLimit: 16 * 1024 }, async (req, reply) => {
     // Counted before anything else, failures included: the endpoint needs no credentials.
     const hits = await app.stores.throttle.hit(`oslc-consumer-key:${req.ip}`, app.clock.now(), CONSUMER_KEY_LIMIT.windowMs);
-    if (hits > CONSUMER_KEY_LIMIT.hits) {
+    if (hits > app.config.consumerKeyRateLimit) {
       return reply
         .code(429)
         .header('retry-after', String(CONSUMER_KEY_LIMIT.windowMs / 1000))

@@ -118,6 +118,7 @@ export const registerSignIn: HttpModule = async (server, ctx) => {
     if (!ok || !user) {
       await Promise.all([app.stores.throttle.hit(userKey, now, THROTTLE_WINDOW_MS), app.stores.throttle.hit(ipKey, now, THROTTLE_WINDOW_MS)]);
       app.metrics.signInFailures.inc({ channel: 'login' });
+      app.metrics.securityEvents.inc({ event: 'signin_failed' });
       await app.stores.audit.append({ at: now, actor: username, source: req.ip, action: 'signin.failed', targetType: 'user', target: username, details: {} });
       return again(401, 'Wrong username or password.');
     }

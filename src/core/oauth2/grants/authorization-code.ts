@@ -4,7 +4,7 @@ import { InvalidGrant } from '../errors.js';
 import { checkVerifier, type PkceChallenge } from '../pkce.js';
 import { type GrantHandler, liveGrant, wantsRefreshToken } from './grant.js';
 
-type Deps = Pick<OAuth2Deps, 'codes' | 'grants' | 'users' | 'clock'>;
+type Deps = Pick<OAuth2Deps, 'codes' | 'grants' | 'users' | 'clock' | 'events'>;
 
 /** What an authorization code stands for, stored under the SHA-256 of the code. */
 export interface CodePayload {
@@ -27,7 +27,7 @@ export function isCodePayload(v: Record<string, unknown>): v is Record<string, u
  */
 export const authorizationCodeGrant = {
   publicClients: true,
-  async handle({ client, params }, deps: Deps) {
+  async handle({ client, params, remoteAddress }, deps: Deps) {
     const code = params.required('code', 512);
     const redirectUri = params.optional('redirect_uri', 2000);
     const verifier = params.optional('code_verifier', 256);
@@ -38,6 +38,7 @@ export const authorizationCodeGrant = {
     if (result.outcome === 'expired') throw new InvalidGrant('the authorization code has expired');
     if (result.outcome === 'replayed') {
       if (typeof result.payload.grantId === 'string') await deps.grants.revoke(result.payload.grantId, deps.clock.now());
+      await deps.events?.({ kind: 'code_replayed', clientKey: client.key, source: remoteAddress, details: { grant: result.payload.grantId } });
       throw new InvalidGrant('the authorization code was already used; the tokens issued with it have been revoked');
     }
     const payload = result.payload;

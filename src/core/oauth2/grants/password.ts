@@ -3,7 +3,7 @@ import { InvalidGrant } from '../errors.js';
 import { parseScope } from '../params.js';
 import { type GrantHandler, newGrantId, wantsRefreshToken } from './grant.js';
 
-type Deps = Pick<OAuth2Deps, 'users' | 'passwords' | 'throttle' | 'grants' | 'consents' | 'scopes' | 'clock' | 'random' | 'settings'>;
+type Deps = Pick<OAuth2Deps, 'users' | 'passwords' | 'throttle' | 'grants' | 'consents' | 'scopes' | 'clock' | 'random' | 'settings' | 'events'>;
 
 /** One message for every bad credential, unknown user or disabled account: nothing to enumerate. */
 const GENERIC = 'the username or password is wrong, or the account cannot sign in';
@@ -39,6 +39,13 @@ export const passwordGrant = {
     const ok = await deps.passwords.verify(user?.passwordHash ?? null, password);
     if (!ok || !user?.enabled) {
       await Promise.all([deps.throttle.hit(userKey, now, windowMs), deps.throttle.hit(addressKey, now, windowMs)]);
+      await deps.events?.({
+        kind: 'signin_failed',
+        user: username.slice(0, 200),
+        clientKey: client.key,
+        source: remoteAddress,
+        details: { channel: 'password_grant' },
+      });
       throw new InvalidGrant(GENERIC);
     }
     await deps.throttle.reset(userKey);

@@ -5,7 +5,7 @@ import { parseScope } from '../params.js';
 import { narrowScopes } from '../scopes.js';
 import { type GrantHandler, liveGrant } from './grant.js';
 
-type Deps = Pick<OAuth2Deps, 'refreshTokens' | 'grants' | 'users' | 'clock' | 'settings'>;
+type Deps = Pick<OAuth2Deps, 'refreshTokens' | 'grants' | 'users' | 'clock' | 'settings' | 'events'>;
 
 /**
  * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every use returns a new refresh token. A rotated
@@ -14,7 +14,7 @@ type Deps = Pick<OAuth2Deps, 'refreshTokens' | 'grants' | 'users' | 'clock' | 's
  */
 export const refreshTokenGrant = {
   publicClients: true,
-  async handle({ client, params }, deps: Deps) {
+  async handle({ client, params, remoteAddress }, deps: Deps) {
     const token = params.required('refresh_token', 512);
     const requested = parseScope(params.optional('scope'));
     const hash = sha256Hex(token);
@@ -33,6 +33,7 @@ export const refreshTokenGrant = {
       const rotatedAt = r.token.rotatedAt ?? 0;
       if (now - rotatedAt > deps.settings.refreshReuseGrace * 1000) {
         await deps.grants.revoke(grant.id, now);
+        await deps.events?.({ kind: 'refresh_token_reused', clientKey: client.key, user: user?.id, source: remoteAddress, details: { grant: grant.id } });
         throw new InvalidGrant('the refresh token was already used; every token of this authorization has been revoked');
       }
     }

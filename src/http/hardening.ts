@@ -1,0 +1,147 @@
+import type { Socket } from 'node:net';
+import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { App } from '../compose.js';
+import type { SecurityEventSink } from '../core/security-events.js';
+
+/** Limits on what one request may carry (documented in SECURITY.md). */
+export const LIMITS = {
+  /** Request line plus headers (Node's default, made explicit): more gets 431. */
+  headerBytes: 16 * 1024,
+  /** Header lines Node parses; further ones are dropped before any route sees them. */
+  headerCount: 100,
+  /** Body ceiling; JSON APIs lower it to 64 KiB (and the OSLC consumer-key request to 16 KiB). */
+  bodyBytes: 256 * 1024,
+  /** Query or form parameters in one request; OAuth requests need about a dozen. */
+  parameters: 100,
+  /** The whole request must arrive within this time (slow-loris). */
+  requestTimeoutMs: 30_000,
+} as const;
+
+const NO_STORE_JSON = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+
+/**
+ * Requests Node cannot parse (malformed request line or headers, headers over the limit, a request
+ * that does not arrive in time) are answered here, before Fastify: an RFC 6749 style JSON error,
+ * then the connection is closed gently, so the client reads the answer rather than a reset.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+  const [status, reason, description] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', `the request line and headers exceed ${LIMITS.headerBytes / 1024} KiB`]
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'the request did not arrive in time']
+        : [400, 'Bad Request', 'the request is not valid HTTP/1.1'];
+  const body = JSON.stringify({ error: 'invalid_request', error_description: description });
+  const head = Object.entries({ ...NO_STORE_JSON, 'content-length': String(Buffer.byteLength(body)), connection: 'close' })
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\n${head}\r\n${body}`);
+  // Drain what the client is still sending: closing with unread data would reset the connection
+  // and could destroy the answer before the client reads it.
+  socket.removeAllListeners('data');
+  socket.on('data', () => {});
+  socket.on('error', () => {});
+  setTimeout(() => socket.destroy(), 2000).unref();
+}
+
+/** URLs Fastify's router refuses (bad percent-encoding, over-long path parameters). */
+export function frameworkErrors(err: Error & { code?: string }, _req: FastifyRequest, reply: FastifyReply): void {
+  const description = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is too long' : 'the URL is malformed';
+  void reply.code(400).headers(NO_STORE_JSON).send({ error: 'invalid_request', error_description: description });
+}
+
+/** Counts `name=value` pairs the way the parsers will. */
+export function countParameters(text: string): number {
+  if (text === '') return 0;
+  let n = 1;
+  for (let i = text.indexOf('&'); i >= 0; i = text.indexOf('&', i + 1)) n++;
+  return n;
+}
+
+export class TooManyParameters extends Error {
+  readonly statusCode = 400;
+  readonly code = 'LK_TOO_MANY_PARAMETERS';
+  constructor() {
+    super(`at most ${LIMITS.parameters} parameters are accepted`);
+  }
+}
+
+/** Refuses a query string with more parameters than LIMITS.parameters (forms are checked by parseForm). */
+export const parameterLimit: onRequestHookHandler = async (req, reply) => {
+  const q = req.url.indexOf('?');
+  if (q >= 0 && countParameters(req.url.slice(q + 1)) > LIMITS.parameters) {
+    return reply.code(400).headers(NO_STORE_JSON).send({ error: 'invalid_request', error_description: new TooManyParameters().message });
+  }
+};
+
+export interface RateRule {
+  /** Names the counter and the endpoint in metrics. */
+  name: string;
+  /** Requests accepted per source address within one window. */
+  limit: number;
+  windowSeconds: number;
+}
+
+/**
+ * A per-source-address rate limit in the shared throttle store, so every instance counts together.
+ * Over the limit: 429 with Retry-After (the window length, an upper bound) and an OAuth-style body.
+ * The rule is read on each request, so tests and operators may change the configuration.
+ */
+export function rateLimit(app: App, rule: () => RateRule, events?: SecurityEventSink): onRequestHookHandler {
+  return async (req, reply) => {
+    const { name, limit, windowSeconds } = rule();
+    const hits = await app.stores.throttle.hit(`rate:${name}:${req.ip}`, app.clock.now(), windowSeconds * 1000);
+    if (hits <= limit) return;
+    await events?.({ kind: 'rate_limited', source: req.ip, details: { endpoint: name } });
+    return reply
+      .code(429)
+      .headers({ ...NO_STORE_JSON, 'retry-after': String(windowSeconds) })
+      .send({ error: 'temporarily_unavailable', error_description: `too many requests from this address; retry after ${windowSeconds} seconds` });
+  };
+}
+
+/** Query parameters whose values are credentials; their values never reach the log. */
+const SECRET_PARAMS =
+  /^(code|access_token|refresh_token|id_token|id_token_hint|token|client_secret|password|user_code|device_code|oauth_token|oauth_verifier|oauth_signature|registration_access_token|csrf_token|state|code_verifier|assertion|client_assertion|request)$/i;
+
+/** The request URL as logged: the values of credential-bearing query parameters replaced. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const query = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 0) return pair;
+      let name = pair.slice(0, eq);
+      try {
+        name = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        // A malformed name is logged as sent.
+      }
+      if (SECRET_PARAMS.test(name)) return `${pair.slice(0, eq)}=[redacted]`;
+      // A URL inside a parameter (return_to=/device?user_code=…) gets the same treatment.
+      const value = pair.slice(eq + 1);
+      if (!/%3F/i.test(value)) return pair;
+      try {
+        return `${pair.slice(0, eq)}=${encodeURIComponent(redactUrl(decodeURIComponent(value.replace(/\+/g, ' '))))}`;
+      } catch {
+        return `${pair.slice(0, eq)}=[redacted]`;
+      }
+    })
+    .join('&');
+  return `${url.slice(0, q)}?${query}`;
+}
+
+/** Pino serializers for requests: method, redacted URL, address; never headers or bodies. */
+export const logSerializers = {
+  req(req: { method?: string; url?: string; ip?: string; socket?: { remoteAddress?: string }; headers?: Record<string, unknown> }) {
+    return {
+      method: req.method,
+      url: redactUrl(req.url ?? ''),
+      remoteAddress: req.ip ?? req.socket?.remoteAddress,
+    };
+  },
+};
