@@ -55,6 +55,11 @@ function members(v: unknown, where: string): Record<string, unknown> {
     if (req !== null && (typeof req !== 'object' || Array.isArray(req))) {
       throw new InvalidRequest(`claims.${where}.${name.slice(0, 40)} must be null or a JSON object`);
     }
+    // §5.5.1: essential is a boolean and values an array.
+    const spec = (req ?? {}) as Record<string, unknown>;
+    if (spec.essential !== undefined && typeof spec.essential !== 'boolean')
+      throw new InvalidRequest(`claims.${where}.${name.slice(0, 40)}.essential must be a boolean`);
+    if (spec.values !== undefined && !Array.isArray(spec.values)) throw new InvalidRequest(`claims.${where}.${name.slice(0, 40)}.values must be an array`);
   }
   return v as Record<string, unknown>;
 }

@@ -89,13 +89,16 @@ export class IdTokens {
    */
   async readHint(token: string): Promise<HintResult> {
     if (token.length > 8192 || token.split('.').length !== 3) return { status: 'invalid', reason: 'malformed' };
-    let kid: unknown;
+    let header: ReturnType<typeof decodeProtectedHeader>;
     try {
-      kid = decodeProtectedHeader(token).kid;
+      header = decodeProtectedHeader(token);
     } catch {
       return { status: 'invalid', reason: 'malformed' };
     }
+    const kid = header.kid;
     if (typeof kid !== 'string') return { status: 'invalid', reason: 'no key id' };
+    // Access tokens (at+jwt) and logout tokens (logout+jwt) are signed by the same keys: not hints.
+    if (header.typ !== undefined && header.typ !== 'JWT') return { status: 'invalid', reason: 'not an ID token' };
     const key = await this.o.keys.verificationKey(kid);
     if (!key) return { status: 'unverifiable' };
     try {

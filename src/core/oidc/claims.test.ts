@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { OAuth2Error } from '../oauth2/errors.js';
+import type { User } from '../ports.js';
+import { CLAIMS_SUPPORTED, claimsOfScopes, claimsRequestOf, parseClaimsRequest, scopeOfClaim, userClaims } from './claims.js';
+
+const user: User = {
+  id: 'u-1',
+  username: 'alice',
+  displayName: 'Alice Liddell',
+  email: 'alice@example.test',
+  passwordHash: null,
+  enabled: true,
+  roles: [],
+  createdAt: 0,
+  updatedAt: 1_700_000_000_999,
+  lastSignInAt: null,
+};
+
+describe('standard claims (OIDC Core §5.1, §5.4)', () => {
+  it('releases profile and email claims per scope, never the username as sub', () => {
+    assert.deepEqual(claimsOfScopes(['openid', 'profile']), ['name', 'preferred_username', 'updated_at']);
+    assert.deepEqual(userClaims(user, claimsOfScopes(['profile', 'email'])), {
+      name: 'Alice Liddell',
+      preferred_username: 'alice',
+      updated_at: 1_700_000_000,
+      email: 'alice@example.test',
+      email_verified: false,
+    });
+    assert.deepEqual(userClaims({ ...user, email: null }, ['email', 'email_verified']), {});
+    assert.equal(scopeOfClaim('email_verified'), 'email');
+    assert.equal(scopeOfClaim('sub'), undefined);
+    for (const c of ['sub', 'sid', 'auth_time', 'acr', 'at_hash', 'c_hash', 'email']) assert.ok(CLAIMS_SUPPORTED.includes(c));
+  });
+});
+
+describe('the claims request parameter (OIDC Core §5.5)', () => {
+  it('keeps the claims asked for per target and the acr request apart', () => {
+    const r = parseClaimsRequest(
+      JSON.stringify({
+        userinfo: { name: { essential: true }, address: null },
+        id_token: { email: null, acr: { essential: true, values: ['1', '2'] }, auth_time: { essential: true } },
+      }),
+    );
+    assert.deepEqual(r, { userinfo: ['name', 'address'], id_token: ['email', 'auth_time'], acr: { essential: true, values: ['1', '2'] } });
+    assert.deepEqual(claimsRequestOf({ claims: r }), r);
+    assert.equal(parseClaimsRequest(undefined), undefined);
+    // Names Latchkey has no value for are simply not released.
+    assert.deepEqual(userClaims(user, r?.userinfo ?? []), { name: 'Alice Liddell' });
+  });
+
+  it('refuses malformed JSON and shapes with invalid_request', () => {
+    for (const bad of [
+      '{',
+      '[]',
+      '"x"',
+      '{"userinfo":[]}',
+      '{"id_token":{"email":true}}',
+      '{"id_token":{"email":{"essential":"yes"}}}',
+      '{"id_token":{"acr":{"values":"1"}}}',
+    ]) {
+      assert.throws(
+        () => parseClaimsRequest(bad),
+        (err: unknown) => err instanceof OAuth2Error && err.code === 'invalid_request',
+        bad,
+      );
+    }
+  });
+
+  it('reads back only well-formed stored requests', () => {
+    assert.equal(claimsRequestOf({}), undefined);
+    assert.deepEqual(claimsRequestOf({ claims: { userinfo: ['name', 7], id_token: 'email' } }), { userinfo: ['name'], id_token: [] });
+  });
+});
