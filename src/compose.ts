@@ -21,6 +21,7 @@ import {
 } from './core/ports.js';
 import type { PurgeTask } from './core/maintenance/purger.js';
 import { Metrics } from './core/metrics.js';
+import { SharedRateCounter } from './core/throttle/shared-rate-counter.js';
 import type { ConsentStore, SessionStore } from './core/sessions/ports.js';
 import { installRegistration } from './registration/install.js';
 import { type Database, migrate, openDatabase } from './storage/database.js';
@@ -90,6 +91,8 @@ export interface App {
   /** Expired data each module knows how to delete in batches (run in the background by `serve`). */
   purgeTasks: PurgeTask[];
   metrics: Metrics;
+  /** Hot-path rate counting, shared through the throttle store within a fraction of a second. */
+  rateCounter: SharedRateCounter;
   close(): Promise<void>;
 }
 
@@ -134,9 +137,11 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
     consents: new KyselyConsentStore(database.db),
     purgeTasks: foundationPurgeTasks(database, stores),
     metrics: new Metrics(),
+    rateCounter: new SharedRateCounter(stores.throttle, clock),
     closers,
     async close() {
       for (const c of closers.reverse()) await c();
+      await app.rateCounter.close().catch(() => {});
       await database.close();
     },
   };
