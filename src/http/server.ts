@@ -65,6 +65,8 @@ export async function buildServer(app: App, options: { logger?: boolean } = {}):
     bodyLimit: LIMITS.bodyBytes,
     http: { maxHeaderSize: LIMITS.headerBytes },
     requestTimeout: LIMITS.requestTimeoutMs,
+    // registerHardening writes one line per request instead (with client and outcome).
+    disableRequestLogging: true,
     clientErrorHandler,
     frameworkErrors,
     routerOptions: { maxParamLength: 500 },

@@ -494,7 +494,7 @@ function extraHeader(pools: Pools): fc.Arbitrary<[string, string | Buffer]> {
       ['X-Forwarded-Proto', 'https'],
       ['Accept', 'text/html'],
       ['Accept', '*/*;q=abc'],
-      ['Accept-Encoding', 'gzip, br, ' + 'x'.repeat(100)],
+      ['Accept-Encoding', `gzip, br, ${'x'.repeat(100)}`],
       ['Origin', 'https://evil.example'],
       ['Referer', 'https://evil.example/page'],
       ['Content-Encoding', 'gzip'],

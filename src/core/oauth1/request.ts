@@ -14,6 +14,8 @@ export interface SignedRequest {
   formBody: string | null;
   /** The request came over TLS, or to a loopback development issuer (PLAINTEXT is allowed). */
   secureTransport: boolean;
+  /** Source address, for security events only (never part of the signature). */
+  remoteAddress?: string;
 }
 
 /** The protocol parameters of a request, parsed and syntactically checked. */

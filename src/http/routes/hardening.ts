@@ -1,11 +1,32 @@
+import type { FastifyRequest } from 'fastify';
 import type { App } from '../../compose.js';
 import { oauth1Of } from '../../core/oauth1/install.js';
+import type { EndpointRequest, EndpointResponse } from '../../core/oauth2/endpoints/request.js';
 import { oauth2Of } from '../../core/oauth2/install.js';
 import { type SecurityEventSink, securityEventSink } from '../../core/security-events.js';
 import { parameterLimit } from '../hardening.js';
 import type { HttpModule } from '../server.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The registered error code of a failed request, for the request log. */
+    outcome?: string;
+  }
+}
+
 const sinks = new WeakMap<App, SecurityEventSink>();
+
+/** The client a request names (client_id, Basic user-id of a client, OAuth 1.0a consumer key); never a secret. */
+function clientOf(req: FastifyRequest): string | undefined {
+  const fields = [req.body, req.query].map((v) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>).client_id : undefined));
+  const named = fields.find((v): v is string => typeof v === 'string');
+  const header = req.headers.authorization ?? '';
+  let id = named;
+  if (id === undefined && /^basic /i.test(header) && req.url.startsWith('/api/o'))
+    id = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8').split(':')[0];
+  if (id === undefined) id = /oauth_consumer_key="([^"]*)"/.exec(header)?.[1];
+  return id !== undefined && /^[\x21-\x7e]{1,100}$/.test(id) ? id : undefined;
+}
 
 /** The app's security event sink: audit log plus latchkey_security_events_total. */
 export function securityEventsOf(app: App): SecurityEventSink {
@@ -24,7 +45,39 @@ export function securityEventsOf(app: App): SecurityEventSink {
  */
 export const registerHardening: HttpModule = (server, { app }) => {
   server.addHook('onRequest', parameterLimit);
+  // One structured line per request: id, method, redacted URL, status, time, client and outcome.
+  server.addHook('onSend', async (req, reply, payload) => {
+    if (reply.statusCode >= 400 && typeof payload === 'string')
+      req.outcome = /"error":"([a-z_]{1,40})"|oauth_problem=([a-z_]{1,40})/.exec(payload.slice(0, 300))?.slice(1).find(Boolean);
+    return payload;
+  });
+  server.addHook('onResponse', async (req, reply) => {
+    const outcome = req.outcome ?? (reply.statusCode < 400 ? 'ok' : `http_${reply.statusCode}`);
+    req.log.info(
+      { req, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime * 10) / 10, client: clientOf(req), outcome },
+      'request completed',
+    );
+  });
   const events = securityEventsOf(app);
   oauth2Of(app).deps.events = events;
   oauth1Of(app).deps.events = events;
 };
+
+/** Counts issued tokens in latchkey_tokens_issued_total{grant_type, token_type, client_type}. */
+export function countingTokens(
+  app: App,
+  clientType: string,
+  endpoint: (req: EndpointRequest) => Promise<EndpointResponse>,
+): (req: EndpointRequest) => Promise<EndpointResponse> {
+  return async (req) => {
+    const res = await endpoint(req);
+    if (res.status === 200) {
+      const grant = req.body.grant_type;
+      const labels = { grant_type: typeof grant === 'string' ? grant.slice(0, 60) : 'unknown', client_type: clientType };
+      for (const type of ['access_token', 'refresh_token', 'id_token']) {
+        if (typeof res.body[type] === 'string') app.metrics.tokensIssued.inc({ ...labels, token_type: type });
+      }
+    }
+    return res;
+  };
+}

@@ -56,6 +56,7 @@ export function signedRequestOf(app: App, req: FastifyRequest): SignedRequest {
     authorization: req.headers.authorization,
     formBody: type === 'application/x-www-form-urlencoded' ? (req.rawBody ?? '') : null,
     secureTransport: base.secure,
+    remoteAddress: req.ip,
   };
 }
 
@@ -164,7 +165,15 @@ export const registerOAuth1: HttpModule = (server, ctx: HttpContext) => {
   // RFC 5849 §2.1 and §2.3 ask for POST unless documented otherwise; GET is accepted too.
   for (const method of ['GET', 'POST'] as const) {
     server.route({ method, url: '/oauth1/request_token', handler: async (req, reply) => send(reply, await requestToken(d, signedRequestOf(app, req))) });
-    server.route({ method, url: '/oauth1/access_token', handler: async (req, reply) => send(reply, await accessToken(d, signedRequestOf(app, req))) });
+    server.route({
+      method,
+      url: '/oauth1/access_token',
+      handler: async (req, reply) => {
+        const res = await accessToken(d, signedRequestOf(app, req));
+        if (res.status === 200) app.metrics.tokensIssued.inc({ grant_type: 'oauth1', token_type: 'token_credentials', client_type: 'oauth1' });
+        return send(reply, res);
+      },
+    });
   }
 
   server.get('/oauth1/authorize', async (req, reply) => {
@@ -203,7 +212,7 @@ export const registerOAuth1: HttpModule = (server, ctx: HttpContext) => {
     const result = await decideAuthorization(d, body.oauth_token, session.user, decision === 'allow');
     if (result.kind === 'failure') return reply.code(400).headers(pageHeaders()).send(renderErrorPage(result.title, result.message));
     if (result.kind === 'denied') {
-      if (result.location) return reply.redirect(result.location, 303);
+      if (result.location) return reply.header('cache-control', 'no-store').redirect(result.location, 303);
       return reply
         .headers(pageHeaders())
         .send(
@@ -220,7 +229,8 @@ export const registerOAuth1: HttpModule = (server, ctx: HttpContext) => {
       OAUTH1_SCOPES.map((s) => s.name),
       app.clock.now(),
     );
-    if (result.kind === 'redirect') return reply.redirect(result.location, 303);
+    // The verifier rides in the URL: never cached, never sent on as a Referer (RFC 5849 §4.4, RFC 9700 §4.2).
+    if (result.kind === 'redirect') return reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').redirect(result.location, 303);
     return reply.headers(pageHeaders()).send(
       layout(
         'Authorization code',

@@ -15,7 +15,7 @@ import { renderConsentPage, renderErrorPage } from '../pages/consent.js';
 import { toPlainRequest } from '../plain.js';
 import type { HttpContext, HttpModule } from '../server.js';
 import { checkCsrf, currentSession, loginUrl } from '../session.js';
-import { securityEventsOf } from './hardening.js';
+import { countingTokens, securityEventsOf } from './hardening.js';
 import { bearerResolver } from './oauth2-bearer.js';
 import { registerDevicePages } from './oauth2-device.js';
 import { registerApiMe } from './oauth2-me.js';
@@ -50,12 +50,16 @@ export function registerTokenRoute(server: FastifyInstance, ctx: HttpContext, pa
   postOnly(
     server,
     path,
-    tokenEndpoint(service.deps, {
+    countingTokens(
+      ctx.app,
       family,
-      handlers: service.grantHandlers,
-      extensions: service.tokenExtensions[family],
-      refreshPolicy: service.refreshPolicies[family],
-    }),
+      tokenEndpoint(service.deps, {
+        family,
+        handlers: service.grantHandlers,
+        extensions: service.tokenExtensions[family],
+        refreshPolicy: service.refreshPolicies[family],
+      }),
+    ),
     limit,
   );
 }
