@@ -109,8 +109,8 @@ export type ConsumeResult =
 
 /** Failure counters shared by every instance (password guessing, rate limits). */
 export interface ThrottleStore {
-  /** Adds one hit within a window and returns the count in the current window. */
-  hit(key: string, now: number, windowMs: number): Promise<number>;
+  /** Adds `by` hits (default 1) within a window and returns the count in the current window. */
+  hit(key: string, now: number, windowMs: number, by?: number): Promise<number>;
   count(key: string, now: number, windowMs: number): Promise<number>;
   reset(key: string): Promise<void>;
 }

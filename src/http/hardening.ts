@@ -84,14 +84,15 @@ export interface RateRule {
 }
 
 /**
- * A per-source-address rate limit in the shared throttle store, so every instance counts together.
+ * A per-source-address rate limit shared by every instance (SharedRateCounter over the throttle store).
  * Over the limit: 429 with Retry-After (the window length, an upper bound) and an OAuth-style body.
  * The rule is read on each request, so tests and operators may change the configuration.
  */
 export function rateLimit(app: App, rule: () => RateRule, events?: SecurityEventSink): onRequestHookHandler {
   return async (req, reply) => {
     const { name, limit, windowSeconds } = rule();
-    const hits = await app.stores.throttle.hit(`rate:${name}:${req.ip}`, app.clock.now(), windowSeconds * 1000);
+    // Counted in memory and shared in the background: no database write on the request path.
+    const hits = app.rateCounter.hit(`rate:${name}:${req.ip}`, windowSeconds * 1000);
     if (hits <= limit) return;
     await events?.({ kind: 'rate_limited', source: req.ip, details: { endpoint: name } });
     return reply

@@ -6,18 +6,18 @@ import type { FoundationTables } from './tables.js';
 export class KyselyThrottleStore implements ThrottleStore {
   constructor(private readonly db: Kysely<FoundationTables>) {}
 
-  async hit(key: string, now: number, windowMs: number): Promise<number> {
+  async hit(key: string, now: number, windowMs: number, by = 1): Promise<number> {
     const row = await this.db
       .insertInto('throttle')
-      .values({ key, window_start: now, hits: 1 })
+      .values({ key, window_start: now, hits: by })
       .onConflict((oc) =>
         oc.column('key').doUpdateSet((eb) => ({
-          // A window that has ended starts over at 1; otherwise add one, atomically.
+          // A window that has ended starts over; otherwise add, atomically.
           hits: eb
             .case()
             .when('throttle.window_start', '<', now - windowMs)
-            .then(1)
-            .else(eb('throttle.hits', '+', 1))
+            .then(by)
+            .else(eb('throttle.hits', '+', by))
             .end(),
           window_start: eb
             .case()

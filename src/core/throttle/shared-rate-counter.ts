@@ -1,0 +1,81 @@
+import type { Clock, ThrottleStore } from '../ports.js';
+
+interface Entry {
+  windowMs: number;
+  windowStart: number;
+  /** The count every instance together had reached at this instance's last flush. */
+  shared: number;
+  /** Hits here not yet added to the shared counter. */
+  pending: number;
+}
+
+/**
+ * Rate counting for hot paths (the token endpoint): a hit is counted in memory and answered at once,
+ * and the hits of the last moments are added to the shared throttle store in one write per key
+ * every `flushMs`, which also brings back what the other instances counted. So the request path
+ * never waits for a database write, and instances agree within about `flushMs`.
+ */
+export class SharedRateCounter {
+  private readonly entries = new Map<string, Entry>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: ThrottleStore,
+    private readonly clock: Clock,
+    private readonly flushMs = 250,
+  ) {}
+
+  /** Counts one hit and returns the estimated total in the current window, every instance included. */
+  hit(key: string, windowMs: number): number {
+    const now = this.clock.now();
+    let e = this.entries.get(key);
+    if (!e || now - e.windowStart >= windowMs) {
+      e = { windowMs, windowStart: now, shared: 0, pending: 0 };
+      this.entries.set(key, e);
+    }
+    e.pending++;
+    this.schedule();
+    return e.shared + e.pending;
+  }
+
+  /** Adds the pending hits to the shared store and learns the shared totals. */
+  async flush(): Promise<void> {
+    const now = this.clock.now();
+    const work: Array<Promise<void>> = [];
+    for (const [key, e] of this.entries) {
+      if (e.pending === 0) {
+        if (now - e.windowStart >= e.windowMs) this.entries.delete(key);
+        continue;
+      }
+      const by = e.pending;
+      e.pending = 0;
+      work.push(
+        this.store.hit(key, now, e.windowMs, by).then(
+          (total) => {
+            e.shared = total - e.pending;
+          },
+          () => {
+            // The database is unreachable: keep counting locally and try again next time.
+            e.pending += by;
+          },
+        ),
+      );
+    }
+    await Promise.all(work);
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.flushMs);
+    this.timer.unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+}
