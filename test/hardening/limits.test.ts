@@ -1,0 +1,245 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { LIMITS } from '../../src/http/hardening.js';
+import { CookieJar, makeClient, postForm, signIn, startPeer } from '../oauth2/helpers.js';
+import { backendNames } from '../support/backends.js';
+import { startServer, type TestServer } from '../support/server.js';
+import { rawRequest } from './raw-http.js';
+
+/**
+ * Limits everywhere: body size, header size, parameter counts, malformed HTTP, and rate limits on
+ * the token, device, registration, consumer-key and login endpoints — configurable, counted across
+ * instances, answering 429 with Retry-After.
+ */
+const FORM = 'application/x-www-form-urlencoded';
+
+function expectJsonError(res: { status: number; headers: Record<string, string>; text: string }, status: number, error: string): void {
+  assert.equal(res.status, status, res.text);
+  assert.match(res.headers['content-type'] ?? '', /application\/json/);
+  assert.equal(res.headers['x-content-type-options'], 'nosniff');
+  const body = JSON.parse(res.text) as Record<string, unknown>;
+  assert.equal(body.error, error);
+  assert.equal(typeof body.error_description, 'string');
+}
+
+describe('request limits', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startServer();
+  });
+  after(() => t.close());
+
+  it(`refuses bodies over the limit: ${LIMITS.bodyBytes / 1024} KiB, 64 KiB on JSON APIs, 16 KiB for consumer keys`, async () => {
+    const token = await rawRequest(t.baseUrl, {
+      method: 'POST',
+      target: '/api/oauth2/token',
+      headers: [['Content-Type', FORM]],
+      body: Buffer.alloc(LIMITS.bodyBytes + 1, 0x61),
+    });
+    expectJsonError(token, 413, 'invalid_request');
+    const json = (n: number) => JSON.stringify({ name: 'x'.repeat(n) });
+    const adminApi = await rawRequest(t.baseUrl, {
+      method: 'POST',
+      target: '/admin/api/clients',
+      headers: [
+        ['Content-Type', 'application/json'],
+        ['Authorization', t.adminAuth],
+      ],
+      body: json(65 * 1024),
+    });
+    assert.equal(adminApi.status, 413);
+    const registration = await rawRequest(t.baseUrl, {
+      method: 'POST',
+      target: '/api/oauth2/register',
+      headers: [['Content-Type', 'application/json']],
+      body: json(65 * 1024),
+    });
+    expectJsonError(registration, 413, 'invalid_request');
+    const consumerKey = await rawRequest(t.baseUrl, {
+      method: 'POST',
+      target: '/oslc/consumer-key',
+      headers: [['Content-Type', 'application/json']],
+      body: json(17 * 1024),
+    });
+    assert.equal(consumerKey.status, 413);
+  });
+
+  it(`answers 431 when the request line and headers exceed ${LIMITS.headerBytes / 1024} KiB, and the client reads the answer`, async () => {
+    const under = await rawRequest(t.baseUrl, {
+      method: 'GET',
+      target: '/api/me',
+      headers: [['Authorization', `Bearer ${'a'.repeat(LIMITS.headerBytes - 1024)}`]],
+    });
+    assert.equal(under.status, 401);
+    for (const [name, value] of [
+      ['Authorization', `Bearer ${'a'.repeat(LIMITS.headerBytes)}`],
+      ['Cookie', `latchkey_session=${'c'.repeat(LIMITS.headerBytes)}`],
+    ] as const) {
+      // A body follows the headers, as a client uploading would send it: the answer must still arrive.
+      const res = await rawRequest(t.baseUrl, {
+        method: 'POST',
+        target: '/api/oauth2/token',
+        headers: [
+          [name, value],
+          ['Content-Type', FORM],
+        ],
+        body: 'grant_type=x'.repeat(2000),
+      });
+      expectJsonError(res, 431, 'invalid_request');
+    }
+    const longUrl = await rawRequest(t.baseUrl, { method: 'GET', target: `/oauth2/authorize?state=${'s'.repeat(LIMITS.headerBytes)}`, headers: [] });
+    expectJsonError(longUrl, 431, 'invalid_request');
+  });
+
+  it(`refuses more than ${LIMITS.parameters} query or form parameters`, async () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => `p${i}=1`).join('&');
+    expectJsonError(
+      await rawRequest(t.baseUrl, { method: 'GET', target: `/oauth2/authorize?${many(LIMITS.parameters + 1)}`, headers: [] }),
+      400,
+      'invalid_request',
+    );
+    const form = await rawRequest(t.baseUrl, {
+      method: 'POST',
+      target: '/api/oauth2/token',
+      headers: [['Content-Type', FORM]],
+      body: many(LIMITS.parameters + 1),
+    });
+    expectJsonError(form, 400, 'invalid_request');
+    assert.match(form.text, new RegExp(`at most ${LIMITS.parameters} parameters`));
+    // At the limit the request is read, and refused for what it is (no client authentication).
+    const atLimit = await rawRequest(t.baseUrl, {
+      method: 'POST',
+      target: '/api/oauth2/token',
+      headers: [['Content-Type', FORM]],
+      body: many(LIMITS.parameters),
+    });
+    expectJsonError(atLimit, 401, 'invalid_client');
+  });
+
+  it('answers malformed HTTP and malformed URLs with a JSON invalid_request, never a 5xx', async () => {
+    const cases: Array<[string, Parameters<typeof rawRequest>[1]]> = [
+      ['bad percent-encoding in a path segment', { method: 'GET', target: '/admin/api/clients/%E0%A4%A', headers: [['Authorization', t.adminAuth]] }],
+      ['a control character in a header value', { method: 'GET', target: '/api/me', headers: [['X-Test', 'a\u0001b']] }],
+      ['a bare LF inside a header value', { method: 'GET', target: '/api/me', headers: [['X-Test', 'a\nb']] }],
+      [
+        'invalid chunked encoding',
+        {
+          method: 'POST',
+          target: '/api/oauth2/token',
+          headers: [
+            ['Transfer-Encoding', 'chunked'],
+            ['Content-Type', FORM],
+          ],
+          body: 'zz\r\nabc\r\n0\r\n\r\n',
+        },
+      ],
+      ['a path segment over the length limit', { method: 'GET', target: `/admin/api/clients/${'k'.repeat(600)}`, headers: [['Authorization', t.adminAuth]] }],
+    ];
+    for (const [name, req] of cases) {
+      const res = await rawRequest(t.baseUrl, req);
+      assert.ok(res.status >= 400 && res.status < 500, `${name}: ${res.status}`);
+      const body = JSON.parse(res.text) as Record<string, unknown>;
+      assert.ok(['invalid_request', 'not_found'].includes(String(body.error)), `${name}: ${res.text}`);
+    }
+  });
+});
+
+for (const backend of backendNames()) {
+  describe(`rate limits answer 429 with Retry-After and count across instances (${backend})`, () => {
+    let t: TestServer;
+    const env = {
+      LATCHKEY_TOKEN_RATE_LIMIT: '4',
+      LATCHKEY_DEVICE_RATE_LIMIT: '2',
+      LATCHKEY_REGISTRATION_RATE_LIMIT: '2',
+      LATCHKEY_CONSUMER_KEY_RATE_LIMIT: '2',
+      LATCHKEY_LOGIN_THROTTLE_LIMIT: '2',
+    };
+    before(async () => {
+      t = await startServer({ backend, env });
+    });
+    after(() => t.close());
+
+    /** Sends until refused; returns the refusal, asserting it came right after `limit` accepted calls. */
+    async function exhaust(limit: number, call: () => Promise<Response>): Promise<Response> {
+      for (let i = 0; i < limit; i++) assert.notEqual((await call()).status, 429, `call ${i + 1} of ${limit} is within the limit`);
+      const refused = await call();
+      assert.equal(refused.status, 429);
+      assert.match(refused.headers.get('retry-after') ?? '', /^[1-9]\d*$/, 'Retry-After in seconds');
+      return refused;
+    }
+
+    it('token endpoint (LATCHKEY_TOKEN_RATE_LIMIT per minute), shared with a second instance', async () => {
+      const peer = await startPeer(t, env);
+      try {
+        const c = await makeClient(t, { redirect_uris: [], response_types: [], grant_types: ['client_credentials'] });
+        const call = (base: string) =>
+          fetch(`${base}/api/oauth2/token`, {
+            method: 'POST',
+            headers: { 'content-type': FORM, authorization: `Basic ${Buffer.from(`${c.key}:${c.secret}`).toString('base64')}` },
+            body: 'grant_type=client_credentials',
+          });
+        const refused = await exhaust(4, () => call(t.baseUrl));
+        assert.equal(refused.headers.get('retry-after'), '60');
+        assert.equal(refused.headers.get('cache-control'), 'no-store');
+        const body = (await refused.json()) as Record<string, unknown>;
+        assert.equal(body.error, 'temporarily_unavailable');
+        // The peer sees the same count: at most one call there, and a moment to share, before it refuses too.
+        let peerStatus = 0;
+        for (let i = 0; i < 2 && peerStatus !== 429; i++) {
+          await new Promise((r) => setTimeout(r, 600));
+          peerStatus = (await call(peer.baseUrl)).status;
+        }
+        assert.equal(peerStatus, 429, 'the second instance counts the first one’s requests');
+        const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+        assert.match(metrics, /latchkey_security_events_total\{event="rate_limited"\} [1-9]/);
+      } finally {
+        await peer.close();
+      }
+    });
+
+    it('device authorization endpoint (LATCHKEY_DEVICE_RATE_LIMIT per minute)', async () => {
+      const c = await makeClient(t, { public: true, redirect_uris: [], response_types: [], grant_types: ['urn:ietf:params:oauth:grant-type:device_code'] });
+      const refused = await exhaust(2, () =>
+        fetch(`${t.baseUrl}/api/oauth2/device_code`, { method: 'POST', headers: { 'content-type': FORM }, body: `client_id=${c.key}` }),
+      );
+      assert.equal(((await refused.json()) as Record<string, unknown>).error, 'temporarily_unavailable');
+    });
+
+    it('registration endpoint (LATCHKEY_REGISTRATION_RATE_LIMIT per window)', async () => {
+      const refused = await exhaust(2, () =>
+        fetch(`${t.baseUrl}/api/oauth2/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ client_name: 'Rate', redirect_uris: ['https://rate.example/cb'] }),
+        }),
+      );
+      assert.equal(((await refused.json()) as Record<string, unknown>).error, 'temporarily_unavailable');
+    });
+
+    it('OSLC consumer-key endpoint (LATCHKEY_CONSUMER_KEY_RATE_LIMIT per hour)', async () => {
+      await exhaust(2, () =>
+        fetch(`${t.baseUrl}/oslc/consumer-key`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'Jazz', secret: 'a-consumer-secret-1234' }),
+        }),
+      );
+    });
+
+    it('login form (LATCHKEY_LOGIN_THROTTLE_LIMIT failures per username), shared with a second instance', async () => {
+      await t.app.userAdmin.create({ username: 'rita', password: 'rita-password-long-1' }, { name: 't', source: 't' });
+      const peer = await startPeer(t, env);
+      try {
+        assert.equal((await signIn(new CookieJar(), t.baseUrl, 'rita', 'wrong-1')).status, 401);
+        assert.equal((await signIn(new CookieJar(), peer.baseUrl, 'rita', 'wrong-2')).status, 401);
+        const refused = await signIn(new CookieJar(), t.baseUrl, 'rita', 'rita-password-long-1');
+        assert.equal(refused.status, 429, 'even the right password waits once the failures of both instances reach the limit');
+        assert.match(refused.headers.get('retry-after') ?? '', /^[1-9]\d*$/);
+        const viaToken = await postForm(`${peer.baseUrl}/api/oauth2/token`, { grant_type: 'password', username: 'rita', password: 'rita-password-long-1' });
+        assert.notEqual(viaToken.status, 200);
+      } finally {
+        await peer.close();
+      }
+    });
+  });
+}
