@@ -197,7 +197,8 @@ export class ClientAdmin {
     if (input.grant_types !== undefined) out.grantTypes = input.grant_types;
     else if (creating) out.grantTypes = [...DEFAULT_GRANT_TYPES];
     if (input.response_types !== undefined) out.responseTypes = input.response_types.map(normalizeResponseType);
-    else if (creating) out.responseTypes = [...DEFAULT_RESPONSE_TYPES];
+    // Without the authorization endpoint (e.g. client_credentials or device only) there is no response type.
+    else if (creating) out.responseTypes = out.grantTypes.includes('authorization_code') ? [...DEFAULT_RESPONSE_TYPES] : [];
     if (input.require_pkce !== undefined) out.requirePkce = out.isPublic || input.require_pkce;
     problems.push(
       ...checkOAuth2Settings({

@@ -96,6 +96,13 @@ describe('latchkey CLI', () => {
     assert.deepEqual(audit.items.map((e) => e.action).reverse(), ['client.create', 'client.approve', 'client.update', 'client.disapprove', 'client.remove']);
   });
 
+  it('creates a client_credentials client without response types or redirect URIs', async () => {
+    const r = await latchkey(env, 'client', 'create', '--type', 'oauth2', '--name', 'Service', '--grant-type', 'client_credentials', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const c = JSON.parse(r.stdout) as { response_types: string[]; redirect_uris: string[] };
+    assert.deepEqual([c.response_types, c.redirect_uris], [[], []]);
+  });
+
   it('manages users and roles', async () => {
     const add = await latchkey(env, 'user', 'add', 'Carol', '--password', 'carol-password', '--role', 'user_manager', '--json');
     assert.equal(add.code, 0, add.stderr);
