@@ -9,6 +9,7 @@ import { tokenEndpoint } from '../../core/oauth2/endpoints/token.js';
 import { oauth2Of } from '../../core/oauth2/install.js';
 import type { RawParams } from '../../core/oauth2/params.js';
 import { registrationEndpointMember } from '../../core/registration/endpoints.js';
+import { recordClientFailure, recordClientSignIn, recordingFailures } from '../client-activity.js';
 import { rateLimit } from '../hardening.js';
 import { pageHeaders } from '../html.js';
 import { renderConsentPage, renderErrorPage } from '../pages/consent.js';
@@ -50,15 +51,19 @@ export function registerTokenRoute(server: FastifyInstance, ctx: HttpContext, pa
   postOnly(
     server,
     path,
-    countingTokens(
+    recordingFailures(
       ctx.app,
-      family,
-      tokenEndpoint(service.deps, {
+      path,
+      countingTokens(
+        ctx.app,
         family,
-        handlers: service.grantHandlers,
-        extensions: service.tokenExtensions[family],
-        refreshPolicy: service.refreshPolicies[family],
-      }),
+        tokenEndpoint(service.deps, {
+          family,
+          handlers: service.grantHandlers,
+          extensions: service.tokenExtensions[family],
+          refreshPolicy: service.refreshPolicies[family],
+        }),
+      ),
     ),
     limit,
   );
@@ -118,6 +123,7 @@ export function registerAuthorizeRoutes(server: FastifyInstance, ctx: HttpContex
       session: session ? { user: session.user, authTime: session.authTime, sid: session.sid } : null,
       ...(decision ? { decision } : {}),
     });
+    recordAuthorizeOutcome(ctx.app, path, params, outcome, session, req.ip);
     return sendOutcome(reply, path, outcome, session, req.method);
   };
   server.get(path, async (req, reply) => run(req, reply, toPlainRequest(req).query));
@@ -134,6 +140,28 @@ export function registerAuthorizeRoutes(server: FastifyInstance, ctx: HttpContex
     if (!decision) return reply.code(400).headers(pageHeaders()).send(renderErrorPage('Bad request', 'Choose Allow or Deny.'));
     return run(req, reply, params, decision);
   });
+}
+
+/** Failed authorization requests and completed sign-ins, for the client's detail view. */
+function recordAuthorizeOutcome(
+  app: HttpContext['app'],
+  path: string,
+  params: RawParams,
+  outcome: AuthorizeOutcome,
+  session: Awaited<ReturnType<typeof currentSession>>,
+  source: string,
+): void {
+  const clientId = typeof params.client_id === 'string' ? params.client_id : undefined;
+  if (!clientId) return;
+  if (outcome.kind === 'error-page') {
+    recordClientFailure(app, clientId, source, { endpoint: path, error: outcome.title, reason: outcome.message });
+  } else if (outcome.kind === 'redirect') {
+    const location = new URL(outcome.location);
+    const answer = new URLSearchParams(location.hash.slice(1) || location.search.slice(1));
+    const error = answer.get('error');
+    if (error) recordClientFailure(app, clientId, source, { endpoint: path, error, reason: answer.get('error_description') ?? error });
+    else if (session) recordClientSignIn(app, clientId, session.user.username, source, { endpoint: path, response_type: params.response_type ?? null });
+  }
 }
 
 function metadataPaths(issuer: string): string[] {
