@@ -85,14 +85,14 @@ function cookieOptions(app: App, maxAgeSeconds?: number) {
   };
 }
 
-/** Starts a session after a successful sign-in and sets its cookie. */
-export async function startSession(app: App, reply: FastifyReply, user: User, persistent: boolean): Promise<StoredSession> {
+/** Starts a session after a successful sign-in and sets its cookie. `sid` continues an earlier session. */
+export async function startSession(app: App, reply: FastifyReply, user: User, persistent: boolean, sid?: string): Promise<StoredSession> {
   const now = app.clock.now();
   const id = randomToken(app.random, 256);
   const ttl = persistent ? app.config.sessionTtl * 1000 : SHORT_SESSION_MS;
   const stored: StoredSession = {
     idHash: sha256Hex(id),
-    sid: randomToken(app.random, 128),
+    sid: sid ?? randomToken(app.random, 128),
     userId: user.id,
     csrfToken: randomToken(app.random, 128),
     authTime: now,
@@ -104,6 +104,19 @@ export async function startSession(app: App, reply: FastifyReply, user: User, pe
   await app.stores.users.touchSignIn(user.id, now);
   void reply.setCookie(SESSION_COOKIE, id, cookieOptions(app, persistent ? Math.floor(ttl / 1000) : undefined));
   return stored;
+}
+
+/**
+ * A new sign-in in a browser that has a session replaces it. The same user re-authenticating keeps
+ * the session's sid (one OP session for OIDC, so its clients can still be told when it ends);
+ * another user ends the previous one. Returns the sid to continue, if any.
+ */
+export async function replaceSession(app: App, previous: SignInSession | null, user: User): Promise<string | undefined> {
+  if (!previous) return undefined;
+  await app.stores.sessions.delete(sha256Hex(previous.id));
+  if (previous.user.id === user.id) return previous.sid;
+  for (const hook of app.hooks.sessionEnded) await hook({ sid: previous.sid, userId: previous.user.id });
+  return undefined;
 }
 
 export async function endSession(app: App, req: FastifyRequest, reply: FastifyReply): Promise<void> {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { oidcOf } from '../../src/core/oidc/install.js';
+import { signIn } from '../oauth2/helpers.js';
 import { backendNames } from '../support/backends.js';
 import { startServer, type TestServer } from '../support/server.js';
 import {
@@ -177,6 +178,20 @@ for (const backend of backendNames()) {
       const noParams = await jar.fetch(logoutUrl({}));
       assert.equal(noParams.status, 200);
       assert.match(await noParams.text(), /signed out/);
+    });
+
+    it('signing in as someone else in the same browser ends the previous session, and its clients are told', async () => {
+      const { jar, idTokens } = await sessionWithClients();
+      const sid = (await verifyIdToken(t, idTokens[withBackChannel.key] ?? '', withBackChannel.key)).sid;
+      await makeUser(t, 'carol', 'carol-password-1');
+      const signed = await signIn(jar, t.baseUrl, 'carol', 'carol-password-1');
+      assert.equal(signed.status, 303);
+      await receiver.waitFor(2);
+      for (const r of receiver.received) {
+        const claims = decodeJwt(r.body.get('logout_token') ?? '');
+        assert.equal(claims.sid, sid);
+        assert.equal(claims.sub, aliceId);
+      }
     });
 
     it("Latchkey's own sign-out notifies the clients too, and a slow receiver never holds it up", async () => {

@@ -96,6 +96,7 @@ describe('OpenID Connect request parameters and refusals', () => {
     const second = await exchange(redirected(r));
     assert.equal(second.sub, first.sub);
     assert.equal(Number(second.auth_time) - Number(first.auth_time), 3);
+    assert.equal(second.sid, first.sid, 're-authentication continues the same session');
   });
 
   it('max_age: an older authentication means signing in again; prompt=none then answers login_required', async () => {

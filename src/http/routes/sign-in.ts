@@ -5,7 +5,7 @@ import { randomToken } from '../../core/crypto/random.js';
 import { verifyPassword } from '../../core/users/password.js';
 import { html, layout, pageHeaders } from '../html.js';
 import type { HttpContext, HttpModule } from '../server.js';
-import { checkCsrf, csrfInput, currentSession, endSession, safeReturnTo, sessionResolver, startSession } from '../session.js';
+import { checkCsrf, csrfInput, currentSession, endSession, replaceSession, safeReturnTo, sessionResolver, startSession } from '../session.js';
 
 const LOGIN_CSRF_COOKIE = 'latchkey_login_csrf';
 const THROTTLE_WINDOW_MS = 15 * 60_000;
@@ -123,7 +123,8 @@ export const registerSignIn: HttpModule = async (server, ctx) => {
       return again(401, 'Wrong username or password.');
     }
     await app.stores.throttle.reset(userKey);
-    await startSession(app, reply, user, body.remember === '1' || body.remember === 'on');
+    const sid = await replaceSession(app, await currentSession(ctx, req), user);
+    await startSession(app, reply, user, body.remember === '1' || body.remember === 'on', sid);
     return reply.redirect(returnTo, 303);
   });
 
