@@ -34,6 +34,8 @@ export interface Fixture {
   codeVerifier: string;
   deviceCode: string;
   session: { cookie: string; csrf: string };
+  /** The OpenID Connect client and an ID token for alice, when the server offers OpenID Connect. */
+  oidc: { key: string; secret: string; idToken: string } | null;
   /** Credentials that must never appear in a response (unless the request itself carried them). */
   secrets: Map<string, string>;
   close(): Promise<void>;
@@ -44,7 +46,8 @@ export async function startFixture(options: { backend?: BackendName; env?: Recor
   const { app, baseUrl } = t;
   const secrets = new Map<string, string>();
   const remember = <T extends string>(name: string, value: T): T => {
-    secrets.set(name, value);
+    // A credential the server did not hand out (String(undefined)) is nothing to look for.
+    if (value !== 'undefined' && value !== 'null' && value.length >= 8) secrets.set(name, value);
     return value;
   };
 
@@ -152,6 +155,8 @@ export async function startFixture(options: { backend?: BackendName; env?: Recor
     registrationAccessToken: remember('registration access token', regBody.registration_access_token ?? ''),
   };
 
+  const oidc = await oidcClient(t, jar, remember);
+
   return {
     t,
     baseUrl,
@@ -168,9 +173,57 @@ export async function startFixture(options: { backend?: BackendName; env?: Recor
     codeVerifier,
     deviceCode,
     session: { cookie, csrf },
+    oidc,
     secrets,
     close: () => t.close(),
   };
+}
+
+export const POST_LOGOUT_REDIRECT = 'https://app.example.test/bye';
+
+/** An approved OpenID Connect client and an ID token from a code flow, or null without the layer. */
+async function oidcClient(t: TestServer, jar: CookieJar, remember: (name: string, value: string) => string): Promise<Fixture['oidc']> {
+  if (!t.server.hasRoute({ method: 'GET', url: '/oidc/authorize' })) return null;
+  const { client, secret } = await t.app.clientAdmin.create(
+    {
+      type: 'oidc',
+      name: 'Relying party',
+      redirect_uris: [REDIRECT_URI],
+      post_logout_redirect_uris: [POST_LOGOUT_REDIRECT],
+      grant_types: ['authorization_code', 'refresh_token'],
+    },
+    ACTOR,
+  );
+  await t.app.clientAdmin.setStatus(client.key, 'approved', ACTOR);
+  remember('OIDC client secret', secret ?? '');
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: client.key,
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid profile',
+    state: 's',
+    nonce: 'fixture-nonce',
+  });
+  let res = await jar.fetch(`${t.baseUrl}/oidc/authorize?${query}`);
+  if (res.status === 200) {
+    const page = await res.text();
+    const fields = Object.fromEntries([...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1] ?? '', decode(m[2] ?? '')]));
+    res = await jar.fetch(`${t.baseUrl}/oidc/authorize/decision`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...fields, decision: 'allow' }),
+    });
+  }
+  const code = new URL(res.headers.get('location') ?? 'x:').searchParams.get('code') ?? '';
+  const tokens = await postForm(
+    `${t.baseUrl}/api/oidc/token`,
+    { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI },
+    { authorization: basic(client.key, secret ?? '') },
+  );
+  if (tokens.status !== 200) throw new Error(`OIDC token request failed: ${JSON.stringify(tokens.json)}`);
+  remember('OIDC access token', String(tokens.json.access_token));
+  remember('OIDC refresh token', String(tokens.json.refresh_token));
+  return { key: client.key, secret: secret ?? '', idToken: remember('ID token', String(tokens.json.id_token)) };
 }
 
 function decode(s: string): string {

@@ -8,7 +8,17 @@ import { basic } from '../oauth2/helpers.js';
 import { backendNames } from '../support/backends.js';
 import { ADMIN_PASSWORD } from '../support/server.js';
 import { type Plan, type PlanShape, type Pools, planArb } from './arbitraries.js';
-import { changedTables, type Fixture, INTERNALS, LOOPBACK_REDIRECT, leakedSecret, REDIRECT_URI, snapshot, startFixture } from './fixture.js';
+import {
+  changedTables,
+  type Fixture,
+  INTERNALS,
+  LOOPBACK_REDIRECT,
+  leakedSecret,
+  POST_LOGOUT_REDIRECT,
+  REDIRECT_URI,
+  snapshot,
+  startFixture,
+} from './fixture.js';
 import { type RawResponse, rawRequest } from './raw-http.js';
 
 /**
@@ -485,6 +495,8 @@ function specs(f: Fixture): Spec[] {
       paths: [
         '/.well-known/oauth-authorization-server',
         '/.well-known/oauth2.0-configuration',
+        '/.well-known/openid-configuration',
+        '/.well-known/oidc-configuration',
         '/jwks.json',
         '/healthz',
         '/readyz',
@@ -562,6 +574,7 @@ function specs(f: Fixture): Spec[] {
         },
       ],
     },
+    ...oidcSpecs(f),
     {
       name: 'admin console pages',
       kind: 'page',
@@ -570,6 +583,105 @@ function specs(f: Fixture): Spec[] {
       params: ['type', 'status', 'search', 'page', 'sort'],
       carrier: 'query',
       errors: API_AUTH_ERRORS,
+    },
+  ];
+}
+
+/** The OpenID Connect endpoints, when the server offers them. */
+function oidcSpecs(f: Fixture): Spec[] {
+  if (!f.oidc) return [];
+  const rp = f.oidc;
+  const auth = basic(rp.key, rp.secret);
+  const session = `latchkey_session=${f.secrets.get('session cookie')}`;
+  const authorize: Array<[string, string]> = [
+    ['response_type', 'code'],
+    ['client_id', rp.key],
+    ['redirect_uri', REDIRECT_URI],
+    ['scope', 'openid profile email'],
+    ['state', 'fuzz-state'],
+    ['nonce', 'fuzz-nonce'],
+  ];
+  const oidcParams = [...AUTHORIZE_PARAMS, 'claims', 'acr_values', 'display', 'ui_locales', 'id_token_hint', 'response_mode'];
+  return [
+    {
+      name: 'OpenID Connect authorization endpoint and consent',
+      kind: 'page',
+      methods: ['GET', 'POST'],
+      paths: ['/oidc/authorize', '/oidc/authorize/decision'],
+      params: [...oidcParams, 'csrf_token', 'decision'],
+      carrier: 'any',
+      errors: AUTHORIZE_ERRORS,
+      weight: 2,
+      bases: [
+        { params: authorize, cookie: session },
+        { params: [...authorize, ['prompt', 'none'], ['max_age', '0'], ['id_token_hint', rp.idToken]], cookie: session },
+        { params: [...authorize, ['response_type', 'code id_token'], ['response_mode', 'form_post']], cookie: session },
+        { params: [...authorize, ['csrf_token', f.session.csrf], ['decision', 'allow']], cookie: session },
+      ],
+    },
+    {
+      name: 'OpenID Connect token and device endpoints',
+      kind: 'oauth2',
+      methods: ['POST'],
+      paths: ['/api/oidc/token', '/api/oidc/device_code'],
+      params: ['grant_type', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'scope', 'client_id', 'client_secret', 'device_code'],
+      carrier: 'form',
+      errors: TOKEN_ERRORS,
+      bases: [
+        {
+          params: [
+            ['grant_type', 'refresh_token'],
+            ['refresh_token', f.secrets.get('OIDC refresh token') ?? ''],
+          ],
+          authorization: auth,
+        },
+        {
+          params: [
+            ['grant_type', 'authorization_code'],
+            ['code', 'unknown'],
+            ['redirect_uri', REDIRECT_URI],
+          ],
+          authorization: auth,
+        },
+      ],
+    },
+    {
+      name: 'OpenID Connect UserInfo',
+      kind: 'api',
+      methods: ['GET', 'POST'],
+      paths: ['/userinfo'],
+      params: ['access_token', 'schema'],
+      carrier: 'any',
+      errors: API_AUTH_ERRORS,
+      bases: [
+        { params: [], authorization: `Bearer ${f.secrets.get('OIDC access token')}` },
+        { params: [['access_token', f.secrets.get('OIDC access token') ?? '']] },
+      ],
+    },
+    {
+      name: 'OpenID Connect RP-initiated logout',
+      kind: 'page',
+      methods: ['GET', 'POST'],
+      paths: ['/oidc/logout', '/oidc/logout/confirm'],
+      params: ['id_token_hint', 'post_logout_redirect_uri', 'state', 'client_id', 'logout_hint', 'ui_locales', 'csrf_token', 'decision'],
+      carrier: 'any',
+      errors: [],
+      bases: [
+        {
+          params: [
+            ['id_token_hint', rp.idToken],
+            ['post_logout_redirect_uri', POST_LOGOUT_REDIRECT],
+            ['state', 'bye'],
+          ],
+          cookie: session,
+        },
+        {
+          params: [
+            ['client_id', rp.key],
+            ['post_logout_redirect_uri', POST_LOGOUT_REDIRECT],
+          ],
+        },
+      ],
     },
   ];
 }
@@ -600,6 +712,7 @@ function pools(f: Fixture): Pools {
       CALLBACK,
       'alice',
       f.alice.password,
+      ...(f.oidc ? [f.oidc.key, f.oidc.idToken, POST_LOGOUT_REDIRECT] : []),
     ],
     authorizations: [
       basic(f.confidential.key, f.confidential.secret),
@@ -642,7 +755,7 @@ function redirectAllowed(f: Fixture, location: string): boolean {
   const origin = new URL(f.baseUrl).origin;
   if (url.origin === origin) return true;
   const bare = `${url.origin}${url.pathname}`;
-  if (bare === REDIRECT_URI || bare === CALLBACK || bare === 'https://registered.example.test/cb') return true;
+  if ([REDIRECT_URI, CALLBACK, POST_LOGOUT_REDIRECT, 'https://registered.example.test/cb'].includes(bare)) return true;
   // RFC 8252 §7.3: a loopback redirect URI may use any port.
   return url.protocol === 'http:' && url.hostname === '127.0.0.1' && url.pathname === new URL(LOOPBACK_REDIRECT).pathname;
 }
