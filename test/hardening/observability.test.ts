@@ -36,6 +36,7 @@ describe('logs, caching and security events over a full set of flows', { timeout
   /** Every credential the flows saw or sent, by name. */
   const secrets = new Map<string, string>();
   const realFetch = globalThis.fetch;
+  let oidcOn = false;
   const keep = (name: string, value: unknown): string => {
     const v = String(value ?? '');
     if (v.length >= 8) secrets.set(name, v);
@@ -278,6 +279,10 @@ describe('logs, caching and security events over a full set of flows', { timeout
     keep('OIDC access token', tokens.json.access_token);
     keep('OIDC refresh token', tokens.json.refresh_token);
     const info = await fetch(`${base}/userinfo`, { headers: { authorization: `Bearer ${tokens.json.access_token}` } });
+    // The same nonce again is a replay (OIDC Core §15.5.2): refused, and a security event.
+    const replayed = await jar.fetch(url);
+    assert.equal(new URL(replayed.headers.get('location') ?? 'x:').searchParams.get('error'), 'invalid_request');
+    oidcOn = true;
     const out = await jar.fetch(
       `${base}/oidc/logout?${new URLSearchParams({ id_token_hint: idToken, post_logout_redirect_uri: 'https://app.example.test/bye', state: 'l' })}`,
     );
@@ -347,10 +352,20 @@ describe('logs, caching and security events over a full set of flows', { timeout
     const failed = await audit('signin.failed');
     const channels = new Set(failed.map((e) => (e.details as { channel?: string }).channel ?? 'login'));
     for (const channel of ['login', 'basic', 'password_grant']) assert.ok(channels.has(channel), `failed sign-in through ${channel} is audited`);
+    if (oidcOn) {
+      const nonces = await audit('security.nonce_replayed');
+      assert.ok(
+        nonces.some((e) => (e.details as { protocol?: string }).protocol === 'oidc'),
+        'a replayed OpenID Connect nonce is audited',
+      );
+    }
     for (const action of ['security.code_replayed', 'security.refresh_token_reused', 'security.nonce_replayed']) {
       const items = await audit(action);
       assert.ok(items.length >= 1, `${action} is audited`);
-      assert.equal(items[0]?.source, '127.0.0.1');
+      assert.ok(
+        items.some((e) => e.source === '127.0.0.1'),
+        `${action} names the source address`,
+      );
       assert.doesNotMatch(JSON.stringify(items), /eyJ/, 'no token in the audit entry');
     }
     const metrics = await (await realFetch(`${base}/metrics`)).text();

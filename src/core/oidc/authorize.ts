@@ -25,6 +25,7 @@ import { AccessDenied, InvalidRequest, InvalidScope, OAuth2Error } from '../oaut
 import { Params, parseScope } from '../oauth2/params.js';
 import type { GrantRecord } from '../oauth2/storage.js';
 import type { Clock, OneTimeStore } from '../ports.js';
+import type { SecurityEventSink } from '../security-events.js';
 import { ACR_PASSWORD, claimsOfScopes, claimsRequestOf, parseClaimsRequest, scopeOfClaim, userClaims } from './claims.js';
 import { RegistrationNotSupported, RequestNotSupported, RequestUriNotSupported } from './errors.js';
 import { renderFormPost } from './form-post.js';
@@ -44,6 +45,8 @@ export interface OidcAuthorizeDeps {
   idTokens: IdTokens;
   oneTime: Pick<OneTimeStore, 'put'>;
   settings: { idTokenTtl: number };
+  /** Where replayed nonces are reported (audit log, metrics). */
+  events?: SecurityEventSink;
 }
 
 const requests = new WeakMap<AuthorizeState, OidcRequest>();
@@ -244,7 +247,10 @@ function responseParts(d: OidcAuthorizeDeps): Record<string, ResponsePart> {
       const ttl = Math.max(d.settings.idTokenTtl, 3600) * 1000;
       const first = await d.oneTime.put(NONCE_KIND, sha256Hex(`${client.key}\n${nonce}`), {}, now + ttl);
       // OIDC Core §15.5.2: a nonce binds one authentication; the same one again is a replay.
-      if (!first) throw new InvalidRequest('this nonce was already used: send a fresh nonce with every authorization request');
+      if (!first) {
+        await d.events?.({ kind: 'nonce_replayed', clientKey: client.key, details: { protocol: 'oidc' } });
+        throw new InvalidRequest('this nonce was already used: send a fresh nonce with every authorization request');
+      }
     }
   };
 

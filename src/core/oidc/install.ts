@@ -82,6 +82,8 @@ export function installOidc(host: OidcHost, options: OidcOptions = {}): OidcServ
     idTokens,
     oneTime: host.stores.oneTime,
     settings: { idTokenTtl: c.idTokenTtl },
+    // The OAuth 2.0 layer's sink, whichever is installed when a replay happens.
+    events: (event) => oauth2.deps.events?.(event) ?? Promise.resolve(),
   });
   oauth2.refreshPolicies.oidc = offlineAccessOnly;
   oauth2.tokenExtensions.oidc.push(idTokenResponse(idTokens));
