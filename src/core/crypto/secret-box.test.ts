@@ -32,6 +32,21 @@ describe('SecretBox', () => {
     assert.throws(() => box.open(parts.join('.'), 'ctx'));
   });
 
+  it('refuses a shortened authentication tag', () => {
+    const parts = box.seal('secret', 'ctx').split('.');
+    parts[2] = Buffer.from(parts[2] ?? '', 'base64url')
+      .subarray(0, 4)
+      .toString('base64url');
+    assert.throws(() => box.open(parts.join('.'), 'ctx'), /tag length/);
+  });
+
+  it('makes MACs bound to their context', () => {
+    const mac = box.mac('1700000000000', 'reauth:client-a');
+    assert.equal(box.verifyMac('1700000000000', 'reauth:client-a', mac), true);
+    assert.equal(box.verifyMac('1700000000001', 'reauth:client-a', mac), false);
+    assert.equal(box.verifyMac('1700000000000', 'reauth:client-b', mac), false);
+  });
+
   it('refuses another master key', () => {
     const other = new SecretBox(randomBytes(32), systemRandom);
     assert.throws(() => other.open(box.seal('secret', 'ctx'), 'ctx'));

@@ -1,5 +1,6 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync } from 'node:crypto';
 import type { Random } from '../ports.js';
+import { constantTimeEqual } from './constant-time.js';
 
 const VERSION = 'v1';
 
@@ -10,11 +11,24 @@ const VERSION = 'v1';
  * so a ciphertext copied to another row does not decrypt.
  */
 export class SecretBox {
+  private readonly macKey: Buffer;
+
   constructor(
     private readonly key: Buffer,
     private readonly random: Random,
   ) {
     if (key.length !== 32) throw new Error('the master key must be 32 bytes');
+    // A separate key for MACs, derived from the master key (RFC 5869).
+    this.macKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'latchkey mac v1', 32));
+  }
+
+  /** HMAC-SHA256 of `value` bound to `context`, base64url: for values that travel through the client and come back. */
+  mac(value: string, context: string): string {
+    return createHmac('sha256', this.macKey).update(`${context}\u0000${value}`, 'utf8').digest('base64url');
+  }
+
+  verifyMac(value: string, context: string, mac: string): boolean {
+    return constantTimeEqual(this.mac(value, context), mac);
   }
 
   seal(plaintext: string, context: string): string {
@@ -31,9 +45,12 @@ export class SecretBox {
     if (version !== VERSION || iv === undefined || tag === undefined || body === undefined) {
       throw new Error('sealed value has an unknown format');
     }
-    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+    const tagBytes = Buffer.from(tag, 'base64url');
+    // A truncated tag would weaken the authentication; only the full 16 bytes are accepted.
+    if (tagBytes.length !== 16) throw new Error('sealed value has a wrong tag length');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
     decipher.setAAD(Buffer.from(context, 'utf8'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    decipher.setAuthTag(tagBytes);
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
   }
 }

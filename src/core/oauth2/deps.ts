@@ -2,6 +2,7 @@ import type { ClientStore, Clock, OneTimeStore, Random, ThrottleStore, UserStore
 import type { SecurityEventSink } from '../security-events.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import type { SigningAlg } from '../tokens/signing-keys.js';
+import type { MarkerKeys } from './reauth-marker.js';
 import type { ScopeCatalog } from './scopes.js';
 import type { DeviceCodeStore, GrantStore, RefreshTokenStore } from './storage.js';
 
@@ -40,7 +41,7 @@ export interface OAuth2Deps {
   random: Random;
   clients: Pick<ClientStore, 'get' | 'touchLastUsed'>;
   users: Pick<UserStore, 'get' | 'findByUsername'>;
-  secrets: { open(sealed: string, context: string): string };
+  secrets: { open(sealed: string, context: string): string } & MarkerKeys;
   grants: GrantStore;
   refreshTokens: RefreshTokenStore;
   deviceCodes: DeviceCodeStore;

@@ -9,6 +9,7 @@ import { type AuthorizeOptions, oauth2AuthorizeOptions } from './endpoints/autho
 import type { ClientFamily } from './endpoints/request.js';
 import { GRANT_HANDLERS, type GrantHandler, type GrantResult } from './grants/index.js';
 import type { TokenResponseExtension } from './issue.js';
+import type { MarkerKeys } from './reauth-marker.js';
 import { ScopeCatalog } from './scopes.js';
 import type { DeviceCodeStore, GrantStore, RefreshTokenStore, SigningKeyStore } from './storage.js';
 
@@ -40,7 +41,7 @@ export interface OAuth2Host {
   >;
   clock: Clock;
   random: Random;
-  secrets: Sealer;
+  secrets: Sealer & MarkerKeys;
   stores: { clients: ClientStore; users: UserStore; oneTime: OneTimeStore; throttle: ThrottleStore };
   consents: {
     get(userId: string, clientKey: string): Promise<{ scopes: string[] } | undefined>;

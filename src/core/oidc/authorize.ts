@@ -23,6 +23,7 @@ import {
 } from '../oauth2/endpoints/authorize-checks.js';
 import { AccessDenied, InvalidRequest, InvalidScope, OAuth2Error } from '../oauth2/errors.js';
 import { Params, parseScope } from '../oauth2/params.js';
+import { type MarkerKeys, markReauth, readReauth } from '../oauth2/reauth-marker.js';
 import type { GrantRecord } from '../oauth2/storage.js';
 import type { Clock, OneTimeStore } from '../ports.js';
 import type { SecurityEventSink } from '../security-events.js';
@@ -42,6 +43,8 @@ export const NONCE_KIND = 'oidc.nonce';
 
 export interface OidcAuthorizeDeps {
   clock: Clock;
+  /** Keys the re-authentication marker. */
+  secrets: MarkerKeys;
   idTokens: IdTokens;
   oneTime: Pick<OneTimeStore, 'put'>;
   settings: { idTokenTtl: number };
@@ -213,21 +216,21 @@ export function idTokenHintRead(idTokens: Pick<IdTokens, 'readHint'>): Authorize
  * or in the future, does not count. The marker only spares a second sign-in: an RP that needs a
  * recent authentication checks auth_time in the ID token (OIDC Core §3.1.2.1, max_age).
  */
-export function reauthMarked(clock: Clock): AuthorizeCheck {
+export function reauthMarked(clock: Clock, secrets: MarkerKeys): AuthorizeCheck {
   return {
     name: 're-authentication marked',
     run(s) {
       const r = oidcRequestOf(s);
       if (!wantsReauthentication(r)) return;
       const now = clock.now();
-      const raw = s.params.optional(REAUTH_PARAM, 20);
-      const marked = raw !== undefined && /^\d{1,15}$/.test(raw) ? Number(raw) : null;
+      const clientId = s.params.optional('client_id', 200) ?? '';
+      const marked = readReauth(secrets, s.params.optional(REAUTH_PARAM, 80), clientId);
       if (marked !== null && marked <= now && now - marked < REAUTH_WINDOW_MS) {
         r.reauthAfter = marked;
         return;
       }
       r.reauthAfter = now;
-      s.params = new Params({ ...s.params.toRecord(), [REAUTH_PARAM]: String(now) });
+      s.params = new Params({ ...s.params.toRecord(), [REAUTH_PARAM]: markReauth(secrets, now, clientId) });
     },
   };
 }
@@ -305,7 +308,7 @@ export function oidcAuthorizeOptions(d: OidcAuthorizeDeps): AuthorizeOptions {
       pkceAcceptable,
       nonceRead,
       idTokenHintRead(d.idTokens),
-      reauthMarked(d.clock),
+      reauthMarked(d.clock, d.secrets),
     ],
     loginPolicies: [(s, session) => needsLogin(oidcRequestOf(s), session, d.clock.now())],
     consentPolicies: [(s) => needsConsent(oidcRequestOf(s))],

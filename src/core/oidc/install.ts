@@ -79,6 +79,7 @@ export function installOidc(host: OidcHost, options: OidcOptions = {}): OidcServ
 
   oauth2.authorize.oidc = oidcAuthorizeOptions({
     clock: host.clock,
+    secrets: oauth2.deps.secrets,
     idTokens,
     oneTime: host.stores.oneTime,
     settings: { idTokenTtl: c.idTokenTtl },

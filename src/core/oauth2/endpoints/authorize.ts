@@ -8,6 +8,7 @@ import type { CodePayload } from '../grants/authorization-code.js';
 import { newGrantId } from '../grants/grant.js';
 import { mintAccessToken } from '../issue.js';
 import { Params, type RawParams } from '../params.js';
+import { markReauth } from '../reauth-marker.js';
 import type { GrantRecord } from '../storage.js';
 import { type AuthorizeCheck, type AuthorizeState, NotRedirectable, OAUTH2_CLIENT_CHECKS, OAUTH2_REQUEST_CHECKS } from './authorize-checks.js';
 import type { ClientFamily } from './request.js';
@@ -172,7 +173,7 @@ export async function authorize(deps: OAuth2Deps, options: AuthorizeOptions, inp
     }
     if (options.loginPolicies.some((p) => p(s, session))) {
       for (const gate of options.interactionGates) gate(s, 'login');
-      return { kind: 'login', params: { ...s.params.toRecord(), [REAUTH_PARAM]: String(deps.clock.now()) } };
+      return { kind: 'login', params: { ...s.params.toRecord(), [REAUTH_PARAM]: markReauth(deps.secrets, deps.clock.now(), client.key) } };
     }
     if (input.decision === 'deny') throw new AccessDenied('the user denied the request');
     if (input.decision === 'allow') {
