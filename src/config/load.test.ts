@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, describeOptions, loadConfig } from './load.js';
 import { decodeMasterKey } from './master-key.js';
+import { OPTIONS } from './schema.js';
 
 describe('configuration', () => {
   it('has the documented defaults', () => {
@@ -34,6 +35,14 @@ describe('configuration', () => {
     assert.equal(c.issuer, 'https://id.example');
     writeFileSync(file, JSON.stringify({ prot: 1 }));
     assert.throws(() => loadConfig({ LATCHKEY_CONFIG: file }), /unknown key "prot"/);
+  });
+
+  it('documents every option in the README', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const missing = Object.values(OPTIONS)
+      .map((o) => o.env)
+      .filter((env) => !readme.includes(`\`${env}\``));
+    assert.deepEqual(missing, [], 'run `latchkey config` and paste the table into the README');
   });
 
   it('documents every option', () => {
