@@ -1,5 +1,5 @@
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { App } from '../compose.js';
 import { errorHandler } from './errors.js';
 import { clientErrorHandler, frameworkErrors, LIMITS, logSerializers } from './hardening.js';
@@ -66,7 +66,7 @@ export async function buildServer(app: App, options: { logger?: boolean } = {}):
     http: { maxHeaderSize: LIMITS.headerBytes },
     requestTimeout: LIMITS.requestTimeoutMs,
     // registerHardening writes one line per request instead (with client and outcome).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     clientErrorHandler,
     frameworkErrors,
     routerOptions: { maxParamLength: 500 },

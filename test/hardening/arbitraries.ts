@@ -403,7 +403,11 @@ function render(shape: PlanShape, draft: Draft): Plan {
     const form = d.bodyKind === 'form' && (contentType ?? '').startsWith('application/x-www-form-urlencoded') ? plainPairs(d.bodyPairs) : [];
     const queryOk = plainPairs(d.queryPairs);
     if (form !== null && queryOk !== null) {
-      authorization = shape.sign({ method: d.method, url: `${d.path}${query}`, form: d.bodyKind === 'form' ? form : null, protocol });
+      try {
+        authorization = shape.sign({ method: d.method, url: `${d.path}${query}`, form: d.bodyKind === 'form' ? form : null, protocol });
+      } catch {
+        // The signing library cannot encode some values (lone surrogates): send the request unsigned.
+      }
     }
   }
   const headers: Array<[string, string | Buffer]> = [];

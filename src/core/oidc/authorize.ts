@@ -1,13 +1,6 @@
+import type { Client } from '../clients/client.js';
 import { sha256Hex } from '../crypto/constant-time.js';
-import {
-  type AuthorizeOptions,
-  codePart,
-  OAUTH2_RESPONSE_MODES,
-  REAUTH_PARAM,
-  type ResponseContext,
-  type ResponsePart,
-  tokenPart,
-} from '../oauth2/endpoints/authorize.js';
+import { type AuthorizeOptions, codePart, OAUTH2_RESPONSE_MODES, REAUTH_PARAM, type ResponsePart, tokenPart } from '../oauth2/endpoints/authorize.js';
 import {
   type AuthorizeCheck,
   type AuthorizeState,
@@ -24,7 +17,6 @@ import {
 import { AccessDenied, InvalidRequest, InvalidScope, OAuth2Error } from '../oauth2/errors.js';
 import { Params, parseScope } from '../oauth2/params.js';
 import { type MarkerKeys, markReauth, readReauth } from '../oauth2/reauth-marker.js';
-import type { GrantRecord } from '../oauth2/storage.js';
 import type { Clock, OneTimeStore } from '../ports.js';
 import type { SecurityEventSink } from '../security-events.js';
 import { ACR_PASSWORD, claimsOfScopes, claimsRequestOf, parseClaimsRequest, scopeOfClaim, userClaims } from './claims.js';
@@ -236,29 +228,25 @@ export function reauthMarked(clock: Clock, secrets: MarkerKeys): AuthorizeCheck 
 }
 
 /**
- * Response parts of OIDC. Each part first runs `prepare` once per grant: the nonce must not
- * have been answered before for this client (a replayed request).
+ * OIDC Core §15.5.2: a nonce binds one authentication; the same one again for this client is a
+ * replayed request. Checked as the response is about to be issued, before anything is stored.
  */
-function responseParts(d: OidcAuthorizeDeps): Record<string, ResponsePart> {
-  const prepared = new WeakSet<GrantRecord>();
-  const prepare = async ({ grant, client }: ResponseContext) => {
-    if (prepared.has(grant)) return;
-    prepared.add(grant);
-    const now = d.clock.now();
-    const nonce = text(grant.extra.nonce);
-    if (nonce !== undefined) {
-      const ttl = Math.max(d.settings.idTokenTtl, 3600) * 1000;
-      const first = await d.oneTime.put(NONCE_KIND, sha256Hex(`${client.key}\n${nonce}`), {}, now + ttl);
-      // OIDC Core §15.5.2: a nonce binds one authentication; the same one again is a replay.
-      if (!first) {
-        await d.events?.({ kind: 'nonce_replayed', clientKey: client.key, details: { protocol: 'oidc' } });
-        throw new InvalidRequest('this nonce was already used: send a fresh nonce with every authorization request');
-      }
+function nonceUnused(d: OidcAuthorizeDeps): (s: AuthorizeState, client: Client) => Promise<void> {
+  return async (s, client) => {
+    const nonce = text(s.extra.nonce);
+    if (nonce === undefined) return;
+    const ttl = Math.max(d.settings.idTokenTtl, 3600) * 1000;
+    const first = await d.oneTime.put(NONCE_KIND, sha256Hex(`${client.key}\n${nonce}`), {}, d.clock.now() + ttl);
+    if (!first) {
+      await d.events?.({ kind: 'nonce_replayed', clientKey: client.key, details: { protocol: 'oidc' } });
+      throw new InvalidRequest('this nonce was already used: send a fresh nonce with every authorization request');
     }
   };
+}
 
+/** Response parts of OIDC: OAuth 2.0's code and token, and the ID token. */
+function responseParts(d: OidcAuthorizeDeps): Record<string, ResponsePart> {
   const idTokenPart: ResponsePart = async (ctx, soFar) => {
-    await prepare(ctx);
     // Parts run in the order listed below, so code and access token exist already (c_hash, at_hash).
     const accessToken = soFar.access_token;
     const claims = claimsRequestOf(ctx.grant.extra);
@@ -278,17 +266,7 @@ function responseParts(d: OidcAuthorizeDeps): Record<string, ResponsePart> {
     return { id_token: minted.token };
   };
 
-  return {
-    code: async (ctx, soFar) => {
-      await prepare(ctx);
-      return codePart(ctx, soFar);
-    },
-    token: async (ctx, soFar) => {
-      await prepare(ctx);
-      return tokenPart(ctx, soFar);
-    },
-    id_token: idTokenPart,
-  };
+  return { code: codePart, token: tokenPart, id_token: idTokenPart };
 }
 
 /** The OIDC authorization endpoint: the OAuth 2.0 table of checks with OIDC's own steps. */
@@ -313,6 +291,7 @@ export function oidcAuthorizeOptions(d: OidcAuthorizeDeps): AuthorizeOptions {
     loginPolicies: [(s, session) => needsLogin(oidcRequestOf(s), session, d.clock.now())],
     consentPolicies: [(s) => needsConsent(oidcRequestOf(s))],
     interactionGates: [(s, need) => promptNoneGate(oidcRequestOf(s), need)],
+    issueChecks: [nonceUnused(d)],
     responseParts: responseParts(d),
     responseModes: {
       ...OAUTH2_RESPONSE_MODES,

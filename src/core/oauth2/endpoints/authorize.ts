@@ -75,6 +75,8 @@ export interface AuthorizeOptions {
   consentPolicies: ReadonlyArray<(s: AuthorizeState) => boolean>;
   /** May turn a needed interaction into an error (OIDC prompt=none → login_required …). */
   interactionGates: ReadonlyArray<(s: AuthorizeState, need: 'login' | 'consent') => void>;
+  /** Last checks before anything is stored (OIDC: a replayed nonce); a refusal leaves no trace. */
+  issueChecks?: ReadonlyArray<(s: AuthorizeState, client: Client) => Promise<void>>;
   responseParts: Readonly<Record<string, ResponsePart>>;
   responseModes: Readonly<Record<string, ResponseModeWriter>>;
 }
@@ -197,6 +199,7 @@ async function respond(deps: OAuth2Deps, options: AuthorizeOptions, s: Authorize
   const members = (s.responseType ?? '').split(' ');
   const order = Object.keys(options.responseParts);
   members.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  for (const check of options.issueChecks ?? []) await check(s, client);
   const grant: GrantRecord = {
     id: newGrantId(deps),
     clientKey: client.key,
