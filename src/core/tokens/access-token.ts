@@ -1,7 +1,8 @@
-import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { randomToken } from '../crypto/random.js';
 import { InvalidToken } from '../oauth2/errors.js';
 import { type Clock, epochSeconds, type Random } from '../ports.js';
+import { signCompact } from './jws.js';
 import { type KeyRing, SIGNING_ALGS, type SigningAlg } from './signing-keys.js';
 
 /** RFC 9068 §2.1: the media type of JWT access tokens. */
@@ -47,8 +48,18 @@ export interface AccessTokenOptions {
   audience: string;
 }
 
+/** Verified tokens remembered at most; more empties the cache. */
+const VERIFIED_CACHE_SIZE = 5000;
+
 /** Mints and verifies RFC 9068 JWT access tokens. */
 export class AccessTokens {
+  /**
+   * Tokens whose signature and claims were checked once, as a resource server caches them: a
+   * client sends the same token with every API call, and an ES256 verification costs far more than
+   * the rest of the request. Expiry and the signing key are still checked on every use.
+   */
+  private readonly verified = new Map<string, { kid: string; claims: AccessTokenClaims }>();
+
   constructor(private readonly o: AccessTokenOptions) {}
 
   get audience(): string {
@@ -71,7 +82,7 @@ export class AccessTokens {
       ...(input.authTime === null ? {} : { auth_time: Math.floor(input.authTime / 1000) }),
       gid: input.grantId,
     };
-    const token = await new SignJWT({ ...claims }).setProtectedHeader({ alg: key.alg, typ: ACCESS_TOKEN_TYP, kid: key.kid }).sign(key.privateKey);
+    const token = signCompact(key.alg, key.privateKey, { typ: ACCESS_TOKEN_TYP, kid: key.kid }, { ...claims });
     return { token, claims };
   }
 
@@ -81,6 +92,12 @@ export class AccessTokens {
    */
   async verify(token: string): Promise<AccessTokenClaims> {
     if (token.length > 8192 || token.split('.').length !== 3) throw new InvalidToken('the access token is malformed');
+    const known = this.verified.get(token);
+    if (known) {
+      // As jose decides: expired once exp <= now (seconds).
+      if (known.claims.exp > Math.floor(this.o.clock.now() / 1000) && (await this.o.keys.verificationKey(known.kid))) return { ...known.claims };
+      this.verified.delete(token);
+    }
     let kid: string | undefined;
     try {
       kid = decodeProtectedHeader(token).kid;
@@ -103,7 +120,7 @@ export class AccessTokens {
       if (typeof p.gid !== 'string' || typeof p.client_id !== 'string' || typeof p.sub !== 'string') {
         throw new InvalidToken('the access token lacks required claims');
       }
-      return {
+      const claims: AccessTokenClaims = {
         iss: String(p.iss),
         sub: p.sub,
         aud: this.o.audience,
@@ -115,6 +132,9 @@ export class AccessTokens {
         ...(typeof p.auth_time === 'number' ? { auth_time: p.auth_time } : {}),
         gid: p.gid,
       };
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear();
+      this.verified.set(token, { kid, claims });
+      return { ...claims };
     } catch (err) {
       if (err instanceof InvalidToken) throw err;
       if (err instanceof joseErrors.JWTExpired) throw new InvalidToken('the access token has expired');

@@ -53,6 +53,8 @@ export class KeyRing {
   private keys: LoadedKey[] = [];
   private loadedAt = Number.NEGATIVE_INFINITY;
   private loading: Promise<void> | null = null;
+  /** The JWK Set as sent, serialized once per load. */
+  private jwksText: string | null = null;
   private readonly refreshMs: number;
 
   constructor(private readonly o: KeyRingOptions) {
@@ -86,6 +88,13 @@ export class KeyRing {
   async jwks(): Promise<{ keys: JWK[] }> {
     await this.fresh();
     return { keys: this.keys.map((k) => ({ ...k.publicJwk })) };
+  }
+
+  /** The same JWK Set as JSON text, built once per load of the keys (served as is). */
+  async jwksJson(): Promise<string> {
+    await this.fresh();
+    this.jwksText ??= JSON.stringify({ keys: this.keys.map((k) => k.publicJwk) });
+    return this.jwksText;
   }
 
   /** Adds a new key for each algorithm and retires the previous ones (they keep validating). */
@@ -149,6 +158,7 @@ export class KeyRing {
       });
     }
     this.keys = keys;
+    this.jwksText = null;
     this.loadedAt = this.o.clock.now();
   }
 

@@ -176,19 +176,24 @@ export const registerOAuth2: HttpModule = (server, ctx) => {
   const service = oauth2Of(app);
   ctx.resolvers.push(bearerResolver(app));
 
+  // Serialized once and sent as is, until the scope catalog or the registration setting changes.
+  let metadata = { key: '', body: '' };
+  const metadataBody = (): string => {
+    const scopes = service.deps.scopes.names();
+    const registration = registrationEndpointMember(app.config, 'oauth2');
+    const key = JSON.stringify([scopes, registration]);
+    if (metadata.key !== key) metadata = { key, body: JSON.stringify({ ...authorizationServerMetadata(app.config.issuer, scopes), ...registration }) };
+    return metadata.body;
+  };
   for (const path of metadataPaths(app.config.issuer)) {
-    server.get(path, async (_req, reply) =>
-      reply
-        .header('cache-control', 'public, max-age=300')
-        .send({ ...authorizationServerMetadata(app.config.issuer, service.deps.scopes.names()), ...registrationEndpointMember(app.config, 'oauth2') }),
-    );
+    server.get(path, async (_req, reply) => reply.header('cache-control', 'public, max-age=300').type('application/json; charset=utf-8').send(metadataBody()));
   }
   server.get(OAUTH2_PATHS.jwks, async (_req, reply) => {
     // Short cache: after a rotation, clients refetch on an unknown kid anyway.
     return reply
       .header('cache-control', 'public, max-age=60')
       .type('application/jwk-set+json')
-      .send(await service.keys.jwks());
+      .send(await service.keys.jwksJson());
   });
 
   registerTokenRoute(server, ctx, OAUTH2_PATHS.token, 'oauth2');

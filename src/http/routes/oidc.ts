@@ -25,14 +25,19 @@ export const registerOidc: HttpModule = async (server, ctx) => {
   await oauth2.keys.signingKey('ES256');
 
   const catalog = oauth2.deps.scopes;
+  // Serialized once and sent as is, until the scope catalog or the registration setting changes.
+  let discovery = { key: '', body: '' };
+  const discoveryBody = (): string => {
+    const scopes = catalog.names().filter((name) => catalog.get(name)?.clientTypes?.includes('oidc') ?? true);
+    const registration = registrationEndpointMember(app.config, 'oidc');
+    const key = JSON.stringify([scopes, registration]);
+    if (discovery.key !== key) discovery = { key, body: JSON.stringify({ ...openIdConfiguration(app.config.issuer, scopes), ...registration }) };
+    return discovery.body;
+  };
   for (const path of DISCOVERY_PATHS) {
-    server.get(path, async (_req, reply) => {
-      const scopes = catalog.names().filter((name) => catalog.get(name)?.clientTypes?.includes('oidc') ?? true);
-      return reply
-        .header('cache-control', 'public, max-age=300')
-        .headers(CORS)
-        .send({ ...openIdConfiguration(app.config.issuer, scopes), ...registrationEndpointMember(app.config, 'oidc') });
-    });
+    server.get(path, async (_req, reply) =>
+      reply.header('cache-control', 'public, max-age=300').headers(CORS).type('application/json; charset=utf-8').send(discoveryBody()),
+    );
   }
 
   registerAuthorizeRoutes(server, ctx, OIDC_PATHS.authorize, 'oidc');
