@@ -105,7 +105,8 @@ export async function buildServer(app: App, options: { logger?: boolean } = {}):
   server.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     const status = `${Math.floor(reply.statusCode / 100)}xx`;
-    app.metrics.requests.inc({ route, method: req.method, status });
+    // Outcome: "ok", or the registered error code the answer carried (set by registerHardening).
+    app.metrics.requests.inc({ route, method: req.method, status, outcome: req.outcome ?? (reply.statusCode < 400 ? 'ok' : 'error') });
     app.metrics.duration.observe({ route }, reply.elapsedTime / 1000);
   });
 

@@ -375,7 +375,12 @@ describe('logs, caching and security events over a full set of flows', { timeout
     assert.match(metrics, /latchkey_signin_failures_total\{channel="login"\} [1-9]/);
     assert.match(metrics, /latchkey_tokens_issued_total\{client_type="oauth2",grant_type="authorization_code",token_type="access_token"\} [1-9]/);
     assert.match(metrics, /latchkey_tokens_issued_total\{client_type="oauth1",grant_type="oauth1",token_type="token_credentials"\} [1-9]/);
-    assert.match(metrics, /latchkey_http_requests_total\{[^}]*route="\/api\/oauth2\/token"[^}]*status="2xx"\} [1-9]/);
+    assert.match(metrics, /latchkey_http_requests_total\{[^}]*outcome="ok",route="\/api\/oauth2\/token"[^}]*status="2xx"\} [1-9]/);
+    assert.match(
+      metrics,
+      /latchkey_http_requests_total\{[^}]*outcome="invalid_grant",route="\/api\/oauth2\/token"[^}]*status="4xx"\} [1-9]/,
+      'requests by endpoint and outcome',
+    );
     assert.match(metrics, /latchkey_http_request_duration_seconds_bucket\{route="\/api\/oauth2\/token",le="0\.1"\} [1-9]/);
     assert.match(metrics, /latchkey_clients_pending\{type="oauth2"\} [1-9]/, 'the registered client waits for approval');
   });
