@@ -46,34 +46,52 @@ let files = [...findTests('src'), ...findTests('test')].sort();
 if (filter.length > 0) files = files.filter((f) => filter.some((x) => f.includes(x)));
 
 const pg = await startPostgres();
-const tapFile = join(mkdtempSync(join(tmpdir(), 'latchkey-tap-')), 'results.tap');
-process.stdout.write(`\n== tests (${files.length} files; PostgreSQL at ${pg.url.replace(/\/\/[^@]*@/, '//')})\n`);
-const code = await new Promise((resolve) => {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      '--test',
-      '--test-concurrency=2',
-      '--test-timeout=300000',
-      '--test-reporter=spec',
-      '--test-reporter-destination=stdout',
-      '--test-reporter=tap',
-      `--test-reporter-destination=${tapFile}`,
-      ...files,
-    ],
-    { stdio: 'inherit', env: { ...process.env, LATCHKEY_TEST_PG_URL: pg.url, LATCHKEY_LOG_LEVEL: process.env.LATCHKEY_LOG_LEVEL ?? 'silent' } },
-  );
-  child.on('exit', (c) => resolve(c ?? 1));
+const env = { ...process.env, LATCHKEY_TEST_PG_URL: pg.url, LATCHKEY_LOG_LEVEL: process.env.LATCHKEY_LOG_LEVEL ?? 'silent' };
+
+function runNodeTests(label, list, extraEnv) {
+  const tapFile = join(mkdtempSync(join(tmpdir(), 'latchkey-tap-')), 'results.tap');
+  process.stdout.write(`\n== ${label} (${list.length} files; PostgreSQL at ${pg.url.replace(/\/\/[^@]*@/, '//')})\n`);
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--test',
+        '--test-concurrency=2',
+        '--test-timeout=300000',
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        '--test-reporter=tap',
+        `--test-reporter-destination=${tapFile}`,
+        ...list,
+      ],
+      { stdio: 'inherit', env: { ...env, ...extraEnv } },
+    );
+    child.on('exit', (c) => {
+      const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
+      rmSync(tapFile, { force: true });
+      const count = (name) => Number(tap.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
+      resolve({ code: c ?? 1, passed: count('pass'), failed: count('fail') + count('cancelled') });
+    });
+  });
+}
+
+const runs = [await runNodeTests('tests', files, {})];
+// End-to-end suites that do not loop over the backends themselves run a second time on PostgreSQL.
+const secondPass = files.filter((f) => {
+  if (!f.startsWith('test/')) return false;
+  const text = readFileSync(f, 'utf8');
+  return text.includes('startServer(') && !text.includes('backendNames') && !text.includes('startInstance');
 });
+if (secondPass.length > 0 && !process.env.LATCHKEY_TEST_BACKEND) {
+  runs.push(await runNodeTests('end-to-end suites again on PostgreSQL', secondPass, { LATCHKEY_TEST_BACKEND: 'postgres' }));
+}
 await pg.stop();
 
-const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
-const count = (name) => Number(tap.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
-const passed = count('pass');
-const failed = count('fail') + count('cancelled');
-rmSync(tapFile, { force: true });
+const code = runs.every((r) => r.code === 0) ? 0 : 1;
+const passed = runs.reduce((n, r) => n + r.passed, 0);
+const failed = runs.reduce((n, r) => n + r.failed, 0);
 process.stdout.write(`\ntest run took ${Math.round((Date.now() - started) / 1000)} s\n`);
 process.stdout.write(`${passed} passed, ${failed} failed\n`);
 process.exit(code === 0 && failed === 0 && passed > 0 ? 0 : 1);

@@ -24,7 +24,8 @@ export interface TestServer {
  * with the administrator "admin" created.
  */
 export async function startServer(options: { backend?: BackendName; env?: Record<string, string>; clock?: Clock } = {}): Promise<TestServer> {
-  const backend = await openBackend(options.backend ?? 'sqlite');
+  // Suites that do not pick a backend run on LATCHKEY_TEST_BACKEND (npm test runs them on both).
+  const backend = await openBackend(options.backend ?? (process.env.LATCHKEY_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite'));
   const port = await freePort();
   const config = loadConfig({
     LATCHKEY_PORT: String(port),
