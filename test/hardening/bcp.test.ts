@@ -233,6 +233,31 @@ for (const backend of backendNames())
       }
     });
 
+    it('RFC 9700 §4.5: a code presented with the wrong client, redirect URI or verifier is refused and not burned', async () => {
+      const { verifier, challenge } = pkce();
+      const res = await jar.fetch(authorizeUrl({ state: 'b', code_challenge: challenge, code_challenge_method: 'S256' }));
+      const code = new URL(res.headers.get('location') ?? '').searchParams.get('code') ?? '';
+      const token = (form: Record<string, string>, auth: string) =>
+        postForm(`${t.baseUrl}/api/oauth2/token`, { grant_type: 'authorization_code', code, ...form }, { authorization: auth });
+      const other = await makeClient(t, { redirect_uris: [REDIRECT] });
+      const own = basic(app.key, app.secret ?? '');
+      const before = await t.app.stores.oneTime.peek('oauth2.code', createHash('sha256').update(code).digest('hex'));
+      assert.equal(before?.usedAt, null);
+      for (const [form, auth] of [
+        [{ redirect_uri: REDIRECT, code_verifier: verifier }, basic(other.key, other.secret ?? '')],
+        [{ redirect_uri: `${REDIRECT}/x`, code_verifier: verifier }, own],
+        [{ redirect_uri: REDIRECT, code_verifier: pkce().verifier }, own],
+        [{ redirect_uri: REDIRECT }, own],
+      ] as const) {
+        assert.equal((await token(form, auth)).json.error, 'invalid_grant');
+      }
+      const after = await t.app.stores.oneTime.peek('oauth2.code', createHash('sha256').update(code).digest('hex'));
+      assert.equal(after?.usedAt, null, 'the code was not consumed by the refused requests');
+      const good = await token({ redirect_uri: REDIRECT, code_verifier: verifier }, own);
+      assert.equal(good.status, 200, 'its client still redeems it');
+      assert.equal((await token({ redirect_uri: REDIRECT, code_verifier: verifier }, own)).json.error, 'invalid_grant', 'once');
+    });
+
     it('RFC 9700 §4.14.2: refresh tokens expire, and are bound to the client they were issued to', async () => {
       const issued = await postForm(
         `${t.baseUrl}/api/oauth2/token`,

@@ -20,10 +20,24 @@ export function isCodePayload(v: Record<string, unknown>): v is Record<string, u
   return typeof v.grantId === 'string' && typeof v.clientKey === 'string' && typeof v.redirectUri === 'string' && typeof v.redirectUriSent === 'boolean';
 }
 
+/** §4.1.3: the code was issued to this client, for this redirect URI and PKCE challenge. */
+function checkBindings(payload: CodePayload, clientKey: string, redirectUri: string | undefined, verifier: string | undefined): void {
+  if (payload.clientKey !== clientKey) throw new InvalidGrant('the authorization code was issued to another client');
+  // §4.1.3: identical redirect_uri when the authorization request carried one.
+  if (payload.redirectUriSent && redirectUri !== payload.redirectUri) {
+    throw new InvalidGrant('redirect_uri does not match the one of the authorization request');
+  }
+  if (!payload.redirectUriSent && redirectUri !== undefined && redirectUri !== payload.redirectUri) {
+    throw new InvalidGrant('redirect_uri does not match the redirect URI the code was sent to');
+  }
+  checkVerifier(payload.pkce, verifier);
+}
+
 /**
- * RFC 6749 §4.1.3: exchanges a code once. The code is consumed atomically; a second redemption
- * fails and revokes what the first one issued (RFC 6749 §4.1.2, RFC 9700 §4.5), because it means
- * the code leaked.
+ * RFC 6749 §4.1.3: exchanges a code once. The bindings are checked first on a look that changes
+ * nothing, so a request with the wrong client, redirect URI or verifier does not burn the code
+ * (as for refresh tokens). Then the code is consumed atomically; a second redemption fails and
+ * revokes what the first one issued (RFC 6749 §4.1.2, RFC 9700 §4.5), because the code leaked.
  */
 export const authorizationCodeGrant = {
   publicClients: true,
@@ -33,7 +47,12 @@ export const authorizationCodeGrant = {
     const verifier = params.optional('code_verifier', 256);
 
     const redeemedAt = deps.clock.now();
-    const result = await deps.codes.consume(CODE_KIND, sha256Hex(code), redeemedAt);
+    const id = sha256Hex(code);
+    const seen = await deps.codes.peek(CODE_KIND, id);
+    if (seen && seen.usedAt === null && seen.expiresAt > redeemedAt && isCodePayload(seen.payload)) {
+      checkBindings(seen.payload, client.key, redirectUri, verifier);
+    }
+    const result = await deps.codes.consume(CODE_KIND, id, redeemedAt);
     if (result.outcome === 'unknown') throw new InvalidGrant('the authorization code is invalid');
     if (result.outcome === 'expired') throw new InvalidGrant('the authorization code has expired');
     if (result.outcome === 'replayed') {
@@ -43,15 +62,7 @@ export const authorizationCodeGrant = {
     }
     const payload = result.payload;
     if (!isCodePayload(payload)) throw new InvalidGrant('the authorization code is invalid');
-    if (payload.clientKey !== client.key) throw new InvalidGrant('the authorization code was issued to another client');
-    // §4.1.3: identical redirect_uri when the authorization request carried one.
-    if (payload.redirectUriSent && redirectUri !== payload.redirectUri) {
-      throw new InvalidGrant('redirect_uri does not match the one of the authorization request');
-    }
-    if (!payload.redirectUriSent && redirectUri !== undefined && redirectUri !== payload.redirectUri) {
-      throw new InvalidGrant('redirect_uri does not match the redirect URI the code was sent to');
-    }
-    checkVerifier(payload.pkce, verifier);
+    checkBindings(payload, client.key, redirectUri, verifier);
 
     // A concurrent replay may revoke the grant while this, the one redemption that won, is still
     // running: it still answers, and what it issues is already dead (RFC 9700 §4.5).
