@@ -19,6 +19,16 @@ function fromRow(r: UsersTable, roles: string[]): User {
   };
 }
 
+/** One row per role (or one with role null): one user. */
+function foldRoles(rows: Array<UsersTable & { role: string | null }>): User | undefined {
+  const first = rows[0];
+  if (!first) return undefined;
+  return fromRow(
+    first,
+    rows.flatMap((r) => (r.role === null ? [] : [r.role])),
+  );
+}
+
 function toRow(u: User): UsersTable {
   return {
     id: u.id,
@@ -45,16 +55,22 @@ export class KyselyUserStore implements UserStore {
     return out;
   }
 
+  /** One statement on the hot paths (every token use reads its user): the row joined with its roles. */
+  private withRoles() {
+    return this.db
+      .selectFrom('users')
+      .leftJoin('user_roles', 'user_roles.user_id', 'users.id')
+      .selectAll('users')
+      .select('user_roles.role')
+      .orderBy('user_roles.role');
+  }
+
   async get(id: string): Promise<User | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) return undefined;
-    return fromRow(row, (await this.rolesOf([id])).get(id) ?? []);
+    return foldRoles(await this.withRoles().where('users.id', '=', id).execute());
   }
 
   async findByUsername(username: string): Promise<User | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('username_lower', '=', username.toLowerCase()).executeTakeFirst();
-    if (!row) return undefined;
-    return fromRow(row, (await this.rolesOf([row.id])).get(row.id) ?? []);
+    return foldRoles(await this.withRoles().where('users.username_lower', '=', username.toLowerCase()).execute());
   }
 
   async insert(user: User): Promise<void> {
