@@ -7,6 +7,8 @@ import { type SecurityEventSink, securityEventSink } from '../../core/security-e
 import { parameterLimit } from '../hardening.js';
 import type { HttpModule } from '../server.js';
 
+const INFO_OR_BELOW = new Set(['info', 'debug', 'trace']);
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** The registered error code of a failed request, for the request log. */
@@ -52,6 +54,8 @@ export const registerHardening: HttpModule = (server, { app }) => {
     return payload;
   });
   server.addHook('onResponse', async (req, reply) => {
+    // Above "info" (warn, error, silent) the line is not written: do not build it either.
+    if (!INFO_OR_BELOW.has(req.log.level)) return;
     const outcome = req.outcome ?? (reply.statusCode < 400 ? 'ok' : `http_${reply.statusCode}`);
     req.log.info(
       { req, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime * 10) / 10, client: clientOf(req), outcome },
