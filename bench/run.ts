@@ -90,24 +90,37 @@ async function probe(baseUrl: string, r: RequestSpec): Promise<{ status: number;
 /** Per (scenario, server): the rate seen so far, used to size the next pool. */
 class PoolSizer {
   rate = 0;
+  /** One-time requests minted per second so far (codes must be used within their 60 s lifetime). */
+  mintRate = 0;
   constructor(private readonly o: BenchOptions) {}
   /** One-time requests for a run of `seconds`, with room to spare; a first guess before any run. */
   count(seconds: number): number {
     const c = this.o.connections;
     if (this.rate === 0) return Math.max(c * (this.o.smoke ? 10 : 30), this.o.smoke ? 40 : 300);
-    const n = Math.ceil(this.rate * seconds * 1.6) + 2 * c;
+    let n = Math.ceil(this.rate * seconds * 1.6) + 2 * c;
+    // No more than can be minted in MAX_MINT_SECONDS: the first code must still be valid at the end.
+    if (this.mintRate > 0) n = Math.min(n, Math.max(2 * c, Math.floor(this.mintRate * MAX_MINT_SECONDS)));
     // The smoke run checks that every scenario works, not its rate: small pools keep it short.
     return this.o.smoke ? Math.min(n, 100) : n;
   }
   seen(r: LoadResult): void {
     this.rate = Math.max(this.rate, r.requestsPerSecond);
   }
+  minted(count: number, seconds: number): void {
+    if (seconds > 0) this.mintRate = count / seconds;
+  }
 }
 
-async function mintPool(target: Target, w: Extract<Workload, { kind: 'pool' }>, count: number, scenario: string): Promise<RequestPool> {
+/** Authorization codes live 60 s on both servers; minting a pool may take at most this long. */
+const MAX_MINT_SECONDS = 35;
+
+async function mintPool(target: Target, w: Extract<Workload, { kind: 'pool' }>, sizer: PoolSizer, seconds: number, scenario: string): Promise<RequestPool> {
+  const count = sizer.count(seconds);
   const t0 = performance.now();
   const items = await w.mint(count);
-  log(`  ${target.name}: minted ${count} one-time requests for ${scenario} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const took = (performance.now() - t0) / 1000;
+  sizer.minted(count, took);
+  log(`  ${target.name}: minted ${count} one-time requests for ${scenario} in ${took.toFixed(1)} s`);
   return new RequestPool(items);
 }
 
@@ -119,7 +132,7 @@ async function measure(o: BenchOptions, target: Target, w: Workload, sizer: Pool
   const source = async (seconds: number): Promise<RequestSource> => {
     if (w.kind === 'fixed') return { kind: 'fixed', request: w.request };
     if (w.kind === 'cycle') return { kind: 'pool', pool: new RequestPool(w.sample, true) };
-    const pool = await mintPool(target, w, sizer.count(seconds), scenario);
+    const pool = await mintPool(target, w, sizer, seconds, scenario);
     await sleep(o.smoke ? 50 : 300);
     return { kind: 'pool', pool };
   };
