@@ -54,6 +54,8 @@ export interface ScenarioReport {
 export interface Report {
   date: string;
   command: string;
+  /** The commit measured ("+changes": src/ differed from it). */
+  commit: string;
   mode: 'full' | 'smoke';
   machine: { nproc: number; cpuModel: string; node: string; os: string; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
   settings: { connections: number; warmupSeconds: number; durationSeconds: number; repetitions: number; loadGenerator: string; runtime: string };
@@ -129,7 +131,7 @@ export function markdown(r: Report): string {
   const lines: string[] = [];
   lines.push(`# Latchkey benchmark${r.mode === 'smoke' ? ' (smoke run — figures mean nothing)' : ''}`, '');
   lines.push(`- Date: ${r.date}`);
-  lines.push(`- Command: \`${r.command}\``);
+  lines.push(`- Command: \`${r.command}\` (commit ${r.commit})`);
   lines.push(
     `- Machine: ${r.machine.nproc} × ${r.machine.cpuModel}, ${r.machine.os}, Node.js ${r.machine.node}; load average ${r.machine.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')} at start, ${r.machine.loadAverageAtEnd.map((x) => x.toFixed(2)).join(' ')} at end`,
   );

@@ -1,6 +1,6 @@
 // `npm run bench`: Latchkey side by side with node-oidc-provider and a bare Fastify ceiling, each in
 // its own process on loopback, driven by the same closed-loop load generator. See bench/README.md.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +79,14 @@ function cpuModel(): string {
     if (m?.[1]) return m[1].trim();
   } catch {}
   return cpus()[0]?.model ?? 'unknown';
+}
+
+/** The commit measured, with "+changes" when the working tree differs from it. */
+function gitCommit(): string {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+  if (!head) return 'unknown';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+  return dirty ? `${head}+changes` : head;
 }
 
 /** Sends one request and returns its status and body (to check a workload and size the ceiling). */
@@ -324,6 +332,7 @@ export async function runBench(o: BenchOptions): Promise<{ report: Report; files
     const report: Report = {
       date: new Date(started).toISOString(),
       command: o.command,
+      commit: gitCommit(),
       mode: o.smoke ? 'smoke' : 'full',
       machine: { nproc: cpus().length, cpuModel: cpuModel(), node: process.version, os: `Linux ${release()}`, loadAverageAtStart, loadAverageAtEnd: loadavg() },
       settings: {
