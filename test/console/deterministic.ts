@@ -1,11 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { freePort } from '../../scripts/services.mjs';
-import { bootstrapAdmin, composeApp } from '../../src/compose.js';
-import { loadConfig } from '../../src/config/load.js';
+import { createHash } from 'node:crypto';
 import type { Random } from '../../src/core/ports.js';
-import { buildServer } from '../../src/http/server.js';
-import { openBackend } from '../support/backends.js';
-import { ADMIN_PASSWORD, type ManualClock, type TestServer } from '../support/server.js';
+import { type ManualClock, startServer, type TestServer } from '../support/server.js';
 
 /**
  * Randomness from a seed (SHA-256 in counter mode), so client keys come out the same on every run
@@ -31,32 +26,6 @@ export class SeededRandom implements Random {
  * Like startServer (SQLite), with a hand-moved clock and seeded randomness: what the console
  * shows (keys, dates) is the same on every run.
  */
-export async function startDeterministicServer(clock: ManualClock, seed: string): Promise<TestServer> {
-  const backend = await openBackend('sqlite');
-  const port = await freePort();
-  const config = loadConfig({
-    LATCHKEY_PORT: String(port),
-    LATCHKEY_HOST: '127.0.0.1',
-    LATCHKEY_DATABASE_URL: backend.url,
-    LATCHKEY_DATA_DIR: backend.dataDir,
-    LATCHKEY_MASTER_KEY: randomBytes(32).toString('base64'),
-    LATCHKEY_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    LATCHKEY_LOG_LEVEL: process.env.LATCHKEY_LOG_LEVEL ?? 'silent',
-  });
-  const app = await composeApp(config, { clock, random: new SeededRandom(seed) });
-  await bootstrapAdmin(app);
-  const server = await buildServer(app);
-  await server.listen({ port, host: '127.0.0.1' });
-  return {
-    app,
-    server,
-    backend,
-    baseUrl: `http://127.0.0.1:${port}`,
-    adminAuth: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`,
-    async close() {
-      await server.close();
-      await app.close();
-      await backend.cleanup();
-    },
-  };
+export function startDeterministicServer(clock: ManualClock, seed: string): Promise<TestServer> {
+  return startServer({ backend: 'sqlite', clock, random: new SeededRandom(seed) });
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { freePort } from '../../scripts/services.mjs';
-import { type App, composeApp } from '../../src/compose.js';
+import { type App, bootstrapAdmin, composeApp } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
-import type { Clock } from '../../src/core/ports.js';
+import type { Clock, Random } from '../../src/core/ports.js';
 import { buildServer } from '../../src/http/server.js';
 import { type Backend, type BackendName, openBackend } from './backends.js';
 
@@ -23,7 +23,7 @@ export interface TestServer {
  * Starts a real Latchkey server on a loopback port over a fresh database of the given backend,
  * with the administrator "admin" created.
  */
-export async function startServer(options: { backend?: BackendName; env?: Record<string, string>; clock?: Clock } = {}): Promise<TestServer> {
+export async function startServer(options: { backend?: BackendName; env?: Record<string, string>; clock?: Clock; random?: Random } = {}): Promise<TestServer> {
   // Suites that do not pick a backend run on LATCHKEY_TEST_BACKEND (npm test runs them on both).
   const backend = await openBackend(options.backend ?? (process.env.LATCHKEY_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite'));
   const port = await freePort();
@@ -37,8 +37,7 @@ export async function startServer(options: { backend?: BackendName; env?: Record
     LATCHKEY_LOG_LEVEL: process.env.LATCHKEY_LOG_LEVEL ?? 'silent',
     ...options.env,
   });
-  const app = await composeApp(config, options.clock ? { clock: options.clock } : {});
-  const { bootstrapAdmin } = await import('../../src/compose.js');
+  const app = await composeApp(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.random ? { random: options.random } : {}) });
   await bootstrapAdmin(app);
   const server = await buildServer(app);
   await server.listen({ port, host: '127.0.0.1' });
