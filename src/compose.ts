@@ -6,9 +6,9 @@ import type { Config } from './config/schema.js';
 import type { Client } from './core/clients/client.js';
 import { randomToken, systemRandom } from './core/crypto/random.js';
 import { SecretBox } from './core/crypto/secret-box.js';
+import { installOAuth1 } from './core/oauth1/install.js';
 import { installOAuth2 } from './core/oauth2/install.js';
 import { installOidc } from './core/oidc/install.js';
-import { installOAuth1 } from './core/oauth1/install.js';
 import {
   type AuditStore,
   type ClientStore,
@@ -28,8 +28,8 @@ import { type Database, migrate, openDatabase } from './storage/database.js';
 import { purgeBatch } from './storage/purge.js';
 import { KyselyAuditStore } from './storage/kysely/audit-store.js';
 import { KyselyClientStore } from './storage/kysely/client-store.js';
-import { kyselyOAuth2Stores } from './storage/kysely/oauth2-stores.js';
 import { kyselyOAuth1Stores } from './storage/kysely/oauth1-stores.js';
+import { kyselyOAuth2Stores } from './storage/kysely/oauth2-stores.js';
 import { KyselyOneTimeStore } from './storage/kysely/one-time-store.js';
 import { KyselyConsentStore, KyselySessionStore } from './storage/kysely/session-store.js';
 import { KyselyThrottleStore } from './storage/kysely/throttle-store.js';
