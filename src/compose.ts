@@ -6,6 +6,8 @@ import type { Config } from './config/schema.js';
 import type { Client } from './core/clients/client.js';
 import { randomToken, systemRandom } from './core/crypto/random.js';
 import { SecretBox } from './core/crypto/secret-box.js';
+import type { PurgeTask } from './core/maintenance/purger.js';
+import { Metrics } from './core/metrics.js';
 import { installOAuth1 } from './core/oauth1/install.js';
 import { installOAuth2 } from './core/oauth2/install.js';
 import { installOidc } from './core/oidc/install.js';
@@ -19,13 +21,10 @@ import {
   type ThrottleStore,
   type UserStore,
 } from './core/ports.js';
-import type { PurgeTask } from './core/maintenance/purger.js';
-import { Metrics } from './core/metrics.js';
-import { SharedRateCounter } from './core/throttle/shared-rate-counter.js';
 import type { ConsentStore, SessionStore } from './core/sessions/ports.js';
+import { SharedRateCounter } from './core/throttle/shared-rate-counter.js';
 import { installRegistration } from './registration/install.js';
 import { type Database, migrate, openDatabase } from './storage/database.js';
-import { purgeBatch } from './storage/purge.js';
 import { KyselyAuditStore } from './storage/kysely/audit-store.js';
 import { KyselyClientStore } from './storage/kysely/client-store.js';
 import { kyselyOAuth1Stores } from './storage/kysely/oauth1-stores.js';
@@ -34,6 +33,7 @@ import { KyselyOneTimeStore } from './storage/kysely/one-time-store.js';
 import { KyselyConsentStore, KyselySessionStore } from './storage/kysely/session-store.js';
 import { KyselyThrottleStore } from './storage/kysely/throttle-store.js';
 import { KyselyUserStore } from './storage/kysely/user-store.js';
+import { purgeBatch } from './storage/purge.js';
 
 export interface Stores {
   clients: ClientStore;
