@@ -30,7 +30,7 @@ describe('device user codes (RFC 8628 §6.1)', () => {
     assert.equal(generateUserCode(bytesFrom([250, 0])), 'BBBBBBBB');
   });
 
-  it('reads what users type: any case, dashes and spaces ignored', () => {
+  it('reads what users type: upper or lower case, dashes and spaces ignored', () => {
     assert.equal(normalizeUserCode('bcdf-ghjk'), 'BCDFGHJK');
     assert.equal(normalizeUserCode(' BCDF GHJK '), 'BCDFGHJK');
     assert.equal(normalizeUserCode('bcdfghjk'), 'BCDFGHJK');

@@ -70,7 +70,7 @@ export function needsConsent(r: OidcRequest): boolean {
   return r.prompt.has('consent');
 }
 
-/** prompt=none: any interaction the request would need becomes its error (§3.1.2.6). */
+/** prompt=none: each interaction the request would need becomes its error (§3.1.2.6). */
 export function promptNoneGate(r: OidcRequest, need: 'login' | 'consent'): void {
   if (!r.prompt.has('none')) return;
   if (need === 'login') throw new LoginRequired('prompt=none, but the user must sign in');

@@ -8,7 +8,7 @@ import type { HttpModule } from '../server.js';
 import { registerAuthorizeRoutes, registerDeviceAuthorizationRoute, registerTokenRoute } from './oauth2.js';
 import { registerEndSession } from './oidc-logout.js';
 
-/** Discovery and UserInfo carry no cookies: any origin may read them (browser-based RPs). */
+/** Discovery and UserInfo carry no cookies: every origin may read them (browser-based RPs). */
 const CORS = { 'access-control-allow-origin': '*' } as const;
 
 /**
