@@ -1,6 +1,7 @@
 // The audit log: every administrative action, newest first, filterable by action, actor and target.
 import { api, query } from './api.js';
 import { h, time } from './dom.js';
+import { renderPager } from './widgets.js';
 
 const KNOWN_ACTIONS = [
   'client.create',
@@ -140,20 +141,7 @@ export function start(view) {
             ),
           ),
     );
-    const pages = Math.max(1, Math.ceil(page.total / state.limit));
-    const current = Math.floor(state.offset / state.limit) + 1;
-    const prev = h('button', { type: 'button', disabled: current <= 1 }, '‹ Newer');
-    const next = h('button', { type: 'button', disabled: current >= pages }, 'Older ›');
-    prev.addEventListener('click', () => {
-      state.offset = Math.max(0, state.offset - state.limit);
-      load().then(() => summary.focus());
-    });
-    next.addEventListener('click', () => {
-      state.offset += state.limit;
-      load().then(() => summary.focus());
-    });
-    pager.replaceChildren(prev, h('span', { class: 'page-of' }, `Page ${current.toLocaleString()} of ${pages.toLocaleString()}`), next);
-    pager.hidden = pages <= 1;
+    renderPager(pager, state, page.total, { previous: '‹ Newer', next: 'Older ›' }, () => load().then(() => summary.focus()));
   }
 
   load();

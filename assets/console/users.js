@@ -3,7 +3,7 @@ import { ApiError, api, query } from './api.js';
 import { generateSecret } from './client-form.js';
 import { confirmDialog, createDialog } from './dialog.js';
 import { announce, h, pageData, time, uid } from './dom.js';
-import { choiceGroup, field, menuButton } from './widgets.js';
+import { choiceGroup, field, menuButton, renderPager } from './widgets.js';
 
 const data = pageData();
 const ROLES = data.roles ?? [];
@@ -129,20 +129,7 @@ export function start(view) {
             ),
           ),
     );
-    const pages = Math.max(1, Math.ceil(page.total / state.limit));
-    const current = Math.floor(state.offset / state.limit) + 1;
-    const prev = h('button', { type: 'button', disabled: current <= 1 }, '‹ Previous');
-    const next = h('button', { type: 'button', disabled: current >= pages }, 'Next ›');
-    prev.addEventListener('click', () => {
-      state.offset = Math.max(0, state.offset - state.limit);
-      load().then(() => summary.focus());
-    });
-    next.addEventListener('click', () => {
-      state.offset += state.limit;
-      load().then(() => summary.focus());
-    });
-    pager.replaceChildren(prev, h('span', { class: 'page-of' }, `Page ${current} of ${pages}`), next);
-    pager.hidden = pages <= 1;
+    renderPager(pager, state, page.total, { previous: '‹ Previous', next: 'Next ›' }, () => load().then(() => summary.focus()));
   }
 
   function userRow(u, columns) {

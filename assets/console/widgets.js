@@ -186,3 +186,24 @@ export function choiceGroup({ legend, name, type = 'checkbox', options, hint }) 
     },
   };
 }
+
+/**
+ * Previous/next paging over a limit/offset list: fills `pager` with the two buttons and
+ * "Page X of Y", moves `state.offset`, and calls `reload` after a move.
+ */
+export function renderPager(pager, state, total, labels, reload) {
+  const pages = Math.max(1, Math.ceil(total / state.limit));
+  const current = Math.floor(state.offset / state.limit) + 1;
+  const prev = h('button', { type: 'button', disabled: current <= 1 }, labels.previous);
+  const next = h('button', { type: 'button', disabled: current >= pages }, labels.next);
+  prev.addEventListener('click', () => {
+    state.offset = Math.max(0, state.offset - state.limit);
+    reload();
+  });
+  next.addEventListener('click', () => {
+    state.offset += state.limit;
+    reload();
+  });
+  pager.replaceChildren(prev, h('span', { class: 'page-of' }, `Page ${current.toLocaleString()} of ${pages.toLocaleString()}`), next);
+  pager.hidden = pages <= 1;
+}
