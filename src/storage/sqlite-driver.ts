@@ -2,6 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type SQLite from 'better-sqlite3';
 import { type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, SqliteDialect } from 'kysely';
+import { SqliteReadCache } from './sqlite-read-cache.js';
 
 /** Prepared statements kept per connection; more distinct SQL texts than this empties the cache. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -115,6 +116,8 @@ export class GroupCommitDriver implements Driver {
   private walFd: number | null = null;
   /** After a failed fdatasync nothing can be trusted to be on disk: every later statement fails. */
   private failure: Error | null = null;
+  /** Results of small reads, kept until a table they read is written (sqlite-read-cache.ts). */
+  readonly cache: SqliteReadCache;
 
   /** `walPath` null: nothing to sync (an in-memory database, or not in WAL mode, then synchronous=FULL). */
   constructor(
@@ -122,7 +125,9 @@ export class GroupCommitDriver implements Driver {
     private readonly walPath: string | null,
     /** fdatasync(2) of the WAL file, off the event loop; replaceable in tests. */
     private readonly syncFile: SyncFile = syncThread(),
-  ) {}
+  ) {
+    this.cache = new SqliteReadCache(raw);
+  }
 
   async init(): Promise<void> {}
 
@@ -160,6 +165,7 @@ export class GroupCommitDriver implements Driver {
       // SQLite may already have rolled back on its own (e.g. SQLITE_FULL).
       if (this.raw.inTransaction) this.raw.exec('rollback');
     } finally {
+      this.cache.clear();
       h.inTransaction = false;
       this.lock.unlock();
     }
@@ -177,11 +183,12 @@ export class GroupCommitDriver implements Driver {
   async execute(h: Handle, q: CompiledQuery): Promise<QueryResult<unknown>> {
     if (this.failure) throw this.failure;
     // Inside an explicit transaction the lock is already ours, and nothing is committed yet.
-    if (h.inTransaction) return this.run(q).result;
+    if (h.inTransaction) return this.run(q, false).result;
     if (!this.lock.tryLock()) await this.lock.lock();
     let out: { result: QueryResult<unknown>; wrote: boolean };
     try {
-      out = this.run(q);
+      const rows = this.cache.lookup(q.sql, q.parameters);
+      out = rows ? { result: { rows }, wrote: false } : this.run(q, true);
     } catch (err) {
       this.lock.unlock();
       // A refusal may rest on another request's write: it too waits until that write is durable.
@@ -204,12 +211,15 @@ export class GroupCommitDriver implements Driver {
     return stmt;
   }
 
-  private run(q: CompiledQuery): { result: QueryResult<unknown>; wrote: boolean } {
+  /** `cacheable`: outside an explicit transaction, so a read's result may be kept. */
+  private run(q: CompiledQuery, cacheable: boolean): { result: QueryResult<unknown>; wrote: boolean } {
     const stmt = this.statement(q.sql);
     const params = q.parameters as unknown[];
     const dml = DML.test(q.sql);
+    if (!stmt.readonly) this.cache.wrote(q.sql);
     if (stmt.reader) {
       const rows = stmt.all(params);
+      if (stmt.readonly && cacheable) this.cache.store(q.sql, params, rows);
       return { result: { rows }, wrote: !stmt.readonly && (!dml || rows.length > 0) };
     }
     const { changes, lastInsertRowid } = stmt.run(params);
