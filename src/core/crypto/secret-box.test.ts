@@ -52,6 +52,16 @@ describe('SecretBox', () => {
     assert.throws(() => other.open(box.seal('secret', 'ctx'), 'ctx'));
   });
 
+  it('still refuses a tampered value or another context after opening the genuine one', () => {
+    const sealed = box.seal('kept secret', 'client:a');
+    assert.equal(box.open(sealed, 'client:a'), 'kept secret');
+    assert.equal(box.open(sealed, 'client:a'), 'kept secret');
+    assert.throws(() => box.open(sealed, 'client:b'));
+    const [v, iv, tag, body] = sealed.split('.');
+    const flipped = `${(body as string).startsWith('A') ? 'B' : 'A'}${(body as string).slice(1)}`;
+    assert.throws(() => box.open([v, iv, tag, flipped].join('.'), 'client:a'));
+  });
+
   it('needs a 32-byte key', () => {
     assert.throws(() => new SecretBox(randomBytes(16), systemRandom), /32 bytes/);
   });

@@ -3,6 +3,8 @@ import type { Random } from '../ports.js';
 import { constantTimeEqual } from './constant-time.js';
 
 const VERSION = 'v1';
+/** Opened values kept in memory (client secrets checked on every token request); oldest dropped first. */
+const OPENED_MAX = 5000;
 
 /**
  * AES-256-GCM encryption of secrets at rest. Client secrets must be recoverable because
@@ -12,6 +14,12 @@ const VERSION = 'v1';
  */
 export class SecretBox {
   private readonly macKey: Buffer;
+  /**
+   * Sealed value and context → plaintext. The process already holds the master key, so keeping
+   * what it opened adds no exposure; it saves a cipher set-up (≈ 10–40 µs) per client
+   * authentication. A new secret is a new sealed value (fresh IV), so nothing goes stale.
+   */
+  private readonly opened = new Map<string, string>();
 
   constructor(
     private readonly key: Buffer,
@@ -41,6 +49,19 @@ export class SecretBox {
   }
 
   open(sealed: string, context: string): string {
+    const key = `${context}\u0000${sealed}`;
+    const known = this.opened.get(key);
+    if (known !== undefined) return known;
+    const value = this.decrypt(sealed, context);
+    if (this.opened.size >= OPENED_MAX) {
+      const oldest = this.opened.keys().next();
+      if (!oldest.done) this.opened.delete(oldest.value);
+    }
+    this.opened.set(key, value);
+    return value;
+  }
+
+  private decrypt(sealed: string, context: string): string {
     const [version, iv, tag, body] = sealed.split('.');
     if (version !== VERSION || iv === undefined || tag === undefined || body === undefined) {
       throw new Error('sealed value has an unknown format');
