@@ -55,6 +55,8 @@ export class KeyRing {
   private loading: Promise<void> | null = null;
   /** The JWK Set as sent, serialized once per load. */
   private jwksText: string | null = null;
+  /** The signing key per algorithm, chosen once per load. */
+  private readonly currentByAlg = new Map<SigningAlg, LoadedKey | undefined>();
   private readonly refreshMs: number;
 
   constructor(private readonly o: KeyRingOptions) {
@@ -97,6 +99,13 @@ export class KeyRing {
     return this.jwksText;
   }
 
+  /** The JWK Set as JSON text when the keys need no re-read, else null (for answers that cannot wait). */
+  jwksJsonIfFresh(): string | null {
+    if (this.o.clock.now() - this.loadedAt >= this.refreshMs) return null;
+    this.jwksText ??= JSON.stringify({ keys: this.keys.map((k) => k.publicJwk) });
+    return this.jwksText;
+  }
+
   /** Adds a new key for each algorithm and retires the previous ones (they keep validating). */
   async rotate(algs: readonly SigningAlg[] = SIGNING_ALGS): Promise<StoredSigningKey[]> {
     const out: StoredSigningKey[] = [];
@@ -116,10 +125,15 @@ export class KeyRing {
   }
 
   private current(alg: SigningAlg): LoadedKey | undefined {
-    // Newest first; ties broken by kid so every instance picks the same key.
-    return this.keys
-      .filter((k) => k.alg === alg && k.retiredAt === null && k.privateKey !== null)
-      .sort((a, b) => b.createdAt - a.createdAt || (a.kid < b.kid ? -1 : 1))[0];
+    let key = this.currentByAlg.get(alg);
+    if (key === undefined && !this.currentByAlg.has(alg)) {
+      // Newest first; ties broken by kid so every instance picks the same key.
+      key = this.keys
+        .filter((k) => k.alg === alg && k.retiredAt === null && k.privateKey !== null)
+        .sort((a, b) => b.createdAt - a.createdAt || (a.kid < b.kid ? -1 : 1))[0];
+      this.currentByAlg.set(alg, key);
+    }
+    return key;
   }
 
   private async fresh(): Promise<void> {
@@ -158,6 +172,7 @@ export class KeyRing {
       });
     }
     this.keys = keys;
+    this.currentByAlg.clear();
     this.jwksText = null;
     this.loadedAt = this.o.clock.now();
   }
