@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { App } from '../compose.js';
@@ -15,6 +16,7 @@ import { registerOidc } from './routes/oidc.js';
 import { registerOslc } from './routes/oslc.js';
 import { registerRegistration } from './routes/registration.js';
 import { registerSignIn } from './routes/sign-in.js';
+import { StaticAnswers } from './static-answers.js';
 
 /** What route modules share: the composed app and the chain of API authentication schemes. */
 export interface HttpContext {
@@ -22,6 +24,8 @@ export interface HttpContext {
   /** Tried in order; the first that recognises the request decides. */
   resolvers: PrincipalResolver[];
   authenticate(req: FastifyRequest): Promise<Resolution>;
+  /** Documents answered from memory before routing (discovery, metadata, JWKS). */
+  staticAnswers: StaticAnswers;
 }
 
 export type HttpModule = (server: FastifyInstance, ctx: HttpContext) => void | Promise<void>;
@@ -60,16 +64,45 @@ function requestIds(prefix: string): () => string {
   return () => `${prefix}-${(n++).toString(36)}`;
 }
 
+/** Log levels at which registerHardening writes a line per request. */
+export const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
+
+/** Safe defaults on every response; pages set a stricter CSP and their own framing rules. */
+function securityHeaders(https: boolean): Record<string, string> {
+  return {
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+    // RFC 6797: only meaningful, and only sent, over https.
+    ...(https ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
+  };
+}
+
 export async function buildServer(app: App, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+  const defaults = securityHeaders(app.config.issuer.startsWith('https:'));
+  const staticAnswers = new StaticAnswers(
+    app.metrics,
+    () => defaults,
+    () => !REQUEST_LOG_LEVELS.has(server.log.level),
+  );
   const server = Fastify({
+    // Fastify's own HTTP/1.1 server set-up, with static documents answered before its handler.
+    serverFactory: (handler) => {
+      const http = createServer({ maxHeaderSize: LIMITS.headerBytes }, (req, res) => {
+        if (!staticAnswers.serve(req, res)) handler(req, res);
+      });
+      // Fastify's defaults for the server it would have made.
+      http.keepAliveTimeout = 72_000;
+      http.requestTimeout = LIMITS.requestTimeoutMs;
+      http.setTimeout(0);
+      return http;
+    },
     logger:
       options.logger === false || app.config.logLevel === 'silent'
         ? false
         : { level: app.config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' }, serializers: logSerializers },
     trustProxy: app.config.trustProxy,
     bodyLimit: LIMITS.bodyBytes,
-    http: { maxHeaderSize: LIMITS.headerBytes },
-    requestTimeout: LIMITS.requestTimeoutMs,
     // registerHardening writes one line per request instead (with client and outcome).
     logController: new LogController({ disableRequestLogging: true }),
     clientErrorHandler,
@@ -93,33 +126,32 @@ export async function buildServer(app: App, options: { logger?: boolean } = {}):
   });
   // No legitimate parameter holds a NUL character, and PostgreSQL text cannot store one:
   // refuse it at the edge instead of letting it reach a query.
-  server.addHook('preValidation', async (req, reply) => {
+  server.addHook('preValidation', (req, reply, done) => {
     if (hasNul(req.query) || hasNul(req.params) || hasNul(req.body)) {
-      return reply.code(400).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: 'the request contains a NUL character' });
+      void reply.code(400).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: 'the request contains a NUL character' });
+      return;
     }
+    done();
   });
-  // Safe defaults on every response; pages set a stricter CSP of their own.
-  const https = app.config.issuer.startsWith('https:');
-  server.addHook('onSend', async (_req, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    if (!reply.hasHeader('referrer-policy')) reply.header('referrer-policy', 'no-referrer');
-    if (!reply.hasHeader('x-frame-options')) reply.header('x-frame-options', 'DENY');
-    // RFC 6797: only meaningful, and only sent, over https.
-    if (https) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
-    return payload;
+  // Set before the handler, so a page can still replace a default with its own value.
+  server.addHook('onRequest', (_req, reply, done) => {
+    reply.headers(defaults);
+    done();
   });
-  server.addHook('onResponse', async (req, reply) => {
+  server.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     const status = `${Math.floor(reply.statusCode / 100)}xx`;
     // Outcome: "ok", or the registered error code the answer carried (set by registerHardening).
     app.metrics.requests.inc({ route, method: req.method, status, outcome: req.outcome ?? (reply.statusCode < 400 ? 'ok' : 'error') });
     app.metrics.duration.observe({ route }, reply.elapsedTime / 1000);
+    done();
   });
 
   const resolvers: PrincipalResolver[] = [];
   const ctx: HttpContext = {
     app,
     resolvers,
+    staticAnswers,
     async authenticate(req) {
       for (const resolve of resolvers) {
         const r = await resolve(req);

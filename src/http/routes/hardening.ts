@@ -5,9 +5,7 @@ import type { EndpointRequest, EndpointResponse } from '../../core/oauth2/endpoi
 import { oauth2Of } from '../../core/oauth2/install.js';
 import { type SecurityEventSink, securityEventSink } from '../../core/security-events.js';
 import { parameterLimit } from '../hardening.js';
-import type { HttpModule } from '../server.js';
-
-const INFO_OR_BELOW = new Set(['info', 'debug', 'trace']);
+import { type HttpModule, REQUEST_LOG_LEVELS } from '../server.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -48,14 +46,15 @@ export function securityEventsOf(app: App): SecurityEventSink {
 export const registerHardening: HttpModule = (server, { app }) => {
   server.addHook('onRequest', parameterLimit);
   // One structured line per request: id, method, redacted URL, status, time, client and outcome.
-  server.addHook('onSend', async (req, reply, payload) => {
+  server.addHook('onSend', (req, reply, payload, done) => {
     if (reply.statusCode >= 400 && typeof payload === 'string')
       req.outcome = /"error":"([a-z_]{1,40})"|oauth_problem=([a-z_]{1,40})/.exec(payload.slice(0, 300))?.slice(1).find(Boolean);
-    return payload;
+    done(null, payload);
   });
-  server.addHook('onResponse', async (req, reply) => {
+  server.addHook('onResponse', (req, reply, done) => {
+    done();
     // Above "info" (warn, error, silent) the line is not written: do not build it either.
-    if (!INFO_OR_BELOW.has(req.log.level)) return;
+    if (!REQUEST_LOG_LEVELS.has(req.log.level)) return;
     const outcome = req.outcome ?? (reply.statusCode < 400 ? 'ok' : `http_${reply.statusCode}`);
     req.log.info(
       { req, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime * 10) / 10, client: clientOf(req), outcome },

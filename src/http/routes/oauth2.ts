@@ -185,15 +185,18 @@ export const registerOAuth2: HttpModule = (server, ctx) => {
     if (metadata.key !== key) metadata = { key, body: JSON.stringify({ ...authorizationServerMetadata(app.config.issuer, scopes), ...registration }) };
     return metadata.body;
   };
+  const METADATA_HEADERS = { 'cache-control': 'public, max-age=300', 'content-type': 'application/json; charset=utf-8' };
   for (const path of metadataPaths(app.config.issuer)) {
-    server.get(path, async (_req, reply) => reply.header('cache-control', 'public, max-age=300').type('application/json; charset=utf-8').send(metadataBody()));
+    server.get(path, async (_req, reply) => reply.headers(METADATA_HEADERS).send(metadataBody()));
+    ctx.staticAnswers.add(path, () => ({ body: metadataBody(), headers: METADATA_HEADERS }));
   }
-  server.get(OAUTH2_PATHS.jwks, async (_req, reply) => {
-    // Short cache: after a rotation, clients refetch on an unknown kid anyway.
-    return reply
-      .header('cache-control', 'public, max-age=60')
-      .type('application/jwk-set+json')
-      .send(await service.keys.jwksJson());
+  // Short cache: after a rotation, clients refetch on an unknown kid anyway.
+  const JWKS_HEADERS = { 'cache-control': 'public, max-age=60', 'content-type': 'application/jwk-set+json; charset=utf-8' };
+  server.get(OAUTH2_PATHS.jwks, async (_req, reply) => reply.headers(JWKS_HEADERS).send(await service.keys.jwksJson()));
+  ctx.staticAnswers.add(OAUTH2_PATHS.jwks, () => {
+    // Between re-reads of the keys only; the route above re-reads them.
+    const body = service.keys.jwksJsonIfFresh();
+    return body === null ? null : { body, headers: JWKS_HEADERS };
   });
 
   registerTokenRoute(server, ctx, OAUTH2_PATHS.token, 'oauth2');

@@ -34,10 +34,10 @@ export const registerOidc: HttpModule = async (server, ctx) => {
     if (discovery.key !== key) discovery = { key, body: JSON.stringify({ ...openIdConfiguration(app.config.issuer, scopes), ...registration }) };
     return discovery.body;
   };
+  const DISCOVERY_HEADERS = { 'cache-control': 'public, max-age=300', ...CORS, 'content-type': 'application/json; charset=utf-8' };
   for (const path of DISCOVERY_PATHS) {
-    server.get(path, async (_req, reply) =>
-      reply.header('cache-control', 'public, max-age=300').headers(CORS).type('application/json; charset=utf-8').send(discoveryBody()),
-    );
+    server.get(path, async (_req, reply) => reply.headers(DISCOVERY_HEADERS).send(discoveryBody()));
+    ctx.staticAnswers.add(path, () => ({ body: discoveryBody(), headers: DISCOVERY_HEADERS }));
   }
 
   registerAuthorizeRoutes(server, ctx, OIDC_PATHS.authorize, 'oidc');
