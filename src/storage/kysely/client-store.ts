@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Client, ClientStatus, ClientType } from '../../core/clients/client.js';
 import { type ClientListQuery, type ClientStore, DuplicateKeyError } from '../../core/ports.js';
 import { isUniqueViolation, parseJson } from './json.js';
+import { prepared } from './prepared.js';
 import type { ClientsTable, FoundationTables } from './tables.js';
 
 function toRow(c: Client): ClientsTable {
@@ -57,10 +58,17 @@ export function clientFromRow(r: ClientsTable): Client {
 const SORT_COLUMNS = { name: 'name', created_at: 'created_at', last_used_at: 'last_used_at', status: 'status' } as const;
 
 export class KyselyClientStore implements ClientStore {
+  /** Every token request reads its client. */
+  private readonly byKey = prepared(
+    () => this.db,
+    1,
+    (key: string) => this.db.selectFrom('clients').selectAll().where('key', '=', key),
+  );
+
   constructor(private readonly db: Kysely<FoundationTables>) {}
 
   async get(key: string): Promise<Client | undefined> {
-    const row = await this.db.selectFrom('clients').selectAll().where('key', '=', key).executeTakeFirst();
+    const [row] = await this.byKey(key);
     return row ? clientFromRow(row) : undefined;
   }
 

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { OAuth1Stores, TemporaryCredential, TemporaryCredentialStore, TokenCredential, TokenCredentialStore } from '../../core/oauth1/storage.js';
+import { prepared } from './prepared.js';
 import type { FoundationTables } from './tables.js';
 
 /** Row shapes of migration 0004 (times in epoch milliseconds). */
@@ -141,8 +142,15 @@ export class KyselyTokenCredentialStore implements TokenCredentialStore {
       .execute();
   }
 
+  /** Every signed request reads its token. */
+  private readonly byHash = prepared(
+    () => this.db,
+    1,
+    (tokenHash: string) => this.db.selectFrom('oauth1_tokens').selectAll().where('token_hash', '=', tokenHash),
+  );
+
   async get(tokenHash: string): Promise<TokenCredential | undefined> {
-    const r = await this.db.selectFrom('oauth1_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    const [r] = await this.byHash(tokenHash);
     return r ? { tokenHash: r.token_hash, clientKey: r.client_key, userId: r.user_id, secretSealed: r.secret_sealed, createdAt: r.created_at } : undefined;
   }
 

@@ -16,6 +16,7 @@ import type {
 } from '../../core/oauth2/storage.js';
 import { isUniqueViolation, parseJson } from './json.js';
 import { type OAuth2Db, type OAuth2DeviceCodesTable, type OAuth2GrantsTable, type OAuth2RefreshTokensTable, oauth2Db } from './oauth2-tables.js';
+import { prepared } from './prepared.js';
 import type { FoundationTables } from './tables.js';
 
 /** Kysely implementations of the OAuth 2.0 ports; the same code runs on SQLite and PostgreSQL. */
@@ -67,16 +68,22 @@ export class KyselyGrantStore implements GrantStore {
     return rows.map((r) => ({ clientKey: r.client_key, userId: r.user_id ?? '' }));
   }
 
+  private readonly livenessById = prepared(
+    () => this.db,
+    1,
+    (id: string) =>
+      this.db
+        .selectFrom('oauth2_grants as g')
+        .leftJoin('clients as c', 'c.key', 'g.client_key')
+        .leftJoin('users as u', 'u.id', 'g.user_id')
+        .selectAll('g')
+        .select(['c.status as client_status', 'u.enabled as user_enabled'])
+        .where('g.id', '=', id),
+  );
+
   /** One read joining client status and user state: the cut-off check of every token use. */
   async liveness(id: string): Promise<GrantLiveness | undefined> {
-    const row = await this.db
-      .selectFrom('oauth2_grants as g')
-      .leftJoin('clients as c', 'c.key', 'g.client_key')
-      .leftJoin('users as u', 'u.id', 'g.user_id')
-      .selectAll('g')
-      .select(['c.status as client_status', 'u.enabled as user_enabled'])
-      .where('g.id', '=', id)
-      .executeTakeFirst();
+    const [row] = await this.livenessById(id);
     if (!row) return undefined;
     return {
       grant: grantFromRow(row),
@@ -157,28 +164,43 @@ function refreshFromRow(r: OAuth2RefreshTokensTable): RefreshTokenRecord {
 export class KyselyRefreshTokenStore implements RefreshTokenStore {
   constructor(private readonly db: OAuth2Db) {}
 
+  // Every refresh runs these three.
+  private readonly insertOne = prepared(
+    () => this.db,
+    5,
+    (hash: string, grantId: string, createdAt: number, expiresAt: number, rotatedAt: number | null) =>
+      this.db.insertInto('oauth2_refresh_tokens').values({ hash, grant_id: grantId, created_at: createdAt, expires_at: expiresAt, rotated_at: rotatedAt }),
+  );
+  private readonly byHash = prepared(
+    () => this.db,
+    1,
+    (hash: string) => this.db.selectFrom('oauth2_refresh_tokens').selectAll().where('hash', '=', hash),
+  );
+  private readonly rotateOne = prepared(
+    () => this.db,
+    2,
+    (hash: string, now: number) =>
+      this.db
+        .updateTable('oauth2_refresh_tokens')
+        .set({ rotated_at: now })
+        .where('hash', '=', hash)
+        .where('rotated_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returningAll(),
+  );
+
   async insert(t: RefreshTokenRecord): Promise<void> {
-    await this.db
-      .insertInto('oauth2_refresh_tokens')
-      .values({ hash: t.hash, grant_id: t.grantId, created_at: t.createdAt, expires_at: t.expiresAt, rotated_at: t.rotatedAt })
-      .execute();
+    await this.insertOne(t.hash, t.grantId, t.createdAt, t.expiresAt, t.rotatedAt);
   }
 
   async find(hash: string): Promise<RefreshTokenRecord | undefined> {
-    const row = await this.db.selectFrom('oauth2_refresh_tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
+    const [row] = await this.byHash(hash);
     return row ? refreshFromRow(row) : undefined;
   }
 
   async rotate(hash: string, now: number): Promise<RotateOutcome> {
     // One statement: of racing callers (any instance) exactly one matches rotated_at IS NULL.
-    const won = await this.db
-      .updateTable('oauth2_refresh_tokens')
-      .set({ rotated_at: now })
-      .where('hash', '=', hash)
-      .where('rotated_at', 'is', null)
-      .where('expires_at', '>', now)
-      .returningAll()
-      .executeTakeFirst();
+    const [won] = await this.rotateOne(hash, now);
     if (won) return { outcome: 'rotated', token: refreshFromRow(won) };
     const row = await this.find(hash);
     if (!row) return { outcome: 'unknown' };

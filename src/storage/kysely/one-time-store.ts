@@ -1,17 +1,41 @@
 import { type Kysely, sql } from 'kysely';
 import type { ConsumeResult, OneTimeStore } from '../../core/ports.js';
 import { isUniqueViolation, parseJson } from './json.js';
+import { prepared } from './prepared.js';
 import type { FoundationTables } from './tables.js';
 
 export class KyselyOneTimeStore implements OneTimeStore {
   constructor(private readonly db: Kysely<FoundationTables>) {}
 
+  // Codes and OAuth 1.0a nonces: one of these per request.
+  private readonly insertOne = prepared(
+    () => this.db,
+    4,
+    (kind: string, id: string, payload: string, expiresAt: number) =>
+      this.db.insertInto('one_time').values({ kind, id, payload, expires_at: expiresAt, used_at: null }),
+  );
+  private readonly consumeOne = prepared(
+    () => this.db,
+    3,
+    (kind: string, id: string, now: number) =>
+      this.db
+        .updateTable('one_time')
+        .set({ used_at: now })
+        .where('kind', '=', kind)
+        .where('id', '=', id)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returning(['payload']),
+  );
+  private readonly byId = prepared(
+    () => this.db,
+    2,
+    (kind: string, id: string) => this.db.selectFrom('one_time').selectAll().where('kind', '=', kind).where('id', '=', id),
+  );
+
   async put(kind: string, id: string, payload: Record<string, unknown>, expiresAt: number): Promise<boolean> {
     try {
-      await this.db
-        .insertInto('one_time')
-        .values({ kind, id, payload: JSON.stringify(payload), expires_at: expiresAt, used_at: null })
-        .execute();
+      await this.insertOne(kind, id, JSON.stringify(payload), expiresAt);
       return true;
     } catch (err) {
       if (isUniqueViolation(err)) return false;
@@ -21,15 +45,7 @@ export class KyselyOneTimeStore implements OneTimeStore {
 
   async consume(kind: string, id: string, now: number): Promise<ConsumeResult> {
     // One statement: the row lock (PostgreSQL) or the write lock (SQLite) lets exactly one caller win.
-    const won = await this.db
-      .updateTable('one_time')
-      .set({ used_at: now })
-      .where('kind', '=', kind)
-      .where('id', '=', id)
-      .where('used_at', 'is', null)
-      .where('expires_at', '>', now)
-      .returning(['payload'])
-      .executeTakeFirst();
+    const [won] = await this.consumeOne(kind, id, now);
     if (won) return { outcome: 'consumed', payload: parseJson<Record<string, unknown>>(won.payload, {}) };
     const row = await this.db
       .selectFrom('one_time')
@@ -43,7 +59,7 @@ export class KyselyOneTimeStore implements OneTimeStore {
   }
 
   async peek(kind: string, id: string) {
-    const row = await this.db.selectFrom('one_time').selectAll().where('kind', '=', kind).where('id', '=', id).executeTakeFirst();
+    const [row] = await this.byId(kind, id);
     if (!row) return undefined;
     return { payload: parseJson<Record<string, unknown>>(row.payload, {}), expiresAt: row.expires_at, usedAt: row.used_at };
   }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { User, UserStore } from '../../core/ports.js';
 import { DuplicateKeyError } from '../../core/ports.js';
 import { isUniqueViolation } from './json.js';
+import { prepared } from './prepared.js';
 import type { FoundationTables, UsersTable } from './tables.js';
 
 function fromRow(r: UsersTable, roles: string[]): User {
@@ -65,8 +66,15 @@ export class KyselyUserStore implements UserStore {
       .orderBy('user_roles.role');
   }
 
+  /** Every token use reads its user. */
+  private readonly byId = prepared(
+    () => this.db,
+    1,
+    (id: string) => this.withRoles().where('users.id', '=', id),
+  );
+
   async get(id: string): Promise<User | undefined> {
-    return foldRoles(await this.withRoles().where('users.id', '=', id).execute());
+    return foldRoles(await this.byId(id));
   }
 
   async findByUsername(username: string): Promise<User | undefined> {
