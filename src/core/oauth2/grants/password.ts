@@ -48,7 +48,8 @@ export const passwordGrant = {
       });
       throw new InvalidGrant(GENERIC);
     }
-    await deps.throttle.reset(userKey);
+    // Nothing to clear (the usual case): no write.
+    if (userFailures > 0) await deps.throttle.reset(userKey);
 
     const grant = {
       id: newGrantId(deps),
