@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { pbkdf2 } from 'node:crypto';
-import { fdatasync, mkdtempSync, rmSync } from 'node:fs';
+import { fdatasync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
+import { type Checkpoint, checkpointThread } from './sqlite-checkpointer.js';
 import { DurableSqliteDialect, type SyncFile } from './sqlite-driver.js';
 
 type Tables = { t: { id: string; v: number } };
@@ -34,14 +35,14 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function open(syncFile?: SyncFile) {
+async function open(syncFile?: SyncFile, checkpoint?: Checkpoint) {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-driver-'));
   dirs.push(dir);
   const file = join(dir, 'x.db');
   const raw = new SQLite(file);
   raw.pragma('journal_mode = WAL');
   raw.exec('CREATE TABLE t (id TEXT PRIMARY KEY, v INTEGER NOT NULL)');
-  const db = new Kysely<Tables>({ dialect: new DurableSqliteDialect(raw, file, syncFile) });
+  const db = new Kysely<Tables>({ dialect: new DurableSqliteDialect(raw, file, syncFile, checkpoint) });
   return { db, raw, file };
 }
 
@@ -187,6 +188,54 @@ describe('SQLite group-commit driver', () => {
     await Promise.all(busy);
     const pool = performance.now() - t0;
     assert.ok(write < pool / 2, `the write took ${write.toFixed(0)} ms while the pool was busy for ${pool.toFixed(0)} ms`);
+    await db.destroy();
+  });
+
+  /** 2,000 commits of a 3 KB row each, 20 at a time: about 8 MB of WAL without any checkpoint. */
+  async function writeMany(db: Kysely<Tables>): Promise<void> {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        while (next < 2000) {
+          const i = next++;
+          await sql`INSERT INTO t (id, v) VALUES (${`${i}-${'x'.repeat(3000)}`}, ${i})`.execute(db);
+        }
+      }),
+    );
+  }
+
+  it('checkpoints the WAL on a thread of its own, and still bounds its size under steady writes', async () => {
+    let calls = 0;
+    const { db, raw, file } = await open(undefined, (done) => {
+      calls++;
+      // The real checkpoint thread, counted.
+      threaded(done);
+    });
+    const threaded = checkpointThread(file);
+    assert.equal(raw.pragma('wal_autocheckpoint', { simple: true }), 4000);
+    await writeMany(db);
+    assert.ok(calls >= 5, `${calls} checkpoints on the thread`);
+    const wal = statSync(`${file}-wal`).size;
+    assert.ok(wal < 40 * 1024 * 1024, `the WAL grew to ${wal} bytes`);
+    threaded.close?.();
+    await db.destroy();
+    const reopened = new SQLite(file);
+    assert.equal((reopened.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n, 2000);
+    reopened.close();
+  });
+
+  it('falls back to SQLite’s own checkpoints when the checkpoint thread fails', async () => {
+    let calls = 0;
+    const failing: Checkpoint = (done) => {
+      calls++;
+      done(new Error('no checkpoint today'));
+    };
+    const { db, raw } = await open(undefined, failing);
+    await writeMany(db);
+    assert.equal(calls, 1);
+    assert.equal(raw.pragma('wal_autocheckpoint', { simple: true }), 1000);
+    // The rest of the writes were still made durable.
+    assert.equal((raw.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n, 2000);
     await db.destroy();
   });
 

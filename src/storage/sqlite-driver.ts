@@ -2,10 +2,19 @@ import { closeSync, openSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type SQLite from 'better-sqlite3';
 import { type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, SqliteDialect } from 'kysely';
+import { type Checkpoint, checkpointThread } from './sqlite-checkpointer.js';
 import { SqliteReadCache } from './sqlite-read-cache.js';
 
 /** Prepared statements kept per connection; more distinct SQL texts than this empties the cache. */
 const STATEMENT_CACHE_SIZE = 500;
+
+/** Commits between two checkpoints on the checkpoint thread (each commit appends a few pages). */
+const CHECKPOINT_EVERY_COMMITS = 200;
+/**
+ * WAL pages after which the connection itself checkpoints, in the COMMIT (SQLite's default is
+ * 1000): under steady writes only such a checkpoint lets the WAL restart, see DurableSqliteDialect.
+ */
+const BOUNDING_CHECKPOINT_PAGES = 4000;
 
 /** Statements whose writes can be seen in their change count (anything else that writes is assumed to). */
 const DML = /^\s*(insert|update|delete|replace)\b/i;
@@ -112,6 +121,8 @@ export class GroupCommitDriver implements Driver {
   private committed = 0;
   private synced = 0;
   private syncing = false;
+  private checkpointedAt = 0;
+  private checkpointing = false;
   private waiters: Array<{ upTo: number; resolve: () => void; reject: (err: Error) => void }> = [];
   private walFd: number | null = null;
   /** After a failed fdatasync nothing can be trusted to be on disk: every later statement fails. */
@@ -125,6 +136,8 @@ export class GroupCommitDriver implements Driver {
     private readonly walPath: string | null,
     /** fdatasync(2) of the WAL file, off the event loop; replaceable in tests. */
     private readonly syncFile: SyncFile = syncThread(),
+    /** WAL checkpoints off the event loop (null: SQLite's automatic checkpoint). */
+    private checkpoint: Checkpoint | null = null,
   ) {
     this.cache = new SqliteReadCache(raw);
   }
@@ -174,6 +187,7 @@ export class GroupCommitDriver implements Driver {
   async destroy(): Promise<void> {
     await this.durable().catch(() => {});
     this.syncFile.close?.();
+    this.checkpoint?.close?.();
     if (this.walFd !== null) closeSync(this.walFd);
     this.walFd = null;
     this.statements.clear();
@@ -263,6 +277,27 @@ export class GroupCommitDriver implements Driver {
       this.waiters = this.waiters.filter((w) => w.upTo > this.synced);
       for (const w of done) w.resolve();
       this.sync();
+      this.maybeCheckpoint();
+    });
+  }
+
+  /** Asks the checkpoint thread to copy the WAL into the database every so many durable commits. */
+  private maybeCheckpoint(): void {
+    const checkpoint = this.checkpoint;
+    if (checkpoint === null || this.checkpointing || this.synced - this.checkpointedAt < CHECKPOINT_EVERY_COMMITS) return;
+    this.checkpointing = true;
+    const upTo = this.synced;
+    checkpoint((err) => {
+      this.checkpointing = false;
+      if (!this.raw.open) return;
+      if (err) {
+        // Never let the WAL grow without bound: fall back to SQLite's own checkpoints.
+        this.checkpoint = null;
+        checkpoint.close?.();
+        this.raw.pragma('wal_autocheckpoint = 1000');
+        return;
+      }
+      this.checkpointedAt = upTo;
     });
   }
 
@@ -282,16 +317,21 @@ export class GroupCommitDriver implements Driver {
 
 /**
  * Kysely's SQLite dialect with the group-commit driver. Sets synchronous=NORMAL when the database
- * is a file in WAL mode (the driver syncs the WAL itself), otherwise keeps synchronous=FULL.
+ * is a file in WAL mode (the driver syncs the WAL itself, and checkpoints it off the event loop),
+ * otherwise keeps synchronous=FULL.
  */
 export class DurableSqliteDialect extends SqliteDialect {
   private readonly driver: GroupCommitDriver;
 
-  constructor(raw: SQLite.Database, file: string, syncFile?: SyncFile) {
+  constructor(raw: SQLite.Database, file: string, syncFile?: SyncFile, checkpoint?: Checkpoint) {
     super({ database: raw });
     const wal = file !== ':memory:' && String(raw.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
     raw.pragma(wal ? 'synchronous = NORMAL' : 'synchronous = FULL');
-    this.driver = new GroupCommitDriver(raw, wal ? `${file}-wal` : null, syncFile);
+    // In WAL mode a thread of its own does the checkpoints' copying (sqlite-checkpointer.ts); the
+    // connection's own checkpoint remains as the bound on the WAL's size (SQLite restarts the WAL
+    // only after a checkpoint made between two writes), and then finds little left to copy.
+    if (wal) raw.pragma(`wal_autocheckpoint = ${BOUNDING_CHECKPOINT_PAGES}`);
+    this.driver = new GroupCommitDriver(raw, wal ? `${file}-wal` : null, syncFile, wal ? (checkpoint ?? checkpointThread(file)) : null);
   }
 
   override createDriver(): Driver {
