@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import { jobThread } from './job-thread.js';
 
 /** Runs one WAL checkpoint; `done` gets an error when it could not. */
 export type Checkpoint = ((done: (err: Error | null) => void) => void) & { close?(): void };
@@ -16,46 +16,22 @@ export type Checkpoint = ((done: (err: Error | null) => void) => void) & { close
  * COMMIT lets a WAL under steady writes restart from its beginning; it then has little to copy.
  */
 export function checkpointThread(file: string): Checkpoint {
-  let worker: Worker | null = null;
-  let pending: ((err: Error | null) => void) | null = null;
-  const start = () => {
-    const w = new Worker(
-      `const { parentPort, workerData } = require('node:worker_threads');
-       const Database = require(workerData.module);
-       let db = null;
-       parentPort.on('message', (m) => {
-         if (m === 'close') { if (db) db.close(); db = null; parentPort.close(); return; }
-         try {
-           db ??= new Database(workerData.file, { fileMustExist: true });
-           db.pragma('wal_checkpoint(PASSIVE)');
-           parentPort.postMessage(null);
-         } catch (e) { parentPort.postMessage(String(e && e.message)); }
-       });`,
-      { eval: true, workerData: { file, module: createRequire(import.meta.url).resolve('better-sqlite3') } },
-    );
-    w.unref();
-    w.on('message', (m: string | null) => {
-      const done = pending;
-      pending = null;
-      done?.(m === null ? null : new Error(m));
-    });
-    w.on('error', (err) => {
-      worker = null;
-      const done = pending;
-      pending = null;
-      done?.(err);
-    });
-    return w;
-  };
-  const checkpoint: Checkpoint = (done) => {
-    // The driver keeps at most one checkpoint in flight.
-    pending = done;
-    worker ??= start();
-    worker.postMessage('run');
-  };
-  checkpoint.close = () => {
-    worker?.postMessage('close');
-    worker = null;
-  };
+  const thread = jobThread(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const Database = require(workerData.module);
+     let db = null;
+     parentPort.on('message', (m) => {
+       if (m === 'close') { if (db) db.close(); db = null; parentPort.close(); return; }
+       try {
+         db ??= new Database(workerData.file, { fileMustExist: true });
+         db.pragma('wal_checkpoint(PASSIVE)');
+         parentPort.postMessage(null);
+       } catch (e) { parentPort.postMessage({ message: String(e && e.message) }); }
+     });`,
+    { file, module: createRequire(import.meta.url).resolve('better-sqlite3') },
+  );
+  const checkpoint: Checkpoint = (done) => thread.run('run', done);
+  // The thread closes its connection before it ends.
+  checkpoint.close = () => thread.close('close');
   return checkpoint;
 }

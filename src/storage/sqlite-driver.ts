@@ -1,7 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import type SQLite from 'better-sqlite3';
 import { type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, SqliteDialect } from 'kysely';
+import { jobThread } from './job-thread.js';
 import { type Checkpoint, checkpointThread } from './sqlite-checkpointer.js';
 import { SqliteReadCache } from './sqlite-read-cache.js';
 
@@ -26,42 +26,16 @@ export type SyncFile = ((fd: number, done: (err: NodeJS.ErrnoException | null) =
  * its four threads for tens of milliseconds each, and every write would queue behind them.
  */
 export function syncThread(): SyncFile {
-  let worker: Worker | null = null;
-  let pending: ((err: NodeJS.ErrnoException | null) => void) | null = null;
-  const start = () => {
-    const w = new Worker(
-      `const { parentPort } = require('node:worker_threads');
-       const { fdatasyncSync } = require('node:fs');
-       parentPort.on('message', (fd) => {
-         try { fdatasyncSync(fd); parentPort.postMessage(null); }
-         catch (e) { parentPort.postMessage({ message: String(e && e.message), code: e && e.code }); }
-       });`,
-      { eval: true },
-    );
-    w.unref();
-    w.on('message', (m: { message: string; code?: string } | null) => {
-      const done = pending;
-      pending = null;
-      done?.(m === null ? null : Object.assign(new Error(m.message), { code: m.code }));
-    });
-    w.on('error', (err) => {
-      worker = null;
-      const done = pending;
-      pending = null;
-      done?.(err);
-    });
-    return w;
-  };
-  const sync: SyncFile = (fd, done) => {
-    // The driver keeps at most one sync in flight.
-    pending = done;
-    worker ??= start();
-    worker.postMessage(fd);
-  };
-  sync.close = () => {
-    void worker?.terminate();
-    worker = null;
-  };
+  const thread = jobThread(
+    `const { parentPort } = require('node:worker_threads');
+     const { fdatasyncSync } = require('node:fs');
+     parentPort.on('message', (fd) => {
+       try { fdatasyncSync(fd); parentPort.postMessage(null); }
+       catch (e) { parentPort.postMessage({ message: String(e && e.message), code: e && e.code }); }
+     });`,
+  );
+  const sync: SyncFile = (fd, done) => thread.run(fd, done);
+  sync.close = () => thread.close();
   return sync;
 }
 
