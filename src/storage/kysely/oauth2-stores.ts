@@ -39,22 +39,49 @@ function grantFromRow(r: OAuth2GrantsTable): GrantRecord {
 export class KyselyGrantStore implements GrantStore {
   constructor(private readonly db: OAuth2Db) {}
 
+  /** Every sign-in through a grant creates one. */
+  private readonly insertOne = prepared(
+    () => this.db,
+    10,
+    (
+      id: string,
+      clientKey: string,
+      userId: string | null,
+      scopes: string,
+      grantType: string,
+      createdAt: number,
+      authTime: number | null,
+      revokedAt: number | null,
+      extra: string,
+      sid: string | null,
+    ) =>
+      this.db.insertInto('oauth2_grants').values({
+        id,
+        client_key: clientKey,
+        user_id: userId,
+        scopes,
+        grant_type: grantType,
+        created_at: createdAt,
+        auth_time: authTime,
+        revoked_at: revokedAt,
+        extra,
+        sid,
+      }),
+  );
+
   async create(g: GrantRecord): Promise<void> {
-    await this.db
-      .insertInto('oauth2_grants')
-      .values({
-        id: g.id,
-        client_key: g.clientKey,
-        user_id: g.userId,
-        scopes: JSON.stringify(g.scopes),
-        grant_type: g.grantType,
-        created_at: g.createdAt,
-        auth_time: g.authTime,
-        revoked_at: g.revokedAt,
-        extra: JSON.stringify(g.extra),
-        sid: g.sid ?? null,
-      })
-      .execute();
+    await this.insertOne(
+      g.id,
+      g.clientKey,
+      g.userId,
+      JSON.stringify(g.scopes),
+      g.grantType,
+      g.createdAt,
+      g.authTime,
+      g.revokedAt,
+      JSON.stringify(g.extra),
+      g.sid ?? null,
+    );
   }
 
   async clientsOfSession(sid: string): Promise<Array<{ clientKey: string; userId: string }>> {

@@ -21,7 +21,10 @@ export interface Executor {
   executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
 }
 
-export function prepared<A extends Param[], R>(db: () => Executor, arity: A['length'], build: (...args: A) => Compilable<R>): (...args: A) => Promise<R[]> {
+/** A prepared query: call it, or run it on a transaction with `on(trx)`. */
+export type Prepared<A extends Param[], R> = ((...args: A) => Promise<R[]>) & { on(executor: Executor): (...args: A) => Promise<R[]> };
+
+export function prepared<A extends Param[], R>(db: () => Executor, arity: A['length'], build: (...args: A) => Compilable<R>): Prepared<A, R> {
   let template: { compiled: CompiledQuery<R>; slots: Array<{ arg: number } | { value: unknown }> } | null = null;
   const prepare = () => {
     const tag = randomBytes(8).toString('hex');
@@ -36,11 +39,17 @@ export function prepared<A extends Param[], R>(db: () => Executor, arity: A['len
     }
     return { compiled, slots };
   };
-  return async (...args: A) => {
+  const run = async (executor: Executor, args: A): Promise<R[]> => {
     template ??= prepare();
     const { compiled, slots } = template;
     const parameters = slots.map((s) => ('arg' in s ? clean(args[s.arg] as Param) : s.value));
-    const result = await db().executeQuery<R>({ ...compiled, parameters, queryId: createQueryId() });
+    const result = await executor.executeQuery<R>({ ...compiled, parameters, queryId: createQueryId() });
     return result.rows;
   };
+  return Object.assign((...args: A) => run(db(), args), {
+    on:
+      (executor: Executor) =>
+      (...args: A) =>
+        run(executor, args),
+  });
 }

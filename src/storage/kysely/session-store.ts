@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Consent, ConsentStore, SessionStore, StoredSession } from '../../core/sessions/ports.js';
 import { parseJson } from './json.js';
+import { prepared } from './prepared.js';
 import type { FoundationTables } from './tables.js';
 
 export interface SessionsTable {
@@ -106,15 +107,27 @@ export class KyselyConsentStore implements ConsentStore {
     return r ? { userId: r.user_id, clientKey: r.client_key, scopes: parseJson<string[]>(r.scopes, []), grantedAt: r.granted_at } : undefined;
   }
 
+  // Every password grant records its consent: a read and an upsert in one transaction.
+  private readonly scopesOf = prepared(
+    () => this.db,
+    2,
+    (userId: string, clientKey: string) => this.db.selectFrom('consents').select('scopes').where('user_id', '=', userId).where('client_key', '=', clientKey),
+  );
+  private readonly upsert = prepared(
+    () => this.db,
+    4,
+    (userId: string, clientKey: string, scopes: string, at: number) =>
+      this.db
+        .insertInto('consents')
+        .values({ user_id: userId, client_key: clientKey, scopes, granted_at: at })
+        .onConflict((oc) => oc.columns(['user_id', 'client_key']).doUpdateSet({ scopes, granted_at: at })),
+  );
+
   async grant(userId: string, clientKey: string, scopes: string[], at: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const existing = await trx.selectFrom('consents').select('scopes').where('user_id', '=', userId).where('client_key', '=', clientKey).executeTakeFirst();
+      const [existing] = await this.scopesOf.on(trx)(userId, clientKey);
       const merged = [...new Set([...(existing ? parseJson<string[]>(existing.scopes, []) : []), ...scopes])].sort();
-      await trx
-        .insertInto('consents')
-        .values({ user_id: userId, client_key: clientKey, scopes: JSON.stringify(merged), granted_at: at })
-        .onConflict((oc) => oc.columns(['user_id', 'client_key']).doUpdateSet({ scopes: JSON.stringify(merged), granted_at: at }))
-        .execute();
+      await this.upsert.on(trx)(userId, clientKey, JSON.stringify(merged), at);
     });
   }
 

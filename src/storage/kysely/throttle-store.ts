@@ -1,10 +1,18 @@
 import type { Kysely } from 'kysely';
 import type { ThrottleStore } from '../../core/ports.js';
+import { prepared } from './prepared.js';
 import type { FoundationTables } from './tables.js';
 
 /** Fixed-window counters kept in the database so every instance counts together. */
 export class KyselyThrottleStore implements ThrottleStore {
   constructor(private readonly db: Kysely<FoundationTables>) {}
+
+  /** Read twice by every password check (per username and per address). */
+  private readonly byKey = prepared(
+    () => this.db,
+    1,
+    (key: string) => this.db.selectFrom('throttle').selectAll().where('key', '=', key),
+  );
 
   async hit(key: string, now: number, windowMs: number, by = 1): Promise<number> {
     const row = await this.db
@@ -33,7 +41,7 @@ export class KyselyThrottleStore implements ThrottleStore {
   }
 
   async count(key: string, now: number, windowMs: number): Promise<number> {
-    const row = await this.db.selectFrom('throttle').selectAll().where('key', '=', key).executeTakeFirst();
+    const [row] = await this.byKey(key);
     if (!row || row.window_start < now - windowMs) return 0;
     return Number(row.hits);
   }

@@ -77,8 +77,15 @@ export class KyselyUserStore implements UserStore {
     return foldRoles(await this.byId(id));
   }
 
+  /** Every password check looks its user up by name. */
+  private readonly byUsername = prepared(
+    () => this.db,
+    1,
+    (lower: string) => this.withRoles().where('users.username_lower', '=', lower),
+  );
+
   async findByUsername(username: string): Promise<User | undefined> {
-    return foldRoles(await this.withRoles().where('users.username_lower', '=', username.toLowerCase()).execute());
+    return foldRoles(await this.byUsername(username.toLowerCase()));
   }
 
   async insert(user: User): Promise<void> {
