@@ -80,11 +80,7 @@ function securityHeaders(https: boolean): Record<string, string> {
 
 export async function buildServer(app: App, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const defaults = securityHeaders(app.config.issuer.startsWith('https:'));
-  const staticAnswers = new StaticAnswers(
-    app.metrics,
-    () => defaults,
-    () => !REQUEST_LOG_LEVELS.has(server.log.level),
-  );
+  const staticAnswers = new StaticAnswers(app.metrics, defaults, () => !REQUEST_LOG_LEVELS.has(server.log.level));
   const server = Fastify({
     // Fastify's own HTTP/1.1 server set-up, with static documents answered before its handler.
     serverFactory: (handler) => {

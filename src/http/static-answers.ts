@@ -25,25 +25,27 @@ interface Prepared {
  * which sends the same document. Each route registers the same `document()` it serves itself.
  */
 export class StaticAnswers {
-  private readonly documents = new Map<string, { route: string; document: () => StaticDocument | null; last: Prepared | null }>();
+  /** Path (which is also the route label in the metrics) → its document and its last prepared answer. */
+  private readonly documents = new Map<string, { document: () => StaticDocument | null; last: Prepared | null }>();
 
   constructor(
     private readonly metrics: Metrics,
     /** The safe defaults every response carries (server.ts). */
-    private readonly defaults: () => Record<string, string>,
+    private readonly defaults: Record<string, string>,
     /** False while each request must be logged. */
     private readonly enabled: () => boolean,
   ) {}
 
   /** `document()` returns null when the document cannot be given synchronously right now. */
   add(path: string, document: () => StaticDocument | null): void {
-    this.documents.set(path, { route: path, document, last: null });
+    this.documents.set(path, { document, last: null });
   }
 
   /** Answers the request and returns true, or returns false and leaves it untouched. */
   serve(req: IncomingMessage, res: ServerResponse): boolean {
     if (req.method !== 'GET' || req.url === undefined) return false;
-    const entry = this.documents.get(req.url);
+    const route = req.url;
+    const entry = this.documents.get(route);
     if (!entry || !this.enabled()) return false;
     const started = performance.now();
     const doc = entry.document();
@@ -51,14 +53,14 @@ export class StaticAnswers {
     let prepared = entry.last;
     if (prepared === null || prepared.body !== doc.body) {
       const buffer = Buffer.from(doc.body, 'utf8');
-      const headers = { ...this.defaults(), ...doc.headers, 'content-length': String(buffer.length) };
+      const headers = { ...this.defaults, ...doc.headers, 'content-length': String(buffer.length) };
       prepared = { body: doc.body, buffer, headers: Object.entries(headers).flat() };
       entry.last = prepared;
     }
     res.writeHead(200, prepared.headers);
     res.end(prepared.buffer);
-    this.metrics.requests.inc({ route: entry.route, method: 'GET', status: '2xx', outcome: 'ok' });
-    this.metrics.duration.observe({ route: entry.route }, (performance.now() - started) / 1000);
+    this.metrics.requests.inc({ route, method: 'GET', status: '2xx', outcome: 'ok' });
+    this.metrics.duration.observe({ route }, (performance.now() - started) / 1000);
     return true;
   }
 }
