@@ -35,6 +35,7 @@ function findTests(dir, out = []) {
 // `npm test -- --quick name…` runs only the matching test files, without the checks (for development).
 const quick = process.argv.includes('--quick');
 const filter = process.argv.slice(2).filter((a) => a !== '--quick');
+process.stdout.write(`== runtime: Node.js ${process.version} (${process.execPath})\n`);
 ensureSystemPackages();
 if (!quick) {
   step('type check', 'npx', ['tsc', '-p', 'tsconfig.check.json']);

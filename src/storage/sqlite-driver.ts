@@ -1,6 +1,6 @@
 import { closeSync, openSync } from 'node:fs';
 import type SQLite from 'better-sqlite3';
-import { type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, SqliteDialect } from 'kysely';
+import { type CompiledQuery, type DatabaseConnection, type DialectAdapter, type Driver, type QueryResult, SqliteAdapter, SqliteDialect } from 'kysely';
 import { jobThread } from './job-thread.js';
 import { type Checkpoint, checkpointThread } from './sqlite-checkpointer.js';
 import { SqliteReadCache } from './sqlite-read-cache.js';
@@ -310,5 +310,17 @@ export class DurableSqliteDialect extends SqliteDialect {
 
   override createDriver(): Driver {
     return this.driver;
+  }
+
+  // Kysely serializes every query of a single-connection dialect; this driver orders statements
+  // itself (its lock), so that concurrent writes can share one fdatasync.
+  override createAdapter(): DialectAdapter {
+    return new ConcurrentSqliteAdapter();
+  }
+}
+
+class ConcurrentSqliteAdapter extends SqliteAdapter {
+  override get supportsMultipleConnections(): boolean {
+    return true;
   }
 }

@@ -30,6 +30,6 @@ export function registerServeCommand(program: Command): void {
       process.once('SIGINT', () => void stop());
       process.once('SIGTERM', () => void stop());
       await server.listen({ port: config.port, host: config.host });
-      process.stdout.write(`Latchkey listening on ${config.issuer}\n`);
+      process.stdout.write(`Latchkey listening on ${config.issuer} (Node.js ${process.version})\n`);
     });
 }
