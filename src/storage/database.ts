@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { checkMode, ensurePrivateFile, SECRET_DIR_MODE, SECRET_FILE_MODE, type Warn } from '../config/file-modes.js';
 import type { FoundationTables } from './kysely/tables.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { NulParameterPlugin } from './nul-plugin.js';
@@ -21,15 +22,22 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function openDatabase(url: string, options: { poolSize?: number } = {}): Database {
-  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
+const warnOnStderr: Warn = (message) => process.stderr.write(`warning: ${message}\n`);
+
+export function openDatabase(url: string, options: { poolSize?: number; warn?: Warn } = {}): Database {
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), options.warn ?? warnOnStderr);
   if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, options.poolSize ?? 10);
   throw new Error('database URL must start with sqlite: or postgres://');
 }
 
-function openSqlite(path: string): Database {
+function openSqlite(path: string, warn: Warn): Database {
   const file = path === ':memory:' ? path : resolve(path);
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    // The file holds password hashes and sealed secrets: 0600 (its -wal and -shm follow), in a new folder 0700.
+    if (!existsSync(dirname(file))) mkdirSync(dirname(file), { recursive: true, mode: SECRET_DIR_MODE });
+    ensurePrivateFile(file, warn);
+    for (const extra of [`${file}-wal`, `${file}-shm`]) if (existsSync(extra)) checkMode(extra, SECRET_FILE_MODE, warn);
+  }
   const raw = new SQLite(file);
   raw.pragma('journal_mode = WAL');
   raw.pragma('foreign_keys = ON');
