@@ -1,6 +1,7 @@
 import { ClientAdmin } from './admin/client-admin.js';
 import { type Actor, AdminError } from './admin/errors.js';
 import { UserAdmin } from './admin/user-admin.js';
+import type { Warn } from './config/file-modes.js';
 import { loadMasterKey } from './config/master-key.js';
 import type { Config } from './config/schema.js';
 import type { Client } from './core/clients/client.js';
@@ -99,13 +100,16 @@ export interface App {
 export interface ComposeOptions {
   clock?: Clock;
   random?: Random;
+  /** Where start-up warnings go (files open to other users); standard error by default. */
+  warn?: Warn;
 }
 
 export async function composeApp(config: Config, options: ComposeOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
-  const secrets = new SecretBox(loadMasterKey(config.masterKey, config.dataDir, random), random);
-  const database = openDatabase(config.databaseUrl);
+  const warn: Warn = options.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`));
+  const secrets = new SecretBox(loadMasterKey(config.masterKey, config.dataDir, random, warn), random);
+  const database = openDatabase(config.databaseUrl, { warn });
   await migrate(database, () => clock.now());
   const stores = kyselyStores(database);
   const hooks: Hooks = { clientCutOff: [], clientPending: [], userDisabled: [], userRevokedClient: [], sessionEnded: [] };
