@@ -1,6 +1,6 @@
 import { ClientAdmin } from './admin/client-admin.js';
-import { type Actor, AdminError } from './admin/errors.js';
-import { UserAdmin } from './admin/user-admin.js';
+import { AdminError } from './admin/errors.js';
+import { type UserActor, UserAdmin } from './admin/user-admin.js';
 import type { Warn } from './config/file-modes.js';
 import { loadMasterKey } from './config/master-key.js';
 import type { Config } from './config/schema.js';
@@ -20,10 +20,12 @@ import {
   type Random,
   systemClock,
   type ThrottleStore,
+  type UserCutOff,
   type UserStore,
 } from './core/ports.js';
 import type { ConsentStore, SessionStore } from './core/sessions/ports.js';
 import { SharedRateCounter } from './core/throttle/shared-rate-counter.js';
+import { OPERATOR } from './core/users/authorization.js';
 import { installRegistration } from './registration/install.js';
 import { type Database, migrate, openDatabase } from './storage/database.js';
 import { KyselyAuditStore } from './storage/kysely/audit-store.js';
@@ -49,7 +51,7 @@ export function kyselyStores(database: Database): Stores {
   const { db } = database;
   return {
     clients: new KyselyClientStore(db),
-    users: new KyselyUserStore(db),
+    users: new KyselyUserStore(db, database.dialect),
     audit: new KyselyAuditStore(db),
     oneTime: new KyselyOneTimeStore(db),
     throttle: new KyselyThrottleStore(db),
@@ -66,8 +68,11 @@ export interface Hooks {
   clientCutOff: Array<(clientKey: string, reason: 'disapproved' | 'removed') => Promise<void>>;
   /** A client started waiting for an administrator (created, or put back to pending). */
   clientPending: Array<(client: Client) => Promise<void>>;
-  /** A user was disabled: end their sessions and cut off their tokens. */
-  userDisabled: Array<(userId: string) => Promise<void>>;
+  /**
+   * A user was disabled, had a password set or lost a role: end their sessions (all but
+   * `keepSid`) and cut off their grants, refresh and access tokens and OAuth 1.0a tokens.
+   */
+  userCutOff: Array<(userId: string, cut: UserCutOff) => Promise<void>>;
   /** A user revoked an application on the "Authorized applications" page. */
   userRevokedClient: Array<(userId: string, clientKey: string) => Promise<void>>;
   /** A sign-in session ended (sign-out, RP-initiated logout): notify the clients of that session. */
@@ -112,7 +117,7 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
   const database = openDatabase(config.databaseUrl, { warn });
   await migrate(database, () => clock.now());
   const stores = kyselyStores(database);
-  const hooks: Hooks = { clientCutOff: [], clientPending: [], userDisabled: [], userRevokedClient: [], sessionEnded: [] };
+  const hooks: Hooks = { clientCutOff: [], clientPending: [], userCutOff: [], userRevokedClient: [], sessionEnded: [] };
   const clientAdmin = new ClientAdmin({
     clients: stores.clients,
     audit: stores.audit,
@@ -122,10 +127,11 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
     onCutOff: hooks.clientCutOff,
     onPending: hooks.clientPending,
   });
-  const userAdmin = new UserAdmin({ users: stores.users, audit: stores.audit, clock, random, onDisabled: hooks.userDisabled });
-  // A disabled user cannot keep any sign-in session.
-  hooks.userDisabled.push(async (userId) => {
-    await stores.sessions.deleteForUser(userId);
+  const userAdmin = new UserAdmin({ users: stores.users, audit: stores.audit, clock, random, onCutOff: hooks.userCutOff });
+  // The sign-in sessions end, and the clients of each are told (OIDC Back-Channel Logout).
+  hooks.userCutOff.push(async (userId, cut) => {
+    const ended = await stores.sessions.deleteForUser(userId, cut.keepSid);
+    for (const sid of ended) for (const hook of hooks.sessionEnded) await hook({ sid, userId });
   });
   const closers: App['closers'] = [];
   const app: App = {
@@ -156,7 +162,7 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
   return app;
 }
 
-export const SYSTEM_ACTOR: Actor = { name: 'system', source: 'startup' };
+export const SYSTEM_ACTOR: UserActor = { name: 'system', source: 'startup', authority: OPERATOR };
 
 /**
  * On first start with no users, creates "admin" holding Server Administrator (and User Manager),

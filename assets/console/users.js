@@ -230,7 +230,7 @@ export function start(view) {
     const note =
       u.username === me
         ? h('p', { class: 'warning', role: 'note' }, 'These are your own roles: removing one takes its pages away from you at once.')
-        : h('p', { class: 'hint' }, 'The change applies at once, also to tokens the user already holds.');
+        : h('p', { class: 'hint' }, 'The change applies at once. Removing a role also signs the user out and ends every token issued for them.');
     const form = h('form', { id: formId }, note, roles.fieldset, error);
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
@@ -262,7 +262,7 @@ export function start(view) {
     const form = h(
       'form',
       { id: formId, novalidate: true },
-      h('p', {}, 'The old password stops working at once. Hand the new one to the user over a safe channel.'),
+      h('p', {}, 'The old password stops working at once, and so do the user’s sessions and tokens. Hand the new one to the user over a safe channel.'),
       pw.nodes,
       error,
     );

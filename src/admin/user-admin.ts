@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { randomToken } from '../core/crypto/random.js';
-import type { AuditStore, Clock, Random, User, UserStore } from '../core/ports.js';
-import { DuplicateKeyError } from '../core/ports.js';
+import type { AuditStore, Clock, Random, User, UserCutOff, UserStore } from '../core/ports.js';
+import { DuplicateKeyError, LastHolderError } from '../core/ports.js';
+import { ADMINISTRATOR_ROLES, type Authority, decideUserChange, type UserChange, type UserDecision } from '../core/users/authorization.js';
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../core/users/password.js';
 import { isRoleId, ROLES } from '../core/users/permissions.js';
 import { type Actor, AdminError } from './errors.js';
@@ -58,23 +59,34 @@ export function viewUser(u: User): UserView {
   };
 }
 
+/** Who changes users: every use case checks the user administration rule for this authority. */
+export interface UserActor extends Actor {
+  authority: Authority;
+  /** The sign-in session (sid) the actor acts from: kept when they change their own account. */
+  sessionSid?: string;
+}
+
+type Allowed = Extract<UserDecision, { allowed: true }>;
+type Refused = Extract<UserDecision, { allowed: false }>;
+
 export interface UserAdminDeps {
   users: UserStore;
   audit: AuditStore;
   clock: Clock;
   random: Random;
-  /** Called when a user is disabled, to cut off every token and session of theirs. */
-  onDisabled: Array<(userId: string) => Promise<void>>;
+  /** Called when a user is disabled, given a password or loses a role: ends their sessions and tokens. */
+  onCutOff: Array<(userId: string, cut: UserCutOff) => Promise<void>>;
 }
 
 export class UserAdmin {
   constructor(private readonly d: UserAdminDeps) {}
 
-  async create(raw: unknown, actor: Actor): Promise<User> {
+  async create(raw: unknown, actor: UserActor): Promise<User> {
     const parsed = userInputSchema.safeParse(raw);
     if (!parsed.success) throw AdminError.invalid(zodProblems(parsed.error));
     const input = parsed.data;
     const roles = this.checkRoles(input.roles ?? []);
+    await this.authorize(actor, { kind: 'create', roles }, input.username);
     const now = this.d.clock.now();
     const user: User = {
       id: randomToken(this.d.random, 128),
@@ -99,6 +111,18 @@ export class UserAdmin {
     return user;
   }
 
+  /** A page of users, for an actor who may read them. */
+  async list(query: { search?: string; limit: number; offset: number }, actor: UserActor): Promise<{ items: User[]; total: number }> {
+    await this.authorize(actor, { kind: 'read' }, null);
+    return this.d.users.list(query);
+  }
+
+  /** One user, for an actor who may read users. */
+  async read(username: string, actor: UserActor): Promise<User> {
+    await this.authorize(actor, { kind: 'read' }, username);
+    return this.getByUsername(username);
+  }
+
   async getByUsername(name: string): Promise<User> {
     const user = await this.d.users.findByUsername(name);
     if (!user) throw AdminError.notFound('user');
@@ -111,43 +135,87 @@ export class UserAdmin {
     return user;
   }
 
-  async update(user: User, raw: unknown, actor: Actor): Promise<User> {
+  async update(user: User, raw: unknown, actor: UserActor): Promise<User> {
     const parsed = userPatchSchema.safeParse(raw);
     if (!parsed.success) throw AdminError.invalid(zodProblems(parsed.error));
     const p = parsed.data;
+    const roles = p.roles === undefined ? undefined : this.checkRoles(p.roles);
+    const change: UserChange = { kind: 'update', target: user, enabled: p.enabled, roles };
+    const decision = await this.authorize(actor, change, user.username);
     const next: User = {
       ...user,
       displayName: p.display_name ?? user.displayName,
       email: p.email === undefined ? user.email : p.email,
       enabled: p.enabled ?? user.enabled,
-      roles: p.roles === undefined ? user.roles : this.checkRoles(p.roles),
+      roles: roles ?? user.roles,
       updatedAt: this.d.clock.now(),
     };
-    await this.d.users.update(next);
+    try {
+      await this.d.users.update(next, decision.keepAdministrator ? { enabledHolderOf: ADMINISTRATOR_ROLES } : undefined);
+    } catch (err) {
+      if (!(err instanceof LastHolderError)) throw err;
+      // Another change took the other administrator away meanwhile: the rule's answer with none left.
+      const again = decideUserChange({ actor: actor.authority, change, otherAdministrators: 0 });
+      throw again.allowed ? err : await this.refused(actor, user.username, change, again);
+    }
     await this.record(actor, 'user.update', next, { changed: Object.keys(p) });
-    if (user.enabled && !next.enabled) for (const hook of this.d.onDisabled) await hook(user.id);
+    const removed = user.roles.filter((r) => !next.roles.includes(r));
+    if (user.enabled && !next.enabled) await this.cutOff(user, actor, 'disabled');
+    else if (removed.length > 0) await this.cutOff(user, actor, 'roles_removed');
     return next;
   }
 
-  setEnabled(user: User, enabled: boolean, actor: Actor): Promise<User> {
+  setEnabled(user: User, enabled: boolean, actor: UserActor): Promise<User> {
     return this.update(user, { enabled }, actor);
   }
 
-  async setPassword(user: User, newPassword: unknown, actor: Actor): Promise<void> {
+  /** Sets a password (an administrator's reset, or the user's own change) and ends what the old one opened. */
+  async setPassword(user: User, newPassword: unknown, actor: UserActor): Promise<void> {
+    await this.authorize(actor, { kind: 'set_password', target: user }, user.username);
     const parsed = password.safeParse(newPassword);
     if (!parsed.success) throw AdminError.invalid(zodProblems(parsed.error).map((f) => ({ ...f, field: 'password' })));
     await this.d.users.update({ ...user, passwordHash: await hashPassword(parsed.data), updatedAt: this.d.clock.now() });
     await this.record(actor, 'user.set_password', user, {});
+    await this.cutOff(user, actor, 'password_set');
   }
 
-  async grantRole(user: User, role: string, actor: Actor): Promise<User> {
+  async grantRole(user: User, role: string, actor: UserActor): Promise<User> {
     const [checked] = this.checkRoles([role]);
     if (checked === undefined || user.roles.includes(checked)) return user;
     return this.update(user, { roles: [...user.roles, checked] }, actor);
   }
 
-  async revokeRole(user: User, role: string, actor: Actor): Promise<User> {
+  async revokeRole(user: User, role: string, actor: UserActor): Promise<User> {
     return this.update(user, { roles: user.roles.filter((r) => r !== role) }, actor);
+  }
+
+  /** Applies the user administration rule (src/core/users/authorization.ts); refusals are audited. */
+  private async authorize(actor: UserActor, change: UserChange, target: string | null): Promise<Allowed> {
+    const other =
+      change.kind === 'update' && actor.authority.kind === 'user' ? await this.d.users.countEnabledHolders(ADMINISTRATOR_ROLES, change.target.id) : undefined;
+    const decision = decideUserChange({ actor: actor.authority, change, ...(other !== undefined ? { otherAdministrators: other } : {}) });
+    if (!decision.allowed) throw await this.refused(actor, target, change, decision);
+    return decision;
+  }
+
+  private async refused(actor: UserActor, target: string | null, change: UserChange, decision: Refused): Promise<AdminError> {
+    await this.d.audit.append({
+      at: this.d.clock.now(),
+      actor: actor.name,
+      source: actor.source,
+      action: 'user.change_refused',
+      targetType: 'user',
+      target,
+      details: { change: change.kind, refusal: decision.refusal },
+    });
+    return decision.refusal === 'last_administrator' ? new AdminError(409, 'conflict', decision.message) : new AdminError(403, 'forbidden', decision.message);
+  }
+
+  /** The session the actor acts from survives a change to their own account. */
+  private async cutOff(user: User, actor: UserActor, reason: UserCutOff['reason']): Promise<void> {
+    const own = actor.authority.kind === 'user' && actor.authority.userId === user.id;
+    const keepSid = own && reason !== 'disabled' ? actor.sessionSid : undefined;
+    for (const hook of this.d.onCutOff) await hook(user.id, { reason, ...(keepSid !== undefined ? { keepSid } : {}) });
   }
 
   private checkRoles(roles: string[]): string[] {
@@ -158,7 +226,7 @@ export class UserAdmin {
     return [...new Set(roles)];
   }
 
-  private record(actor: Actor, action: string, user: User, details: Record<string, unknown>): Promise<void> {
+  private record(actor: UserActor, action: string, user: User, details: Record<string, unknown>): Promise<void> {
     return this.d.audit.append({ at: this.d.clock.now(), actor: actor.name, source: actor.source, action, targetType: 'user', target: user.username, details });
   }
 }

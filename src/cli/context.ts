@@ -1,12 +1,14 @@
 import { AdminError } from '../admin/errors.js';
 import { type App, composeApp } from '../compose.js';
 import { loadConfig } from '../config/load.js';
+import { OPERATOR } from '../core/users/authorization.js';
 
 export class CliError extends Error {
   override name = 'CliError';
 }
 
-export const CLI_ACTOR = { name: 'cli', source: 'cli' } as const;
+/** The local operator: not bound by the user administration rule; everything it does is audited as cli. */
+export const CLI_ACTOR = { name: 'cli', source: 'cli', authority: OPERATOR } as const;
 
 /** Runs a command against the configured database, turning admin errors into readable lines. */
 export async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {

@@ -47,6 +47,11 @@ export class DuplicateKeyError extends Error {
   override name = 'DuplicateKeyError';
 }
 
+/** A write would have left no enabled holder of the roles it was told to keep; nothing was written. */
+export class LastHolderError extends Error {
+  override name = 'LastHolderError';
+}
+
 export interface User {
   id: string;
   username: string;
@@ -60,14 +65,28 @@ export interface User {
   lastSignInAt: number | null;
 }
 
+/** Why a user's sessions and tokens end: each of these changes ends what the old state opened. */
+export interface UserCutOff {
+  reason: 'disabled' | 'password_set' | 'roles_removed';
+  /** The sid of the one session to keep: the user changed their own account from it. */
+  keepSid?: string;
+}
+
 export interface UserStore {
   get(id: string): Promise<User | undefined>;
   /** Case-insensitive. */
   findByUsername(username: string): Promise<User | undefined>;
   insert(user: User): Promise<void>;
-  update(user: User): Promise<void>;
+  /**
+   * With `keep`, fails with LastHolderError (writing nothing) when afterwards no enabled user holds
+   * one of those roles; checked in the write's own transaction, so two concurrent changes cannot
+   * both remove the last holder.
+   */
+  update(user: User, keep?: { enabledHolderOf: readonly string[] }): Promise<void>;
   list(query: { search?: string; limit: number; offset: number }): Promise<{ items: User[]; total: number }>;
   count(): Promise<number>;
+  /** Enabled users holding at least one of these roles, `exceptId` left out. */
+  countEnabledHolders(roles: readonly string[], exceptId?: string): Promise<number>;
   touchSignIn(id: string, at: number): Promise<void>;
 }
 

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '../../src/core/clients/client.js';
+import { OPERATOR } from '../../src/core/users/authorization.js';
 import { renderConsentPage } from '../../src/http/pages/consent.js';
 import type { SignInSession } from '../../src/http/session.js';
 import { backendNames } from '../support/backends.js';
@@ -12,7 +13,7 @@ import { type HttpSession, httpSignIn, sessionFromCookie } from './http-session.
 
 const XSS = '<img src=x onerror=alert(1)>';
 const SCRIPT_BREAK = '</script><script>alert(1)</script>';
-const SYSTEM = { name: 'admin', source: 'test' };
+const SYSTEM = { name: 'admin', source: 'test', authority: OPERATOR };
 
 for (const backend of backendNames()) {
   describe(`console pages (${backend})`, () => {

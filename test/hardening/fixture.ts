@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
+import { OPERATOR } from '../../src/core/users/authorization.js';
 import { threeLegged } from '../oauth1/helpers.js';
 import { approveDevice, basic, postForm } from '../oauth2/helpers.js';
 import type { BackendName } from '../support/backends.js';
 import { CookieJar, signIn } from '../support/instances.js';
 import { ADMIN_PASSWORD, startServer, type TestServer } from '../support/server.js';
 
-const ACTOR = { name: 'hardening', source: 'test' };
+const ACTOR = { name: 'hardening', source: 'test', authority: OPERATOR };
 
 export const REDIRECT_URI = 'https://app.example.test/cb';
 export const LOOPBACK_REDIRECT = 'http://127.0.0.1:9/cb';

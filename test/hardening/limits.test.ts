@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { OPERATOR } from '../../src/core/users/authorization.js';
 import { LIMITS } from '../../src/http/hardening.js';
 import { CookieJar, makeClient, postForm, signIn, startPeer } from '../oauth2/helpers.js';
 import { backendNames } from '../support/backends.js';
@@ -227,7 +228,7 @@ for (const backend of backendNames()) {
     });
 
     it('login form (LATCHKEY_LOGIN_THROTTLE_LIMIT failures per username), shared with a second instance', async () => {
-      await t.app.userAdmin.create({ username: 'rita', password: 'rita-password-long-1' }, { name: 't', source: 't' });
+      await t.app.userAdmin.create({ username: 'rita', password: 'rita-password-long-1' }, { name: 't', source: 't', authority: OPERATOR });
       const peer = await startPeer(t, env);
       try {
         assert.equal((await signIn(new CookieJar(), t.baseUrl, 'rita', 'wrong-1')).status, 401);

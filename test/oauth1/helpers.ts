@@ -2,9 +2,10 @@ import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import OAuth from 'oauth-1.0a';
 import type { App } from '../../src/compose.js';
 import type { Client } from '../../src/core/clients/client.js';
+import { OPERATOR } from '../../src/core/users/authorization.js';
 import { ADMIN_PASSWORD } from '../support/server.js';
 
-export const ACTOR = { name: 'test', source: 'test' };
+export const ACTOR = { name: 'test', source: 'test', authority: OPERATOR };
 export const CALLBACK = 'http://127.0.0.1:9/oauth/callback';
 
 export const rsaKeys: { publicKey: string; privateKey: string } = generateKeyPairSync('rsa', {

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
 import { DEVICE_CODE_GRANT } from '../../src/core/clients/client.js';
 import { oauth2Of } from '../../src/core/oauth2/install.js';
+import { OPERATOR } from '../../src/core/users/authorization.js';
 import { backendNames } from '../support/backends.js';
 import { ManualClock, startServer, type TestServer } from '../support/server.js';
 import {
@@ -21,7 +22,7 @@ import {
 
 const REDIRECT = 'https://app.example/cb';
 const frank = { username: 'frank', password: 'frank-password-1' };
-const ACTOR = { name: 'test', source: 'test' };
+const ACTOR = { name: 'test', source: 'test', authority: OPERATOR };
 
 for (const backend of backendNames()) {
   describe(`cut-off across two instances sharing one ${backend} database`, () => {

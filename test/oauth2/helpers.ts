@@ -3,13 +3,14 @@ import { freePort } from '../../scripts/services.mjs';
 import type { ClientInput } from '../../src/admin/client-admin.js';
 import { type App, composeApp } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
+import { OPERATOR } from '../../src/core/users/authorization.js';
 import { buildServer } from '../../src/http/server.js';
 import { CookieJar, signIn } from '../support/instances.js';
 import type { TestServer } from '../support/server.js';
 
 export { CookieJar, signIn };
 
-const ACTOR = { name: 'test', source: 'test' };
+const ACTOR = { name: 'test', source: 'test', authority: OPERATOR };
 
 export interface TestClient {
   key: string;

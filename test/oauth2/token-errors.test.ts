@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { DEVICE_CODE_GRANT } from '../../src/core/clients/client.js';
+import { OPERATOR } from '../../src/core/users/authorization.js';
 import { ManualClock, startServer, type TestServer } from '../support/server.js';
 import { authorizeInBrowser, basic, CookieJar, formFields, makeClient, makeUser, postForm, signIn, type TestClient } from './helpers.js';
 
@@ -160,8 +161,8 @@ describe('token endpoint: errors, PKCE, expiry, device polling and throttling', 
     const ok = await postForm(tokenUrl(), { grant_type: 'password', username: 'dave', password: dave.password }, auth);
     assert.equal(ok.status, 200);
     // A disabled user gets the same generic answer as a wrong password.
-    const erin = await t.app.userAdmin.create({ username: 'erin', password: 'erin-password-1' }, { name: 't', source: 't' });
-    await t.app.userAdmin.setEnabled(erin, false, { name: 't', source: 't' });
+    const erin = await t.app.userAdmin.create({ username: 'erin', password: 'erin-password-1' }, { name: 't', source: 't', authority: OPERATOR });
+    await t.app.userAdmin.setEnabled(erin, false, { name: 't', source: 't', authority: OPERATOR });
     const disabled = await postForm(tokenUrl(), { grant_type: 'password', username: 'erin', password: 'erin-password-1' }, auth);
     assert.equal(disabled.json.error_description, wrong.json.error_description);
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
+import { OPERATOR } from '../../src/core/users/authorization.js';
 import { authorizeInBrowser, CookieJar } from '../oauth2/helpers.js';
 import { backendNames } from '../support/backends.js';
 import { startServer, type TestServer } from '../support/server.js';
@@ -187,7 +188,7 @@ for (const backend of backendNames()) {
       const approved = await latchkey(server, 'client', 'approve', clientId);
       assert.equal(approved.code, 0, approved.stderr);
 
-      await app.userAdmin.create({ username: 'reporter', password: 'reporter-password-1' }, { name: 'test', source: 'test' });
+      await app.userAdmin.create({ username: 'reporter', password: 'reporter-password-1' }, { name: 'test', source: 'test', authority: OPERATOR });
       const jar = new CookieJar();
       const callback = await authorizeInBrowser(jar, baseUrl, authorizeUrl.href, { username: 'reporter', password: 'reporter-password-1' });
       assert.equal(`${callback.origin}${callback.pathname}`, redirect);

@@ -1,7 +1,7 @@
 import type { Config } from '../../config/schema.js';
 import type { Client } from '../clients/client.js';
 import { randomToken } from '../crypto/random.js';
-import type { Clock, OneTimeStore, Random, User } from '../ports.js';
+import type { Clock, OneTimeStore, Random, User, UserCutOff } from '../ports.js';
 import { makeDummies, type Sealer } from './check.js';
 import type { OAuth1Deps } from './deps.js';
 import type { OAuth1Stores } from './storage.js';
@@ -21,7 +21,7 @@ export interface OAuth1Host {
   purgeTasks: Array<{ name: string; run(before: number, batch: number): Promise<number> }>;
   hooks: {
     clientCutOff: Array<(clientKey: string, reason: 'disapproved' | 'removed') => Promise<void>>;
-    userDisabled: Array<(userId: string) => Promise<void>>;
+    userCutOff: Array<(userId: string, cut: UserCutOff) => Promise<void>>;
     userRevokedClient: Array<(userId: string, clientKey: string) => Promise<void>>;
   };
 }
@@ -36,8 +36,9 @@ const TOUCH_EVERY_MS = 60_000;
 
 /**
  * Sets up the OAuth 1.0a provider on a composed app: its dependencies, and the hooks that delete
- * credentials at once when a consumer is disapproved or removed, a user disabled, or an
- * application revoked by its user (status is also checked on every use, so this is belt and braces).
+ * credentials at once when a consumer is disapproved or removed, a user disabled, given a new
+ * password or a role fewer, or an application revoked by its user (status is also checked on
+ * every use, so this is belt and braces).
  */
 export function installOAuth1(host: OAuth1Host, stores: OAuth1Stores): OAuth1Service {
   const touched = new Map<string, number>();
@@ -67,7 +68,7 @@ export function installOAuth1(host: OAuth1Host, stores: OAuth1Stores): OAuth1Ser
     await stores.tokens.removeForClient(clientKey);
     await stores.temporaries.removeForClient(clientKey);
   });
-  host.hooks.userDisabled.push(async (userId) => {
+  host.hooks.userCutOff.push(async (userId) => {
     await stores.tokens.removeForUser(userId);
     await stores.temporaries.removeForUser(userId);
   });

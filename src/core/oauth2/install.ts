@@ -1,6 +1,6 @@
 import type { Config } from '../../config/schema.js';
 import type { PurgeTask } from '../maintenance/purger.js';
-import type { ClientStore, Clock, OneTimeStore, Random, ThrottleStore, UserStore } from '../ports.js';
+import type { ClientStore, Clock, OneTimeStore, Random, ThrottleStore, UserCutOff, UserStore } from '../ports.js';
 import { AccessTokens } from '../tokens/access-token.js';
 import { KeyRing, type Sealer } from '../tokens/signing-keys.js';
 import { verifyPassword } from '../users/password.js';
@@ -49,7 +49,7 @@ export interface OAuth2Host {
   };
   hooks: {
     clientCutOff: Array<(clientKey: string, reason: 'disapproved' | 'removed') => Promise<void>>;
-    userDisabled: Array<(userId: string) => Promise<void>>;
+    userCutOff: Array<(userId: string, cut: UserCutOff) => Promise<void>>;
     userRevokedClient: Array<(userId: string, clientKey: string) => Promise<void>>;
   };
   purgeTasks: PurgeTask[];
@@ -86,7 +86,8 @@ export function oauth2Of(host: object): OAuth2Service {
 /**
  * Sets up the OAuth 2.0 server on a composed app: signing keys, token services, grant handlers,
  * and the hooks that cut off grants (and so every token, code and device code under them) the
- * moment a client is disapproved or removed, a user disabled, or an application revoked.
+ * moment a client is disapproved or removed, a user disabled, given a new password or a role
+ * fewer, or an application revoked.
  */
 export function installOAuth2(host: OAuth2Host, stores: OAuth2Stores): OAuth2Service {
   const c = host.config;
@@ -141,7 +142,8 @@ export function installOAuth2(host: OAuth2Host, stores: OAuth2Stores): OAuth2Ser
     await stores.grants.revokeForClient(clientKey, now());
     await stores.deviceCodes.denyForClient(clientKey);
   });
-  host.hooks.userDisabled.push(async (userId) => {
+  // A disabled user, a password set, a role removed: every grant of the user ends.
+  host.hooks.userCutOff.push(async (userId) => {
     await stores.grants.revokeForUser(userId, now());
   });
   host.hooks.userRevokedClient.push(async (userId, clientKey) => {

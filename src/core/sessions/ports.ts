@@ -17,7 +17,8 @@ export interface SessionStore {
   get(idHash: string, now: number): Promise<StoredSession | undefined>;
   getBySid(sid: string, now: number): Promise<StoredSession | undefined>;
   delete(idHash: string): Promise<void>;
-  deleteForUser(userId: string): Promise<number>;
+  /** Deletes every session of the user but the one with `exceptSid`; returns the sids it ended. */
+  deleteForUser(userId: string, exceptSid?: string): Promise<string[]>;
   purgeExpired(before: number, batch: number): Promise<number>;
 }
 

@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { viewClient } from '../../admin/client-admin.js';
-import { type Actor, AdminError } from '../../admin/errors.js';
-import { viewUser } from '../../admin/user-admin.js';
+import { AdminError } from '../../admin/errors.js';
+import { type UserActor, viewUser } from '../../admin/user-admin.js';
 import { zodProblems } from '../../admin/validation.js';
 import type { Permission } from '../../core/users/permissions.js';
 import { ADMIN_OPENAPI } from '../openapi.js';
@@ -61,8 +61,14 @@ function requireJson(req: FastifyRequest): void {
   }
 }
 
-export function actorOf(req: FastifyRequest, p: Principal): Actor {
-  return { name: p.user.username, source: req.ip };
+/** The caller as an actor: its permissions are this request's (a token's scopes narrow them). */
+export function actorOf(req: FastifyRequest, p: Principal): UserActor {
+  return {
+    name: p.user.username,
+    source: req.ip,
+    authority: { kind: 'user', userId: p.user.id, permissions: p.permissions },
+    ...(p.via === 'session' && p.sessionId !== undefined ? { sessionSid: p.sessionId } : {}),
+  };
 }
 
 /**
@@ -151,11 +157,12 @@ export const registerAdminApi: HttpModule = (server, ctx) => {
     return { items: items.map((e) => ({ ...e, at: new Date(e.at).toISOString() })), total, limit: q.limit, offset: q.offset };
   });
 
-  // Users, for holders of manage_users.
+  // Users, for holders of manage_users; each use case applies the user administration rule.
   server.get('/admin/api/users', async (req, reply) => {
-    if (!(await requirePermission(ctx, req, reply, 'manage_users'))) return reply;
+    const p = await requirePermission(ctx, req, reply, 'manage_users');
+    if (!p) return reply;
     const q = parse(usersQuery, req.query);
-    const { items, total } = await app.stores.users.list(q);
+    const { items, total } = await app.userAdmin.list(q, actorOf(req, p));
     return { items: items.map(viewUser), total, limit: q.limit, offset: q.offset };
   });
 
@@ -167,8 +174,9 @@ export const registerAdminApi: HttpModule = (server, ctx) => {
   });
 
   server.get<{ Params: { username: string } }>('/admin/api/users/:username', async (req, reply) => {
-    if (!(await requirePermission(ctx, req, reply, 'manage_users'))) return reply;
-    return viewUser(await app.userAdmin.getByUsername(req.params.username));
+    const p = await requirePermission(ctx, req, reply, 'manage_users');
+    if (!p) return reply;
+    return viewUser(await app.userAdmin.read(req.params.username, actorOf(req, p)));
   });
 
   server.patch<{ Params: { username: string } }>('/admin/api/users/:username', json, async (req, reply) => {

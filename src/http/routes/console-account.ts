@@ -1,8 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import { AdminError } from '../../admin/errors.js';
+import type { UserActor } from '../../admin/user-admin.js';
 import { sha256Hex } from '../../core/crypto/constant-time.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from '../../core/users/password.js';
-import { ROLES } from '../../core/users/permissions.js';
+import { permissionsOf, ROLES } from '../../core/users/permissions.js';
 import { html } from '../html.js';
 import type { HttpModule } from '../server.js';
 import { checkCsrf, csrfInput, currentSession, loginUrl, SESSION_COOKIE, type SignInSession, startSession } from '../session.js';
@@ -27,6 +28,12 @@ function bodyOf(req: FastifyRequest): Record<string, unknown> {
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** The signed-in user acting on their own account, from this session. */
+function accountActor(session: SignInSession, req: FastifyRequest): UserActor {
+  const u = session.user;
+  return { name: u.username, source: req.ip, authority: { kind: 'user', userId: u.id, permissions: permissionsOf(u.roles) }, sessionSid: session.sid };
+}
 
 function when(ms: number | null): string {
   return ms === null ? 'never' : `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
@@ -76,7 +83,7 @@ ${notice && (notice.kind === 'ok' || !notice.field) ? html`<p class="${notice.ki
     ${err('current_password')}
     <label for="new_password">New password</label>
     <input type="password" id="new_password" name="new_password" required minlength="${MIN_PASSWORD_LENGTH}" autocomplete="new-password" aria-describedby="new-password-hint${notice?.field === 'new_password' ? ' new_password-error' : ''}">
-    <p class="hint" id="new-password-hint">At least ${MIN_PASSWORD_LENGTH} characters. Your other sessions are signed out.</p>
+    <p class="hint" id="new-password-hint">At least ${MIN_PASSWORD_LENGTH} characters. Your other sessions are signed out, and applications you authorized lose their access.</p>
     ${err('new_password')}
     <label for="confirm_password">Re-type new password</label>
     <input type="password" id="confirm_password" name="confirm_password" required autocomplete="new-password"${described('confirm_password')}>
@@ -119,11 +126,7 @@ export const registerConsoleAccount: HttpModule = (server, ctx) => {
     const displayName = str(body.display_name).trim();
     if (displayName === '') return again({ kind: 'error', field: 'display_name', text: 'Display name: enter the name others see.' });
     try {
-      await app.userAdmin.update(
-        session.user,
-        { display_name: displayName, email: email === '' ? null : email },
-        { name: session.user.username, source: req.ip },
-      );
+      await app.userAdmin.update(session.user, { display_name: displayName, email: email === '' ? null : email }, accountActor(session, req));
     } catch (err) {
       if (err instanceof AdminError) {
         const f = err.fields[0];
@@ -166,11 +169,12 @@ export const registerConsoleAccount: HttpModule = (server, ctx) => {
       return again(400, { kind: 'error', field: 'current_password', text: 'The current password is wrong.' });
     }
     await app.stores.throttle.reset(key);
-    await app.userAdmin.setPassword(user, next, { name: user.username, source: req.ip });
-    // Other sessions end with the old password; this browser keeps a fresh session.
+    // Every other session, grant and token ends with the old password (UserAdmin's cut-off);
+    // this browser goes on in a fresh session that keeps its sid.
+    await app.userAdmin.setPassword(user, next, accountActor(session, req));
     const stored = await app.stores.sessions.get(sha256Hex(req.cookies[SESSION_COOKIE] ?? ''), now);
-    await app.stores.sessions.deleteForUser(user.id);
-    await startSession(app, reply, user, stored?.persistent ?? false);
+    await app.stores.sessions.delete(sha256Hex(session.id));
+    await startSession(app, reply, user, stored?.persistent ?? false, session.sid);
     return reply.redirect('/admin/account?done=password', 303);
   });
 };

@@ -201,8 +201,37 @@ for (const name of backendNames()) {
       assert.deepEqual(await s2.sessions.get('h1', 100), session);
       assert.equal((await s.sessions.getBySid('sid1', 100))?.idHash, 'h1');
       assert.equal(await s.sessions.get('h1', 6000), undefined, 'expired');
-      assert.equal(await s.sessions.deleteForUser('u3'), 1);
+      await s.sessions.create({ ...session, idHash: 'h2', sid: 'sid2' });
+      assert.deepEqual(await s.sessions.deleteForUser('u3', 'sid2'), ['sid1'], 'all but the one kept');
+      assert.equal((await s.sessions.get('h2', 100))?.sid, 'sid2');
+      assert.deepEqual(await s.sessions.deleteForUser('u3'), ['sid2']);
       assert.equal(await s.sessions.get('h1', 100), undefined);
+    });
+
+    it('refuses a user update that would leave no enabled holder of the roles to keep, even when two instances race', async () => {
+      const keep = { enabledHolderOf: ['server_administrator'] };
+      const a = { ...user('ua', 'ann'), roles: ['server_administrator'] };
+      const b = { ...user('ub', 'ben'), roles: ['server_administrator', 'user_manager'] };
+      await s.users.insert(a);
+      await s.users.insert(b);
+      assert.equal(await s.users.countEnabledHolders(['server_administrator']), 2);
+      assert.equal(await s.users.countEnabledHolders(['server_administrator'], 'ua'), 1);
+      assert.equal(await s.users.countEnabledHolders([]), 0);
+      // Two pools on PostgreSQL. SQLite has one writer: two connections of one process would only
+      // wait on each other's lock synchronously, so its race runs on one connection's queue.
+      const other = name === 'postgres' ? s2 : s;
+      for (let round = 0; round < 10; round++) {
+        const results = await Promise.allSettled([s.users.update({ ...a, enabled: false }, keep), other.users.update({ ...b, roles: ['user_manager'] }, keep)]);
+        assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected'], `round ${round}`);
+        const failed = results.find((r) => r.status === 'rejected');
+        assert.equal((failed as PromiseRejectedResult).reason.name, 'LastHolderError');
+        assert.equal(await s.users.countEnabledHolders(['server_administrator']), 1);
+        await s.users.update(a);
+        await s.users.update(b);
+      }
+      await s.users.update({ ...b, enabled: false }, keep);
+      await assert.rejects(s.users.update({ ...a, roles: [] }, keep), { name: 'LastHolderError' });
+      assert.deepEqual((await s.users.get('ua'))?.roles, ['server_administrator'], 'nothing was written');
     });
 
     it('remembers consent per user and client, merging scopes', async () => {

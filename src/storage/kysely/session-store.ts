@@ -76,9 +76,11 @@ export class KyselySessionStore implements SessionStore {
     await this.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
   }
 
-  async deleteForUser(userId: string): Promise<number> {
-    const r = await this.db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
-    return Number(r.numDeletedRows);
+  async deleteForUser(userId: string, exceptSid?: string): Promise<string[]> {
+    let q = this.db.deleteFrom('sessions').where('user_id', '=', userId);
+    if (exceptSid !== undefined) q = q.where('sid', '<>', exceptSid);
+    const rows = await q.returning('sid').execute();
+    return rows.map((r) => r.sid);
   }
 
   async purgeExpired(before: number, batch: number): Promise<number> {

@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { User, UserStore } from '../../core/ports.js';
-import { DuplicateKeyError } from '../../core/ports.js';
+import { DuplicateKeyError, LastHolderError } from '../../core/ports.js';
 import { isUniqueViolation } from './json.js';
 import { prepared } from './prepared.js';
 import type { FoundationTables, UsersTable } from './tables.js';
@@ -45,8 +45,14 @@ function toRow(u: User): UsersTable {
   };
 }
 
+/** Serializes the changes that must keep a role holder on PostgreSQL (pg_advisory_xact_lock key). */
+const HOLDER_LOCK = 0x4c4b_0015;
+
 export class KyselyUserStore implements UserStore {
-  constructor(private readonly db: Kysely<FoundationTables>) {}
+  constructor(
+    private readonly db: Kysely<FoundationTables>,
+    private readonly dialect: 'sqlite' | 'postgres',
+  ) {}
 
   private async rolesOf(ids: string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
@@ -100,18 +106,26 @@ export class KyselyUserStore implements UserStore {
     }
   }
 
-  async update(user: User): Promise<void> {
+  async update(user: User, keep?: { enabledHolderOf: readonly string[] }): Promise<void> {
     const { id, ...rest } = toRow(user);
     try {
       await this.db.transaction().execute(async (trx) => {
+        // PostgreSQL's READ COMMITTED would let two such changes each see the other's holder: one
+        // lock orders them. SQLite has one writer at a time, and the write comes before the count.
+        if (keep && this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${HOLDER_LOCK})`.execute(trx);
         await trx.updateTable('users').set(rest).where('id', '=', id).execute();
         await trx.deleteFrom('user_roles').where('user_id', '=', id).execute();
         for (const role of user.roles) await trx.insertInto('user_roles').values({ user_id: id, role }).execute();
+        if (keep && (await countHolders(trx, keep.enabledHolderOf)) === 0) throw new LastHolderError('no enabled holder would remain');
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new DuplicateKeyError('username exists');
       throw err;
     }
+  }
+
+  countEnabledHolders(roles: readonly string[], exceptId?: string): Promise<number> {
+    return countHolders(this.db, roles, exceptId);
   }
 
   async list(q: { search?: string; limit: number; offset: number }): Promise<{ items: User[]; total: number }> {
@@ -136,4 +150,17 @@ export class KyselyUserStore implements UserStore {
   async touchSignIn(id: string, at: number): Promise<void> {
     await this.db.updateTable('users').set({ last_sign_in_at: at }).where('id', '=', id).execute();
   }
+}
+
+async function countHolders(db: Kysely<FoundationTables>, roles: readonly string[], exceptId?: string): Promise<number> {
+  if (roles.length === 0) return 0;
+  let q = db
+    .selectFrom('users')
+    .innerJoin('user_roles', 'user_roles.user_id', 'users.id')
+    .select((eb) => eb.fn.count<number>('users.id').distinct().as('n'))
+    .where('users.enabled', '=', 1)
+    .where('user_roles.role', 'in', [...roles]);
+  if (exceptId !== undefined) q = q.where('users.id', '<>', exceptId);
+  const r = await q.executeTakeFirstOrThrow();
+  return Number(r.n);
 }
