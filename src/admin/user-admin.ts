@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { randomToken } from '../core/crypto/random.js';
 import type { AuditStore, Clock, Random, User, UserCutOff, UserStore } from '../core/ports.js';
-import { DuplicateKeyError, LastHolderError } from '../core/ports.js';
+import { DuplicateKeyError, LastHolderError, StaleWriteError } from '../core/ports.js';
 import { ADMINISTRATOR_ROLES, type Authority, decideUserChange, type UserChange, type UserDecision } from '../core/users/authorization.js';
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../core/users/password.js';
 import { isRoleId, ROLES } from '../core/users/permissions.js';
@@ -65,6 +65,8 @@ export interface UserActor extends Actor {
   /** The sign-in session (sid) the actor acts from: kept when they change their own account. */
   sessionSid?: string;
 }
+
+const changedMeanwhile = () => new AdminError(409, 'conflict', 'the user was changed meanwhile; reload and try again');
 
 type Allowed = Extract<UserDecision, { allowed: true }>;
 type Refused = Extract<UserDecision, { allowed: false }>;
@@ -148,11 +150,13 @@ export class UserAdmin {
       email: p.email === undefined ? user.email : p.email,
       enabled: p.enabled ?? user.enabled,
       roles: roles ?? user.roles,
-      updatedAt: this.d.clock.now(),
+      updatedAt: this.nextUpdatedAt(user),
     };
     try {
-      await this.d.users.update(next, decision.keepAdministrator ? { enabledHolderOf: ADMINISTRATOR_ROLES } : undefined);
+      // Written only if the user is still as the decision saw them.
+      await this.d.users.update(next, { ifUpdatedAt: user.updatedAt, ...(decision.keepAdministrator ? { enabledHolderOf: ADMINISTRATOR_ROLES } : {}) });
     } catch (err) {
+      if (err instanceof StaleWriteError) throw changedMeanwhile();
       if (!(err instanceof LastHolderError)) throw err;
       // Another change took the other administrator away meanwhile: the rule's answer with none left.
       const again = decideUserChange({ actor: actor.authority, change, otherAdministrators: 0 });
@@ -174,7 +178,11 @@ export class UserAdmin {
     await this.authorize(actor, { kind: 'set_password', target: user }, user.username);
     const parsed = password.safeParse(newPassword);
     if (!parsed.success) throw AdminError.invalid(zodProblems(parsed.error).map((f) => ({ ...f, field: 'password' })));
-    await this.d.users.update({ ...user, passwordHash: await hashPassword(parsed.data), updatedAt: this.d.clock.now() });
+    try {
+      await this.d.users.setPasswordHash(user.id, await hashPassword(parsed.data), this.nextUpdatedAt(user), { ifUpdatedAt: user.updatedAt });
+    } catch (err) {
+      throw err instanceof StaleWriteError ? changedMeanwhile() : err;
+    }
     await this.record(actor, 'user.set_password', user, {});
     await this.cutOff(user, actor, 'password_set');
   }
@@ -216,6 +224,11 @@ export class UserAdmin {
     const own = actor.authority.kind === 'user' && actor.authority.userId === user.id;
     const keepSid = own && reason !== 'disabled' ? actor.sessionSid : undefined;
     for (const hook of this.d.onCutOff) await hook(user.id, { reason, ...(keepSid !== undefined ? { keepSid } : {}) });
+  }
+
+  /** Strictly later than what was read, so that a write guarded by the old value cannot match twice. */
+  private nextUpdatedAt(user: User): number {
+    return Math.max(this.d.clock.now(), user.updatedAt + 1);
   }
 
   private checkRoles(roles: string[]): string[] {

@@ -52,6 +52,16 @@ export class LastHolderError extends Error {
   override name = 'LastHolderError';
 }
 
+/** The row changed since it was read; nothing was written. */
+export class StaleWriteError extends Error {
+  override name = 'StaleWriteError';
+}
+
+export interface UserWriteGuard {
+  ifUpdatedAt?: number;
+  enabledHolderOf?: readonly string[];
+}
+
 export interface User {
   id: string;
   username: string;
@@ -78,11 +88,14 @@ export interface UserStore {
   findByUsername(username: string): Promise<User | undefined>;
   insert(user: User): Promise<void>;
   /**
-   * With `keep`, fails with LastHolderError (writing nothing) when afterwards no enabled user holds
-   * one of those roles; checked in the write's own transaction, so two concurrent changes cannot
-   * both remove the last holder.
+   * Guards, each checked in the write's own transaction (nothing is written when one fails):
+   * `ifUpdatedAt`: StaleWriteError unless the stored row still has this updatedAt (the decision
+   * was made on what is stored); `enabledHolderOf`: LastHolderError when afterwards no enabled user
+   * holds one of those roles, so two concurrent changes cannot both remove the last holder.
    */
-  update(user: User, keep?: { enabledHolderOf: readonly string[] }): Promise<void>;
+  update(user: User, guard?: UserWriteGuard): Promise<void>;
+  /** Sets only the password hash (and updatedAt), so a concurrent change of roles or status is kept. */
+  setPasswordHash(id: string, hash: string, at: number, guard?: Pick<UserWriteGuard, 'ifUpdatedAt'>): Promise<void>;
   list(query: { search?: string; limit: number; offset: number }): Promise<{ items: User[]; total: number }>;
   count(): Promise<number>;
   /** Enabled users holding at least one of these roles, `exceptId` left out. */

@@ -234,6 +234,21 @@ for (const name of backendNames()) {
       assert.deepEqual((await s.users.get('ua'))?.roles, ['server_administrator'], 'nothing was written');
     });
 
+    it('writes a user only if unchanged since read, and sets a password without touching roles or status', async () => {
+      const c = { ...user('uc', 'cat'), updatedAt: 10 };
+      await s.users.insert(c);
+      await s.users.update({ ...c, enabled: false, updatedAt: 11 }, { ifUpdatedAt: 10 });
+      // A decision made on the old row is not written.
+      await assert.rejects(s2.users.update({ ...c, roles: [], updatedAt: 12 }, { ifUpdatedAt: 10 }), { name: 'StaleWriteError' });
+      await assert.rejects(s2.users.setPasswordHash('uc', 'h2', 12, { ifUpdatedAt: 10 }), { name: 'StaleWriteError' });
+      await assert.rejects(s.users.update(user('nobody', 'nobody')), { name: 'StaleWriteError' }, 'an unknown user');
+      const stored = await s.users.get('uc');
+      assert.deepEqual([stored?.enabled, stored?.roles, stored?.passwordHash, stored?.updatedAt], [false, ['user_manager'], 'h', 11]);
+      await s2.users.setPasswordHash('uc', 'h3', 12, { ifUpdatedAt: 11 });
+      const after = await s.users.get('uc');
+      assert.deepEqual([after?.enabled, after?.roles, after?.passwordHash, after?.updatedAt], [false, ['user_manager'], 'h3', 12]);
+    });
+
     it('remembers consent per user and client, merging scopes', async () => {
       const consents = new KyselyConsentStore(database.db);
       await consents.grant('u3', 'k1', ['profile'], 10);

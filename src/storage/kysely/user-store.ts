@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import type { User, UserStore } from '../../core/ports.js';
-import { DuplicateKeyError, LastHolderError } from '../../core/ports.js';
+import type { User, UserStore, UserWriteGuard } from '../../core/ports.js';
+import { DuplicateKeyError, LastHolderError, StaleWriteError } from '../../core/ports.js';
 import { isUniqueViolation } from './json.js';
 import { prepared } from './prepared.js';
 import type { FoundationTables, UsersTable } from './tables.js';
@@ -106,22 +106,33 @@ export class KyselyUserStore implements UserStore {
     }
   }
 
-  async update(user: User, keep?: { enabledHolderOf: readonly string[] }): Promise<void> {
+  async update(user: User, guard: UserWriteGuard = {}): Promise<void> {
     const { id, ...rest } = toRow(user);
+    const keep = guard.enabledHolderOf;
     try {
       await this.db.transaction().execute(async (trx) => {
         // PostgreSQL's READ COMMITTED would let two such changes each see the other's holder: one
         // lock orders them. SQLite has one writer at a time, and the write comes before the count.
         if (keep && this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${HOLDER_LOCK})`.execute(trx);
-        await trx.updateTable('users').set(rest).where('id', '=', id).execute();
+        let write = trx.updateTable('users').set(rest).where('id', '=', id);
+        if (guard.ifUpdatedAt !== undefined) write = write.where('updated_at', '=', guard.ifUpdatedAt);
+        const r = await write.executeTakeFirst();
+        if (Number(r.numUpdatedRows) === 0) throw new StaleWriteError('the user changed or is gone');
         await trx.deleteFrom('user_roles').where('user_id', '=', id).execute();
         for (const role of user.roles) await trx.insertInto('user_roles').values({ user_id: id, role }).execute();
-        if (keep && (await countHolders(trx, keep.enabledHolderOf)) === 0) throw new LastHolderError('no enabled holder would remain');
+        if (keep && (await countHolders(trx, keep)) === 0) throw new LastHolderError('no enabled holder would remain');
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new DuplicateKeyError('username exists');
       throw err;
     }
+  }
+
+  async setPasswordHash(id: string, hash: string, at: number, guard: Pick<UserWriteGuard, 'ifUpdatedAt'> = {}): Promise<void> {
+    let write = this.db.updateTable('users').set({ password_hash: hash, updated_at: at }).where('id', '=', id);
+    if (guard.ifUpdatedAt !== undefined) write = write.where('updated_at', '=', guard.ifUpdatedAt);
+    const r = await write.executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) throw new StaleWriteError('the user changed or is gone');
   }
 
   countEnabledHolders(roles: readonly string[], exceptId?: string): Promise<number> {
