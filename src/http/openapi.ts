@@ -97,7 +97,11 @@ export const ADMIN_OPENAPI = {
       post: {
         summary: 'Create a user',
         requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/UserInput' } } } },
-        responses: responses({ '201': { description: 'Created' }, '409': { description: 'Username taken' } }),
+        responses: responses({
+          '201': { description: 'Created' },
+          '403': { description: 'Missing permission, or a role carrying a permission the caller does not hold' },
+          '409': { description: 'Username taken' },
+        }),
       },
     },
     '/admin/api/users/{username}': {
@@ -105,13 +109,27 @@ export const ADMIN_OPENAPI = {
       get: { summary: 'Get a user', responses: responses({ '200': { description: 'The user' } }) },
       patch: {
         summary: 'Update display name, email, enabled flag or roles',
+        description:
+          'Grants only permissions the caller holds, and changes no user holding a permission the caller lacks. Disabling a user or removing a role ends their sessions and revokes their tokens.',
         requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/UserPatch' } } } },
-        responses: responses({ '200': { description: 'Updated' } }),
+        responses: responses({
+          '200': { description: 'Updated' },
+          '403': { description: 'Missing permission, the user holds a permission the caller lacks, or the roles grant one' },
+          '409': { description: 'The last enabled holder of configure_server would be disabled or demoted, or the user changed meanwhile' },
+        }),
       },
     },
     '/admin/api/users/{username}/password': {
       parameters: [userParam],
-      post: { summary: 'Set a password', responses: responses({ '204': { description: 'Set' } }) },
+      post: {
+        summary: 'Set a password',
+        description: "Ends the user's sessions and revokes their tokens.",
+        responses: responses({
+          '204': { description: 'Set' },
+          '403': { description: 'Missing permission, or the user holds a permission the caller lacks' },
+          '409': { description: 'The user changed meanwhile' },
+        }),
+      },
     },
   },
 } as const;

@@ -60,6 +60,24 @@ describe('V7 credential changes end what the credential opened', () => {
     await assertAllEnded(t, apps, held, 'after changing one’s own password');
   });
 
+  test('V7.4.3 an administrator setting their own password from a console session keeps that session and ends their others', async () => {
+    const user = { username: 'self-reset', password: 'self-reset-password-1' };
+    await makeUser(t, user.username, user.password, ['user_manager']);
+    const held = await provenBefore(t, apps, await obtain(t, apps, user));
+    const desk = new CookieJar();
+    assert.equal((await signIn(desk, t.baseUrl, user.username, user.password)).status, 303);
+    const page = await (await desk.fetch(`${t.baseUrl}/admin/account`)).text();
+    const csrf = page.match(/name="csrf_token" value="([^"]+)"/)?.[1] ?? '';
+    const res = await desk.fetch(`${t.baseUrl}/admin/api/users/${user.username}/password`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+      body: JSON.stringify({ password: 'self-reset-password-2' }),
+    });
+    assert.equal(res.status, 204, await res.text());
+    assert.equal(await sessionWorks(t, desk), true, 'the console session that made the change goes on');
+    await assertAllEnded(t, apps, held, 'after setting one’s own password through the admin API');
+  });
+
   test('V7.4.2 disabling a user ends their sessions and tokens for good: enabling them again brings nothing back', async () => {
     const user = { username: 'disable-me', password: 'disable-me-password-1' };
     await makeUser(t, user.username, user.password);
