@@ -191,6 +191,9 @@ describe('V8 user administration', () => {
         roles: ['server_administrator'],
       });
       assert.equal(create.status, 403, `${name}: nor create an administrator`);
+      const adminPath = '/admin/api/users/admin';
+      const email = await call(t, 'PATCH', adminPath, auth('PATCH', adminPath), { email: 'admin@attacker.example' });
+      assert.equal(email.status, 403, `${name}: nor change the administrator's email`);
       const peer = await seed('peer', []);
       const path = `/admin/api/users/${peer.username}`;
       const granted = await call(t, 'PATCH', path, auth('PATCH', path), { roles: ['user_manager'] });
@@ -199,7 +202,9 @@ describe('V8 user administration', () => {
     const after = await t.app.stores.users.findByUsername(manager.username);
     assert.deepEqual(after?.roles, ['user_manager']);
     assert.equal(await t.app.stores.users.findByUsername('made-by-basic'), undefined);
-    assert.equal((await call(t, 'GET', '/admin/api/users/admin', t.adminAuth)).status, 200, 'the administrator keeps their password');
+    const admin = await call(t, 'GET', '/admin/api/users/admin', t.adminAuth);
+    assert.equal(admin.status, 200, 'the administrator keeps their password');
+    assert.equal(admin.json.email, null, 'and their email');
   });
 
   test('V8.3.2 removing a role ends the user’s sessions, refresh and access tokens and OAuth 1.0a tokens', async () => {
