@@ -10,7 +10,7 @@ import {
   DEFAULT_RESPONSE_TYPES,
   type FieldProblem,
 } from '../core/clients/rules.js';
-import { randomToken } from '../core/crypto/random.js';
+import { randomKey, randomToken } from '../core/crypto/random.js';
 import type { SecretBox } from '../core/crypto/secret-box.js';
 import type { AuditStore, ClientStore, Clock, Random } from '../core/ports.js';
 import { DuplicateKeyError } from '../core/ports.js';
@@ -103,9 +103,9 @@ export interface ClientAdminDeps {
   onPending: Array<(client: Client) => Promise<void>>;
 }
 
-/** Client key: 128 random bits, URL-safe, never reused. */
+/** Client key: at least 128 random bits, URL-safe, never starting with "-" (read as an option by a CLI), never reused. */
 function newClientKey(random: Random): string {
-  return randomToken(random, 128);
+  return randomKey(random, 128);
 }
 
 /** Generated secrets carry 256 random bits. */

@@ -1,5 +1,6 @@
-import type { Command } from 'commander';
+import { Command } from 'commander';
 import { viewClient } from '../../admin/client-admin.js';
+import type { App } from '../../compose.js';
 import { CLI_ACTOR, CliError, collect, print, withApp } from '../context.js';
 
 interface ClientOptions {
@@ -53,6 +54,51 @@ function settingOptions(cmd: Command): Command {
     .option('--json', 'print JSON');
 }
 
+/** What a client key is made of (base64url); never "=", which `--option=value` carries. */
+const KEY_CHARACTERS = /^[A-Za-z0-9_-]+$/;
+/** Commander's help flags keep their meaning (they are not in the command's option list). */
+const HELP_FLAGS = ['-h', '--help'];
+
+const keyHelp = (name: string) => `
+A key that starts with "-" is read as the key when it is none of the options above and a client has
+exactly that key. "--" ends the options, so a key after it is always read as the key:
+  latchkey client ${name} -- -v_KWky51GyA9UwK_A14WQ`;
+
+/**
+ * A command whose one argument is a client key. Keys are base64url, so a key generated before keys
+ * stopped starting with "-" looks like an option. When no key was given yet, the first argument
+ * that is none of the command's options and is made of key characters is read as the key; the
+ * command then acts only when a client has exactly that key, and otherwise reports the unknown
+ * option it was. Options after it are read as usual. ("--" needs none of this.)
+ */
+class KeyCommand extends Command {
+  /** The key, when it was read from an argument that looks like an option. */
+  private optionLike: string | undefined;
+
+  override parseOptions(args: string[]): { operands: string[]; unknown: string[] } {
+    const parsed = super.parseOptions(args);
+    const [first, ...rest] = parsed.unknown;
+    if (first === undefined || HELP_FLAGS.includes(first) || parsed.operands.length > 0 || !KEY_CHARACTERS.test(first)) return parsed;
+    this.optionLike = first;
+    const after = super.parseOptions(rest);
+    return { operands: [first, ...after.operands], unknown: after.unknown };
+  }
+
+  /** Refuses a key read from an option-like argument unless a client has exactly that key. */
+  async checkKey(app: App, key: string): Promise<void> {
+    if (key !== this.optionLike || (await app.stores.clients.get(key)) !== undefined) return;
+    throw new CliError(`unknown option '${key}' (no client has this key either; put "--" before a key that starts with "-")`);
+  }
+}
+
+/** `latchkey client <name> <key>`, with the settings the other subcommands inherit. */
+function keyCommand(parent: Command, name: string): KeyCommand {
+  const cmd = new KeyCommand(name);
+  cmd.copyInheritedSettings(parent);
+  parent.addCommand(cmd);
+  return cmd.argument('<key>', 'client key (after "--" when it starts with "-")').addHelpText('after', keyHelp(name));
+}
+
 export function registerClientCommands(program: Command): void {
   const client = program.command('client').description('manage client keys');
 
@@ -98,12 +144,12 @@ export function registerClientCommands(program: Command): void {
       });
     });
 
-  client
-    .command('show <key>')
+  keyCommand(client, 'show')
     .description('show one client')
     .option('--json', 'print JSON')
-    .action(async (key: string, o: { json?: boolean }) => {
+    .action(async (key: string, o: { json?: boolean }, cmd: KeyCommand) => {
       await withApp(async (app) => {
+        await cmd.checkKey(app, key);
         const v = viewClient(await app.clientAdmin.get(key));
         print(v, o.json === true, () =>
           Object.entries(v)
@@ -113,10 +159,11 @@ export function registerClientCommands(program: Command): void {
       });
     });
 
-  settingOptions(client.command('update <key>').description('change name, secret or settings (never the key)'))
+  settingOptions(keyCommand(client, 'update').description('change name, secret or settings (never the key)'))
     .option('--generate-secret', 'generate a new secret and print it once')
-    .action(async (key: string, o: ClientOptions) => {
+    .action(async (key: string, o: ClientOptions, cmd: KeyCommand) => {
       await withApp(async (app) => {
+        await cmd.checkKey(app, key);
         const input = await toInput(o);
         if (o.generateSecret) {
           if (o.secret !== undefined) throw new CliError('--secret and --generate-secret exclude each other');
@@ -134,23 +181,23 @@ export function registerClientCommands(program: Command): void {
     ['approve', 'approved'],
     ['disapprove', 'disapproved'],
   ] as const) {
-    client
-      .command(`${name} <key>`)
+    keyCommand(client, name)
       .description(`${name} a client key`)
       .option('--json', 'print JSON')
-      .action(async (key: string, o: { json?: boolean }) => {
+      .action(async (key: string, o: { json?: boolean }, cmd: KeyCommand) => {
         await withApp(async (app) => {
+          await cmd.checkKey(app, key);
           const c = await app.clientAdmin.setStatus(key, status, CLI_ACTOR);
           print(viewClient(c), o.json === true, () => `${c.key} is now ${c.status}`);
         });
       });
   }
 
-  client
-    .command('remove <key>')
+  keyCommand(client, 'remove')
     .description('remove a client and everything issued to it')
-    .action(async (key: string) => {
+    .action(async (key: string, _o: unknown, cmd: KeyCommand) => {
       await withApp(async (app) => {
+        await cmd.checkKey(app, key);
         await app.clientAdmin.remove(key, CLI_ACTOR);
         process.stdout.write(`removed ${key}\n`);
       });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { randomToken, systemRandom } from './random.js';
+import { randomKey, randomToken, systemRandom } from './random.js';
 
 describe('systemRandom', () => {
   it('hands out bytes of the asked length, never the same bytes twice, across pool refills', () => {
@@ -25,5 +25,22 @@ describe('systemRandom', () => {
 
   it('makes URL-safe tokens of the asked strength', () => {
     assert.match(randomToken(systemRandom, 128), /^[A-Za-z0-9_-]{22}$/);
+  });
+
+  it('makes keys that never start with "-" and keep at least the asked entropy', () => {
+    // 0xF8 is 111110 in its top bits: base64url "-" (one random draw in 64 started so before).
+    const dashFirst = { bytes: (n: number) => Buffer.alloc(n, 0xf8) };
+    assert.equal(randomToken(dashFirst, 128)[0], '-');
+    const key = randomKey(dashFirst, 128);
+    assert.match(key, /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+    // 22 digits: 21 of 6 bits and a first one of 63 values ("A" twice as likely): 131.9 bits.
+    const firsts = new Set<string>();
+    for (let i = 0; i < 5000; i++) {
+      const k = randomKey(systemRandom, 128);
+      assert.match(k, /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+      firsts.add(k[0] ?? '');
+    }
+    assert.equal(firsts.size, 63, 'every other first digit occurs');
+    assert.equal(randomKey(systemRandom, 256).length, 43);
   });
 });
