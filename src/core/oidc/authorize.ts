@@ -19,7 +19,7 @@ import { Params, parseScope } from '../oauth2/params.js';
 import { type MarkerKeys, markReauth, readReauth } from '../oauth2/reauth-marker.js';
 import type { Clock, OneTimeStore } from '../ports.js';
 import type { SecurityEventSink } from '../security-events.js';
-import { ACR_PASSWORD, claimsOfScopes, claimsRequestOf, parseClaimsRequest, scopeOfClaim, userClaims } from './claims.js';
+import { ACR_PASSWORD, claimsRequestOf, idTokenClaimNames, parseClaimsRequest, scopeOfClaim, userClaims } from './claims.js';
 import { RegistrationNotSupported, RequestNotSupported, RequestUriNotSupported } from './errors.js';
 import { renderFormPost } from './form-post.js';
 import type { IdTokens } from './id-token.js';
@@ -171,13 +171,17 @@ export const scopeResolved: AuthorizeCheck = {
   },
 };
 
-/** nonce: required for the implicit and hybrid flows (OIDC Core §3.2.2.1, §3.3.2.11), echoed in every ID token. */
+/**
+ * nonce: required whenever the authorization endpoint returns an ID token (OIDC Core §3.2.2.1 for
+ * id_token and id_token token, §3.3.2.11 for code id_token and code id_token token); optional for
+ * code and code token, whose ID token comes from the token endpoint. Echoed in every ID token.
+ */
 export const nonceRead: AuthorizeCheck = {
   name: 'nonce read',
   run(s) {
     const nonce = s.params.optional('nonce', 512);
-    if (nonce === undefined && must(s.responseType) !== 'code') {
-      throw new InvalidRequest('nonce is required when the response carries tokens (implicit and hybrid flows, OIDC Core §3.2.2.1)');
+    if (nonce === undefined && must(s.responseType).split(' ').includes('id_token')) {
+      throw new InvalidRequest('nonce is required when the authorization response carries an ID token (OIDC Core §3.2.2.1, §3.3.2.11)');
     }
     if (nonce !== undefined) s.extra.nonce = nonce;
   },
@@ -249,9 +253,10 @@ function responseParts(d: OidcAuthorizeDeps): Record<string, ResponsePart> {
   const idTokenPart: ResponsePart = async (ctx, soFar) => {
     // Parts run in the order listed below, so code and access token exist already (c_hash, at_hash).
     const accessToken = soFar.access_token;
-    const claims = claimsRequestOf(ctx.grant.extra);
-    // §5.4: with no access token to call UserInfo, the scope's claims travel in the ID token.
-    const names = accessToken === undefined ? [...claimsOfScopes(ctx.grant.scopes), ...(claims?.id_token ?? [])] : (claims?.id_token ?? []);
+    const issuesAccessToken = must(ctx.state.responseType)
+      .split(' ')
+      .some((part) => part === 'token' || part === 'code');
+    const names = idTokenClaimNames(issuesAccessToken, ctx.grant.scopes, claimsRequestOf(ctx.grant.extra));
     const minted = await d.idTokens.mint({
       client: ctx.client,
       user: ctx.session.user,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OAuth2Error } from '../oauth2/errors.js';
 import type { User } from '../ports.js';
-import { CLAIMS_SUPPORTED, claimsOfScopes, claimsRequestOf, parseClaimsRequest, scopeOfClaim, userClaims } from './claims.js';
+import { CLAIMS_SUPPORTED, claimsOfScopes, claimsRequestOf, idTokenClaimNames, parseClaimsRequest, scopeOfClaim, userClaims } from './claims.js';
 
 const user: User = {
   id: 'u-1',
@@ -70,5 +70,15 @@ describe('the claims request parameter (OIDC Core §5.5)', () => {
   it('reads back only well-formed stored requests', () => {
     assert.equal(claimsRequestOf({}), undefined);
     assert.deepEqual(claimsRequestOf({ claims: { userinfo: ['name', 7], id_token: 'email' } }), { userinfo: ['name'], id_token: [] });
+  });
+});
+
+describe('claims of an ID token (OIDC Core §5.4, §5.5)', () => {
+  it("keeps the scopes' claims for UserInfo whenever an access token is issued, and puts them in the ID token only when none is", () => {
+    const asked = { userinfo: ['nickname'], id_token: ['email'] };
+    assert.deepEqual(idTokenClaimNames(true, ['openid', 'profile', 'email'], undefined), []);
+    assert.deepEqual(idTokenClaimNames(true, ['openid', 'profile'], asked), ['email']);
+    assert.deepEqual(idTokenClaimNames(false, ['openid', 'email'], undefined), ['email', 'email_verified']);
+    assert.deepEqual(idTokenClaimNames(false, ['openid', 'email'], asked), ['email', 'email_verified'], 'no duplicates');
   });
 });

@@ -35,6 +35,18 @@ export function claimsOfScopes(scopes: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * The user claims an ID token carries (OIDC Core §5.4): when an access token is issued — by this
+ * response or by the token endpoint for a code — the scopes' claims are for UserInfo and only those
+ * asked for through the claims parameter's id_token member (§5.5) go in the ID token; with
+ * response_type=id_token no access token ever comes, so the scopes' claims travel in the ID token.
+ */
+export function idTokenClaimNames(accessTokenIssued: boolean, scopes: readonly string[], claims: ClaimsRequest | undefined): string[] {
+  const asked = claims?.id_token ?? [];
+  if (accessTokenIssued) return [...asked];
+  return [...new Set([...claimsOfScopes(scopes), ...asked])];
+}
+
 /** The scope that releases a user claim, if any. */
 export function scopeOfClaim(name: string): string | undefined {
   for (const [scope, claims] of Object.entries(SCOPE_CLAIMS)) if (claims.includes(name)) return scope;

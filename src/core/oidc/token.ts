@@ -1,7 +1,7 @@
 import type { GrantResult } from '../oauth2/grants/grant.js';
 import type { TokenResponseExtension } from '../oauth2/issue.js';
 import { acrOf } from './authorize.js';
-import { claimsRequestOf, userClaims } from './claims.js';
+import { claimsRequestOf, idTokenClaimNames, userClaims } from './claims.js';
 import type { IdTokens } from './id-token.js';
 
 function text(v: unknown): string | undefined {
@@ -35,7 +35,8 @@ export function idTokenResponse(idTokens: Pick<IdTokens, 'mint'>): TokenResponse
       sid: issued.grant.sid ?? undefined,
       acr: acrOf(extra),
       accessToken: issued.accessToken.token,
-      userClaims: userClaims(issued.user, claimsRequestOf(extra)?.id_token ?? []),
+      // The token endpoint always issues an access token: scope claims are for UserInfo (OIDC Core §5.4).
+      userClaims: userClaims(issued.user, idTokenClaimNames(true, issued.scopes, claimsRequestOf(extra))),
     });
     return { id_token: minted.token };
   };
