@@ -6,6 +6,7 @@ import type { User } from '../core/ports.js';
 import type { StoredSession } from '../core/sessions/ports.js';
 import { permissionsOf } from '../core/users/permissions.js';
 import { html, type Raw } from './html.js';
+import { localTarget, publicPath } from './local-redirect.js';
 import type { PrincipalResolver } from './principal.js';
 
 export const SESSION_COOKIE = 'latchkey_session';
@@ -48,22 +49,22 @@ async function lookup(app: App, req: FastifyRequest): Promise<SignInSession | nu
   return { id: raw, sid: stored.sid, user, authTime: stored.authTime, csrfToken: stored.csrfToken, expiresAt: stored.expiresAt };
 }
 
-/** A local path safe to redirect to after sign-in (no scheme, no host, no protocol-relative trick). */
-export function safeReturnTo(value: unknown): string {
-  if (typeof value !== 'string' || value.length > 4000) return '/';
-  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || /[\r\n]/.test(value)) return '/';
-  return value;
+/** Where to send the browser after sign-in: return_to resolved against the issuer (localTarget). */
+export function safeReturnTo(issuer: string, value: unknown): string {
+  return localTarget(issuer, value);
 }
 
-export function loginUrl(returnTo: string, extra: Record<string, string> = {}): string {
-  return `/login?${new URLSearchParams({ return_to: safeReturnTo(returnTo), ...extra }).toString()}`;
+/** The sign-in page, coming back afterwards to `returnTo` (a path of this server, e.g. req.url). */
+export function loginUrl(issuer: string, returnTo: string, extra: Record<string, string> = {}): string {
+  const back = localTarget(issuer, publicPath(issuer, returnTo));
+  return `${publicPath(issuer, '/login')}?${new URLSearchParams({ return_to: back, ...extra }).toString()}`;
 }
 
 /** The session, or null after redirecting the browser to /login (which comes back to returnTo). */
 export async function requireSession(ctx: HasApp, req: FastifyRequest, reply: FastifyReply, returnTo: string): Promise<SignInSession | null> {
   const session = await currentSession(ctx, req);
   if (session) return session;
-  void reply.redirect(loginUrl(returnTo), 303);
+  void reply.redirect(loginUrl(ctx.app.config.issuer, returnTo), 303);
   return null;
 }
 

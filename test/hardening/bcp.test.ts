@@ -158,13 +158,16 @@ for (const backend of backendNames())
         '/\\evil.example',
         '\\\\evil.example',
         'javascript:alert(1)',
-        '/ok\r\nLocation: https://evil.example',
+        '/\t/evil.example/',
         '',
       ]) {
         const res = await signIn(new CookieJar(), t.baseUrl, alice.username, alice.password, target);
         assert.equal(res.status, 303, target);
         assert.equal(res.headers.get('location'), '/', `return_to=${JSON.stringify(target)} falls back to /`);
       }
+      // The URL parser drops CR and LF (as a browser does): a local path, with no header injected.
+      const injected = await signIn(new CookieJar(), t.baseUrl, alice.username, alice.password, '/ok\r\nLocation: https://evil.example');
+      assert.equal(injected.headers.get('location'), '/okLocation:%20https://evil.example');
       const local = await signIn(new CookieJar(), t.baseUrl, alice.username, alice.password, '/account/applications');
       assert.equal(local.headers.get('location'), '/account/applications');
     });

@@ -5,6 +5,7 @@ import { sha256Hex } from '../../core/crypto/constant-time.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from '../../core/users/password.js';
 import { permissionsOf, ROLES } from '../../core/users/permissions.js';
 import { html } from '../html.js';
+import { redirectLocal } from '../local-redirect.js';
 import type { HttpModule } from '../server.js';
 import { checkCsrf, csrfInput, currentSession, loginUrl, SESSION_COOKIE, type SignInSession, startSession } from '../session.js';
 import { consoleHeaders, renderShell } from './console-shell.js';
@@ -105,7 +106,7 @@ export const registerConsoleAccount: HttpModule = (server, ctx) => {
 
   server.get('/admin/account', async (req, reply) => {
     const session = await currentSession(ctx, req);
-    if (!session) return reply.redirect(loginUrl('/admin/account'), 303);
+    if (!session) return reply.redirect(loginUrl(app.config.issuer, '/admin/account'), 303);
     const q = req.query as Record<string, unknown>;
     const notice: Notice | undefined =
       q.done === 'password'
@@ -118,7 +119,7 @@ export const registerConsoleAccount: HttpModule = (server, ctx) => {
 
   server.post('/account/profile', async (req, reply) => {
     const session = await currentSession(ctx, req);
-    if (!session) return reply.redirect(loginUrl('/admin/account'), 303);
+    if (!session) return reply.redirect(loginUrl(app.config.issuer, '/admin/account'), 303);
     const body = bodyOf(req);
     const again = (n: Notice) => reply.code(400).headers(consoleHeaders()).send(renderAccount(session, n));
     if (!checkCsrf(session, body.csrf_token)) return again({ kind: 'error', text: 'The form expired; please try again.' });
@@ -135,12 +136,12 @@ export const registerConsoleAccount: HttpModule = (server, ctx) => {
       }
       throw err;
     }
-    return reply.redirect('/admin/account?done=profile', 303);
+    return redirectLocal(reply, app.config.issuer, '/admin/account?done=profile');
   });
 
   server.post('/account/password', async (req, reply) => {
     const session = await currentSession(ctx, req);
-    if (!session) return reply.redirect(loginUrl('/admin/account'), 303);
+    if (!session) return reply.redirect(loginUrl(app.config.issuer, '/admin/account'), 303);
     const body = bodyOf(req);
     const again = (status: number, n: Notice) => reply.code(status).headers(consoleHeaders()).send(renderAccount(session, n));
     if (!checkCsrf(session, body.csrf_token)) return again(400, { kind: 'error', text: 'The form expired; please try again.' });
@@ -175,6 +176,6 @@ export const registerConsoleAccount: HttpModule = (server, ctx) => {
     const stored = await app.stores.sessions.get(sha256Hex(req.cookies[SESSION_COOKIE] ?? ''), now);
     await app.stores.sessions.delete(sha256Hex(session.id));
     await startSession(app, reply, user, stored?.persistent ?? false, session.sid);
-    return reply.redirect('/admin/account?done=password', 303);
+    return redirectLocal(reply, app.config.issuer, '/admin/account?done=password');
   });
 };

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Permission } from '../../core/users/permissions.js';
 import { permissionsOf } from '../../core/users/permissions.js';
 import { html } from '../html.js';
+import { redirectLocal } from '../local-redirect.js';
 import type { HttpContext, HttpModule } from '../server.js';
 import { requireSession, type SignInSession } from '../session.js';
 import { registerAdminApiConsole } from './admin-api-console.js';
@@ -56,7 +57,7 @@ export const registerConsole: HttpModule = async (server, ctx) => {
     if (!session) return reply;
     const perms = permissionsOf(session.user.roles);
     const first = NAV.find((n) => !n.needs || perms.has(n.needs));
-    return reply.redirect(first?.href ?? '/admin/account', 303);
+    return redirectLocal(reply, ctx.app.config.issuer, first?.href ?? '/admin/account');
   });
 
   server.get('/admin/clients', async (req, reply) => {

@@ -83,7 +83,14 @@ function withoutFormFields(params: RawParams): RawParams {
   return out;
 }
 
-function sendOutcome(reply: FastifyReply, path: string, outcome: AuthorizeOutcome, session: Awaited<ReturnType<typeof currentSession>>, method: string) {
+function sendOutcome(
+  reply: FastifyReply,
+  issuer: string,
+  path: string,
+  outcome: AuthorizeOutcome,
+  session: Awaited<ReturnType<typeof currentSession>>,
+  method: string,
+) {
   switch (outcome.kind) {
     case 'error-page':
       return reply.code(400).headers(pageHeaders()).send(renderErrorPage(outcome.title, outcome.message));
@@ -96,9 +103,9 @@ function sendOutcome(reply: FastifyReply, path: string, outcome: AuthorizeOutcom
         .header('referrer-policy', 'no-referrer')
         .send();
     case 'login':
-      return reply.redirect(loginUrl(`${path}?${new URLSearchParams(outcome.params).toString()}`), 303);
+      return reply.redirect(loginUrl(issuer, `${path}?${new URLSearchParams(outcome.params).toString()}`), 303);
     case 'consent':
-      if (!session) return reply.redirect(loginUrl(`${path}?${new URLSearchParams(outcome.params).toString()}`), 303);
+      if (!session) return reply.redirect(loginUrl(issuer, `${path}?${new URLSearchParams(outcome.params).toString()}`), 303);
       return reply
         .headers(pageHeaders())
         .send(renderConsentPage({ session, client: outcome.client, scopes: outcome.scopes, action: `${path}/decision`, hidden: outcome.params }));
@@ -124,7 +131,7 @@ export function registerAuthorizeRoutes(server: FastifyInstance, ctx: HttpContex
       ...(decision ? { decision } : {}),
     });
     recordAuthorizeOutcome(ctx.app, path, params, outcome, session, req.ip);
-    return sendOutcome(reply, path, outcome, session, req.method);
+    return sendOutcome(reply, ctx.app.config.issuer, path, outcome, session, req.method);
   };
   server.get(path, async (req, reply) => run(req, reply, toPlainRequest(req).query));
   server.post(path, async (req, reply) => run(req, reply, toPlainRequest(req).body));
@@ -132,7 +139,7 @@ export function registerAuthorizeRoutes(server: FastifyInstance, ctx: HttpContex
     const body = toPlainRequest(req).body;
     const params = withoutFormFields(body);
     const session = await currentSession(ctx, req);
-    if (!session) return reply.redirect(loginUrl(`${path}?${new URLSearchParams(params as Record<string, string>).toString()}`), 303);
+    if (!session) return reply.redirect(loginUrl(ctx.app.config.issuer, `${path}?${new URLSearchParams(params as Record<string, string>).toString()}`), 303);
     if (!checkCsrf(session, body.csrf_token)) {
       return reply.code(400).headers(pageHeaders()).send(renderErrorPage('The form expired', 'Go back to the application and start again.'));
     }

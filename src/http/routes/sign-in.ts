@@ -5,7 +5,7 @@ import { randomToken } from '../../core/crypto/random.js';
 import { verifyPassword } from '../../core/users/password.js';
 import { html, layout, pageHeaders } from '../html.js';
 import type { HttpContext, HttpModule } from '../server.js';
-import { checkCsrf, csrfInput, currentSession, endSession, replaceSession, safeReturnTo, sessionResolver, startSession } from '../session.js';
+import { checkCsrf, csrfInput, currentSession, endSession, loginUrl, replaceSession, safeReturnTo, sessionResolver, startSession } from '../session.js';
 
 const LOGIN_CSRF_COOKIE = 'latchkey_login_csrf';
 const THROTTLE_WINDOW_MS = 15 * 60_000;
@@ -79,7 +79,7 @@ export const registerSignIn: HttpModule = async (server, ctx) => {
 
   server.get('/login', async (req, reply) => {
     const q = req.query as Record<string, unknown>;
-    const returnTo = safeReturnTo(q.return_to);
+    const returnTo = safeReturnTo(app.config.issuer, q.return_to);
     const csrf = loginCsrf(ctx, req, reply);
     // OIDC Core §3.1.2.1 login_hint: the authorization request being signed in for may name the user.
     const hint = new URL(returnTo, 'http://x').searchParams.get('login_hint')?.slice(0, 200);
@@ -88,7 +88,7 @@ export const registerSignIn: HttpModule = async (server, ctx) => {
 
   server.post('/login', async (req, reply) => {
     const body = bodyOf(req);
-    const returnTo = safeReturnTo(body.return_to);
+    const returnTo = safeReturnTo(app.config.issuer, body.return_to);
     const username = str(body.username).trim().slice(0, 200);
     const password = str(body.password);
     const cookieCsrf = req.cookies[LOGIN_CSRF_COOKIE] ?? '';
@@ -150,7 +150,7 @@ export const registerSignIn: HttpModule = async (server, ctx) => {
 
   server.get('/account/applications', async (req, reply) => {
     const session = await currentSession(ctx, req);
-    if (!session) return reply.redirect('/login?return_to=%2Faccount%2Fapplications', 303);
+    if (!session) return reply.redirect(loginUrl(app.config.issuer, '/account/applications'), 303);
     const consents = await app.consents.listForUser(session.user.id);
     const clients = await Promise.all(consents.map((c) => app.stores.clients.get(c.clientKey)));
     const rows = consents.map((c, i) => {
