@@ -202,6 +202,13 @@ export function start(view) {
         ? h('p', { class: 'notice' }, 'This key waits for approval: nobody can sign in to it and it cannot obtain tokens until it is approved.')
         : null,
       c.status === 'disapproved' ? h('p', { class: 'notice' }, 'This key is disapproved: every token it held was cut off and it cannot be used.') : null,
+      c.unreadable_fields?.length
+        ? h(
+            'p',
+            { class: 'notice', role: 'status' },
+            `Stored settings could not be read and show as empty: ${c.unreadable_fields.join(', ')}. The server log names this key. Saving the client writes the empty values.`,
+          )
+        : null,
       h(
         'div',
         { class: 'detail-grid' },

@@ -262,6 +262,7 @@ export function start(view) {
           { scope: 'row', class: 'name-cell' },
           h('a', { href: detail, class: 'client-name' }, c.name),
           c.public ? h('span', { class: 'tag' }, 'public') : null,
+          c.unreadable_fields?.length ? h('span', { class: 'tag', title: `Could not be read: ${c.unreadable_fields.join(', ')}` }, 'unreadable data') : null,
         ),
       key: () =>
         h(

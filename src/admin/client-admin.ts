@@ -4,6 +4,7 @@ import { CLIENT_STATUSES, type Client, type ClientStatus, type ClientType, norma
 import {
   checkCallbackUrl,
   checkChosenSecret,
+  checkMetadata,
   checkName,
   checkOAuth2Settings,
   DEFAULT_GRANT_TYPES,
@@ -62,6 +63,8 @@ export interface ClientView {
   status_changed_at: string | null;
   status_changed_by: string | null;
   last_used_at: string | null;
+  /** Stored fields that could not be read and show as empty (see Client.unreadableFields). */
+  unreadable_fields: string[];
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -88,6 +91,7 @@ export function viewClient(c: Client): ClientView {
     status_changed_at: iso(c.statusChangedAt),
     status_changed_by: c.statusChangedBy,
     last_used_at: iso(c.lastUsedAt),
+    unreadable_fields: c.unreadableFields ?? [],
   };
 }
 
@@ -123,7 +127,7 @@ export class ClientAdmin {
     const input = parsed.data;
     const now = this.d.clock.now();
     const isPublic = input.type !== 'oauth1' && input.public === true;
-    const problems: FieldProblem[] = [...checkName(input.name)];
+    const problems: FieldProblem[] = [...checkName(input.name), ...checkMetadata(input.metadata ?? {})];
     if (isPublic && input.secret !== undefined) problems.push({ field: 'secret', message: 'a public client has no secret' });
     if (input.secret !== undefined) problems.push(...checkChosenSecret(input.secret));
 
@@ -230,11 +234,14 @@ export class ClientAdmin {
       problems.push({ field: 'public', message: 'cannot change between public and confidential; create a new client' });
     }
     if (patch.name !== undefined) problems.push(...checkName(patch.name));
+    if (patch.metadata !== undefined) problems.push(...checkMetadata(patch.metadata));
     if (patch.secret !== undefined) {
       if (current.isPublic) problems.push({ field: 'secret', message: 'a public client has no secret' });
       else problems.push(...checkChosenSecret(patch.secret));
     }
-    let next: Client = { ...current, name: patch.name?.trim() ?? current.name };
+    // A field that could not be read is written back as its empty value.
+    const { unreadableFields: _repaired, ...readable } = current;
+    let next: Client = { ...readable, name: patch.name?.trim() ?? current.name };
     next = this.applySettings(next, patch, problems, false);
     if (patch.metadata !== undefined) next.metadata = patch.metadata;
     if (problems.length > 0) throw AdminError.invalid(problems);
@@ -261,7 +268,8 @@ export class ClientAdmin {
     if (!(CLIENT_STATUSES as readonly string[]).includes(status)) throw AdminError.invalid([{ field: 'status', message: 'unknown status' }]);
     const current = await this.get(key);
     const now = this.d.clock.now();
-    const next: Client = { ...current, status, statusChangedAt: now, statusChangedBy: actor.name, updatedAt: now };
+    const { unreadableFields: _repaired, ...readable } = current;
+    const next: Client = { ...readable, status, statusChangedAt: now, statusChangedBy: actor.name, updatedAt: now };
     await this.d.clients.update(next);
     const action = status === 'approved' ? 'client.approve' : status === 'disapproved' ? 'client.disapprove' : 'client.pending';
     await this.record(actor, action, key, { from: current.status, to: status, ...(reason ? { reason } : {}) });

@@ -1,6 +1,13 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AdminError } from '../admin/errors.js';
+import { OSLC_PATHS } from '../core/oslc/rootservices.js';
 import { isDatabaseUnavailable } from '../storage/purge.js';
+
+/** Routes whose errors the admin API serializer writes: `{error, message, fields}`. */
+function isAdminApiRoute(req: FastifyRequest): boolean {
+  const route = req.routeOptions.url ?? '';
+  return route.startsWith('/admin/api/') || route === OSLC_PATHS.requestConsumerKey;
+}
 
 /**
  * Last-resort error handler. Framework errors caused by the request (bad JSON, body too large,
@@ -32,10 +39,13 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
             ? 'the body is not valid JSON'
             : 'code' in err && err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
               ? 'the JSON body is empty'
-              : 'code' in err && err.code === 'LK_TOO_MANY_PARAMETERS'
+              : 'code' in err && (err.code === 'LK_TOO_MANY_PARAMETERS' || err.code === 'LK_JSON_BOUNDS')
                 ? err.message
                 : 'the request is malformed';
-    void reply.code(status).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: message });
+    reply.code(status).header('cache-control', 'no-store');
+    // The admin API (and the OSLC consumer-key request, which shares its serializer) answers in its own shape.
+    if (isAdminApiRoute(req)) void reply.send({ error: 'invalid_request', message, fields: [] });
+    else void reply.send({ error: 'invalid_request', error_description: message });
     return;
   }
   req.log.error({ err }, 'unhandled error');

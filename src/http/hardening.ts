@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
-import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyBodyParser, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { App } from '../compose.js';
+import { describeJsonProblem, JSON_BODY_BOUNDS, type JsonBoundsProblem, scanJsonText } from '../core/bounded-json.js';
 import type { SecurityEventSink } from '../core/security-events.js';
 
 /** Limits on what one request may carry (documented in SECURITY.md). */
@@ -13,6 +14,9 @@ export const LIMITS = {
   bodyBytes: 256 * 1024,
   /** Query or form parameters in one request; OAuth requests need about a dozen. */
   parameters: 100,
+  /** JSON bodies: nesting depth and keys plus array elements (JSON_BODY_BOUNDS); more gets 400. */
+  jsonDepth: JSON_BODY_BOUNDS.depth,
+  jsonMembers: JSON_BODY_BOUNDS.members,
   /** The whole request must arrive within this time (slow-loris). */
   requestTimeoutMs: 30_000,
 } as const;
@@ -65,6 +69,32 @@ export class TooManyParameters extends Error {
   constructor() {
     super(`at most ${LIMITS.parameters} parameters are accepted`);
   }
+}
+
+/** A JSON body over JSON_BODY_BOUNDS (nesting depth, keys and elements), refused before it is parsed. */
+export class JsonBodyRefused extends Error {
+  readonly statusCode = 400;
+  readonly code = 'LK_JSON_BOUNDS';
+  constructor(problem: JsonBoundsProblem) {
+    super(describeJsonProblem(problem));
+  }
+}
+
+/**
+ * The application/json parser: the text is scanned against JSON_BODY_BOUNDS first (one
+ * iterative pass), and only then parsed, with Fastify's own protection against prototype poisoning.
+ */
+export function boundedJsonParser(parse: FastifyBodyParser<string>): FastifyBodyParser<string> {
+  // Fastify's default JSON parser is the callback form.
+  const parseChecked = parse as (req: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => void;
+  return (req, body, done) => {
+    const problem = scanJsonText(body, JSON_BODY_BOUNDS);
+    if (problem) {
+      done(new JsonBodyRefused(problem), undefined);
+      return;
+    }
+    parseChecked(req, body, done);
+  };
 }
 
 /** Refuses a query string with more parameters than LIMITS.parameters (forms are checked by parseForm). */

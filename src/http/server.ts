@@ -3,7 +3,7 @@ import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { App } from '../compose.js';
 import { errorHandler } from './errors.js';
-import { clientErrorHandler, frameworkErrors, LIMITS, logSerializers } from './hardening.js';
+import { boundedJsonParser, clientErrorHandler, frameworkErrors, LIMITS, logSerializers } from './hardening.js';
 import { parseForm } from './plain.js';
 import { basicResolver, type PrincipalResolver, type Resolution } from './principal.js';
 import { registerAdminApi } from './routes/admin-api.js';
@@ -78,7 +78,13 @@ function securityHeaders(https: boolean): Record<string, string> {
   };
 }
 
-export async function buildServer(app: App, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+export interface BuildOptions {
+  logger?: boolean;
+  /** Where log lines go instead of standard output (tests read them). */
+  logStream?: { write(line: string): void };
+}
+
+export async function buildServer(app: App, options: BuildOptions = {}): Promise<FastifyInstance> {
   const defaults = securityHeaders(app.config.issuer.startsWith('https:'));
   const staticAnswers = new StaticAnswers(app.metrics, defaults, () => !REQUEST_LOG_LEVELS.has(server.log.level));
   const server = Fastify({
@@ -96,7 +102,12 @@ export async function buildServer(app: App, options: { logger?: boolean } = {}):
     logger:
       options.logger === false || app.config.logLevel === 'silent'
         ? false
-        : { level: app.config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' }, serializers: logSerializers },
+        : {
+            level: app.config.logLevel,
+            redact: { paths: LOG_REDACT, censor: '[redacted]' },
+            serializers: logSerializers,
+            ...(options.logStream ? { stream: options.logStream } : {}),
+          },
     trustProxy: app.config.trustProxy,
     bodyLimit: LIMITS.bodyBytes,
     // registerHardening writes one line per request instead (with client and outcome).
@@ -120,6 +131,8 @@ export async function buildServer(app: App, options: { logger?: boolean } = {}):
     req.rawBody = text;
     done(null, parseForm(text));
   });
+  // JSON bodies are bounded (depth, keys and elements) before they are parsed, on every route.
+  server.addContentTypeParser('application/json', { parseAs: 'string' }, boundedJsonParser(server.getDefaultJsonParser('error', 'error')));
   // No legitimate parameter holds a NUL character, and PostgreSQL text cannot store one:
   // refuse it at the edge instead of letting it reach a query.
   server.addHook('preValidation', (req, reply, done) => {

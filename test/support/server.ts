@@ -23,7 +23,16 @@ export interface TestServer {
  * Starts a real Latchkey server on a loopback port over a fresh database of the given backend,
  * with the administrator "admin" created.
  */
-export async function startServer(options: { backend?: BackendName; env?: Record<string, string>; clock?: Clock; random?: Random } = {}): Promise<TestServer> {
+export async function startServer(
+  options: {
+    backend?: BackendName;
+    env?: Record<string, string>;
+    clock?: Clock;
+    random?: Random;
+    /** Collects the server's log lines (at warn level unless env sets LATCHKEY_LOG_LEVEL). */
+    log?: string[];
+  } = {},
+): Promise<TestServer> {
   // Suites that do not pick a backend run on LATCHKEY_TEST_BACKEND (npm test runs them on both).
   const backend = await openBackend(options.backend ?? (process.env.LATCHKEY_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite'));
   const port = await freePort();
@@ -34,12 +43,13 @@ export async function startServer(options: { backend?: BackendName; env?: Record
     LATCHKEY_DATA_DIR: backend.dataDir,
     LATCHKEY_MASTER_KEY: randomBytes(32).toString('base64'),
     LATCHKEY_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    LATCHKEY_LOG_LEVEL: process.env.LATCHKEY_LOG_LEVEL ?? 'silent',
+    LATCHKEY_LOG_LEVEL: options.log ? 'warn' : (process.env.LATCHKEY_LOG_LEVEL ?? 'silent'),
     ...options.env,
   });
   const app = await composeApp(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.random ? { random: options.random } : {}) });
   await bootstrapAdmin(app);
-  const server = await buildServer(app);
+  const log = options.log;
+  const server = await buildServer(app, log ? { logStream: { write: (line) => void log.push(line) } } : {});
   await server.listen({ port, host: '127.0.0.1' });
   return {
     app,

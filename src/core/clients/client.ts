@@ -53,6 +53,11 @@ export interface Client {
   lastUsedAt: number | null;
   /** How the client came to be: 'admin', 'cli', 'registration', 'oslc'. */
   createdVia: string;
+  /**
+   * Stored fields (by their API names) that could not be read back and read as empty instead; an
+   * administrator sees them marked. Saving the client writes the empty value.
+   */
+  unreadableFields?: string[];
 }
 
 export function isUsable(client: Client | undefined): client is Client {

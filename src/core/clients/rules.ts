@@ -1,3 +1,4 @@
+import { describeJsonProblem, jsonValueProblem, METADATA_BOUNDS } from '../bounded-json.js';
 import { type ClientType, DEVICE_CODE_GRANT, GRANT_TYPES, normalizeResponseType, responseTypesFor } from './client.js';
 import { redirectUriProblem } from './redirect-uri.js';
 
@@ -115,6 +116,12 @@ export function checkChosenSecret(secret: string, field = 'secret'): FieldProble
   }
   if (secret.length > 512) return [{ field, message: 'must be at most 512 characters' }];
   return [];
+}
+
+/** Stored metadata stays within METADATA_BOUNDS, so that it can always be shown again. */
+export function checkMetadata(metadata: Record<string, unknown>, field = 'metadata'): FieldProblem[] {
+  const problem = jsonValueProblem(metadata, METADATA_BOUNDS);
+  return problem ? [{ field, message: describeJsonProblem(problem, 'the metadata') }] : [];
 }
 
 export function checkCallbackUrl(value: string): FieldProblem[] {

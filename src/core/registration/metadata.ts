@@ -1,3 +1,4 @@
+import { describeJsonProblem, jsonValueProblem, METADATA_BOUNDS } from '../bounded-json.js';
 import { GRANT_TYPES, normalizeResponseType, responseTypesFor } from '../clients/client.js';
 import { isLoopbackHost } from '../clients/redirect-uri.js';
 import { checkName, checkOAuth2Settings, type FieldProblem, truncate } from '../clients/rules.js';
@@ -488,6 +489,9 @@ function checkJwks(value: unknown): Record<string, unknown> | string {
   if (!Array.isArray(keys)) return 'must have a "keys" array';
   if (keys.length === 0) return 'must hold at least one key';
   if (keys.length > 20) return 'must hold at most 20 keys';
+  // Bounded as it will be stored, under metadata.jwks, before anything serializes it.
+  const bounds = jsonValueProblem({ jwks: value }, METADATA_BOUNDS);
+  if (bounds) return describeJsonProblem(bounds, 'the key set, as stored in the client metadata,');
   if (JSON.stringify(value).length > 32_768) return 'is larger than 32 KiB';
   for (const [i, key] of keys.entries()) {
     if (!isPlainObject(key) || typeof key.kty !== 'string') return `keys[${i}] must be a JSON Web Key with a "kty" member`;

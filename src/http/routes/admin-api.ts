@@ -4,6 +4,7 @@ import { viewClient } from '../../admin/client-admin.js';
 import { AdminError } from '../../admin/errors.js';
 import { type UserActor, viewUser } from '../../admin/user-admin.js';
 import { zodProblems } from '../../admin/validation.js';
+import type { Client } from '../../core/clients/client.js';
 import type { Permission } from '../../core/users/permissions.js';
 import { ADMIN_OPENAPI } from '../openapi.js';
 import type { Principal } from '../principal.js';
@@ -62,6 +63,11 @@ function requireJson(req: FastifyRequest): void {
 }
 
 /** The caller as an actor: its permissions are this request's (a token's scopes narrow them). */
+/** A stored row that could not be read is shown marked; its key and fields (never its content) are logged. */
+function logUnreadable(req: FastifyRequest, c: Client): void {
+  if (c.unreadableFields) req.log.warn({ client_key: c.key, fields: c.unreadableFields }, 'stored client fields could not be read and show as empty');
+}
+
 export function actorOf(req: FastifyRequest, p: Principal): UserActor {
   return {
     name: p.user.username,
@@ -98,6 +104,7 @@ export const registerAdminApi: HttpModule = (server, ctx) => {
     if (!(await requirePermission(ctx, req, reply, 'configure_server'))) return reply;
     const q = parse(listQuery, req.query);
     const [{ items, total }, pending] = await Promise.all([app.stores.clients.list(q), app.stores.clients.countPending()]);
+    for (const c of items) logUnreadable(req, c);
     return { items: items.map(viewClient), total, limit: q.limit, offset: q.offset, pending_counts: pending };
   });
 
@@ -114,7 +121,9 @@ export const registerAdminApi: HttpModule = (server, ctx) => {
 
   server.get<{ Params: { key: string } }>('/admin/api/clients/:key', async (req, reply) => {
     if (!(await requirePermission(ctx, req, reply, 'configure_server'))) return reply;
-    return viewClient(await app.clientAdmin.get(req.params.key));
+    const client = await app.clientAdmin.get(req.params.key);
+    logUnreadable(req, client);
+    return viewClient(client);
   });
 
   server.patch<{ Params: { key: string } }>('/admin/api/clients/:key', json, async (req, reply) => {

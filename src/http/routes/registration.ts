@@ -38,7 +38,9 @@ function registrationErrors(err: FastifyError | Error, req: FastifyRequest, repl
         ? 'the body is not valid JSON'
         : code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
           ? 'the JSON body is empty'
-          : 'the request body must be a JSON object sent as application/json (RFC 7591 §3.1)';
+          : code === 'LK_JSON_BOUNDS'
+            ? err.message
+            : 'the request body must be a JSON object sent as application/json (RFC 7591 §3.1)';
     send(reply, errorResponse(RegistrationError.metadata(description)));
   } else {
     errorHandler(err, req, reply);

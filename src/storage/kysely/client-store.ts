@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Client, ClientStatus, ClientType } from '../../core/clients/client.js';
 import { type ClientListQuery, type ClientStore, DuplicateKeyError } from '../../core/ports.js';
-import { isUniqueViolation, parseJson } from './json.js';
+import { isUniqueViolation, parseJson, parseStringList } from './json.js';
 import { prepared } from './prepared.js';
 import type { ClientsTable, FoundationTables } from './tables.js';
 
@@ -30,8 +30,14 @@ function toRow(c: Client): ClientsTable {
   };
 }
 
+/**
+ * A client as stored. A JSON column that cannot be read (damaged, too deep, of the wrong kind) reads
+ * as its empty value, which grants nothing, and is named in `unreadableFields` so it can be shown.
+ */
 export function clientFromRow(r: ClientsTable): Client {
-  return {
+  const unreadable: string[] = [];
+  const mark = (field: string) => () => void unreadable.push(field);
+  const client: Client = {
     key: r.key,
     type: r.type as ClientType,
     name: r.name,
@@ -39,13 +45,13 @@ export function clientFromRow(r: ClientsTable): Client {
     secretSealed: r.secret_sealed,
     isPublic: r.is_public === 1,
     requirePkce: r.require_pkce === 1,
-    redirectUris: parseJson<string[]>(r.redirect_uris, []),
-    postLogoutRedirectUris: parseJson<string[]>(r.post_logout_redirect_uris, []),
-    grantTypes: parseJson<string[]>(r.grant_types, []),
-    responseTypes: parseJson<string[]>(r.response_types, []),
+    redirectUris: parseStringList(r.redirect_uris, mark('redirect_uris')),
+    postLogoutRedirectUris: parseStringList(r.post_logout_redirect_uris, mark('post_logout_redirect_uris')),
+    grantTypes: parseStringList(r.grant_types, mark('grant_types')),
+    responseTypes: parseStringList(r.response_types, mark('response_types')),
     callbackUrl: r.callback_url,
     rsaPublicKey: r.rsa_public_key,
-    metadata: parseJson<Record<string, unknown>>(r.metadata, {}),
+    metadata: parseJson<Record<string, unknown>>(r.metadata, {}, mark('metadata')),
     createdVia: r.created_via,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -53,6 +59,8 @@ export function clientFromRow(r: ClientsTable): Client {
     statusChangedBy: r.status_changed_by,
     lastUsedAt: r.last_used_at,
   };
+  if (unreadable.length > 0) client.unreadableFields = unreadable;
+  return client;
 }
 
 const SORT_COLUMNS = { name: 'name', created_at: 'created_at', last_used_at: 'last_used_at', status: 'status' } as const;
