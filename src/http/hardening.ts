@@ -132,12 +132,60 @@ export function rateLimit(app: App, rule: () => RateRule, events?: SecurityEvent
   };
 }
 
-/** Query parameters whose values are credentials; their values never reach the log. */
-const SECRET_PARAMS =
-  /^(code|access_token|refresh_token|id_token|id_token_hint|token|client_secret|password|user_code|device_code|oauth_token|oauth_verifier|oauth_signature|registration_access_token|csrf_token|state|code_verifier|assertion|client_assertion|request)$/i;
+/**
+ * Query parameters whose values the request log shows: identifiers and protocol switches, never
+ * credentials. Every other value is replaced by [redacted] (tokens, codes, state, nonces, hints,
+ * search terms, and names nobody documented).
+ */
+const LOGGED_PARAMS = new Set([
+  'client_id',
+  'response_type',
+  'response_mode',
+  'grant_type',
+  'scope',
+  'prompt',
+  'display',
+  'max_age',
+  'ui_locales',
+  'claims_locales',
+  'acr_values',
+  'code_challenge_method',
+  'token_type_hint',
+  'error',
+  'type',
+  'status',
+  'sort',
+  'order',
+  'limit',
+  'offset',
+  'done',
+  'oauth_consumer_key',
+  'oauth_signature_method',
+  'oauth_version',
+]);
+/** Parameters holding a URL: logged with the same redaction applied to that URL's own query. */
+const URL_PARAMS = new Set(['return_to', 'redirect_uri', 'post_logout_redirect_uri', 'oauth_callback']);
+/** Deeper nesting than this is not unwrapped: the value is redacted whole. */
+const MAX_URL_DEPTH = 4;
+/** Any other parameter's name is shown only when it looks like a name (short, no token alphabet soup). */
+const PARAM_NAME = /^[A-Za-z][A-Za-z0-9_.[\]-]{0,31}$/;
+const REDACTED = '[redacted]';
 
-/** The request URL as logged: the values of credential-bearing query parameters replaced. */
-export function redactUrl(url: string): string {
+function formDecode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The request URL as logged: the path, then each query parameter's name with its value only when
+ * the name is on a short allow-list. A URL-valued parameter (return_to, redirect_uri, …) is
+ * redacted the same way, recursively — whether it arrived percent-encoded or not, since an
+ * unencoded nested URL (return_to=/oauth1/authorize?oauth_token=…) is split by its own "?".
+ */
+export function redactUrl(url: string, depth = 0): string {
   const q = url.indexOf('?');
   if (q < 0) return url;
   const query = url
@@ -145,22 +193,17 @@ export function redactUrl(url: string): string {
     .split('&')
     .map((pair) => {
       const eq = pair.indexOf('=');
-      if (eq < 0) return pair;
-      let name = pair.slice(0, eq);
-      try {
-        name = decodeURIComponent(name.replace(/\+/g, ' '));
-      } catch {
-        // A malformed name is logged as sent.
-      }
-      if (SECRET_PARAMS.test(name)) return `${pair.slice(0, eq)}=[redacted]`;
-      // A URL inside a parameter (return_to=/device?user_code=…) gets the same treatment.
+      const rawName = eq < 0 ? pair : pair.slice(0, eq);
+      const name = formDecode(rawName);
+      if (name === undefined || !PARAM_NAME.test(name)) return REDACTED;
+      if (eq < 0) return LOGGED_PARAMS.has(name) || URL_PARAMS.has(name) ? rawName : REDACTED;
       const value = pair.slice(eq + 1);
-      if (!/%3F/i.test(value)) return pair;
-      try {
-        return `${pair.slice(0, eq)}=${encodeURIComponent(redactUrl(decodeURIComponent(value.replace(/\+/g, ' '))))}`;
-      } catch {
-        return `${pair.slice(0, eq)}=[redacted]`;
-      }
+      if (LOGGED_PARAMS.has(name)) return `${rawName}=${value.slice(0, 200)}`;
+      if (!URL_PARAMS.has(name) || depth >= MAX_URL_DEPTH) return `${rawName}=${REDACTED}`;
+      const nested = formDecode(value);
+      if (nested === undefined) return `${rawName}=${REDACTED}`;
+      // Only what would end or change the outer parameter is encoded, so the line stays readable.
+      return `${rawName}=${redactUrl(nested, depth + 1).replace(/[%&#+\s]/g, (c) => encodeURIComponent(c))}`;
     })
     .join('&');
   return `${url.slice(0, q)}?${query}`;

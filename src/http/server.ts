@@ -164,6 +164,8 @@ export async function buildServer(app: App, options: BuildOptions = {}): Promise
     async authenticate(req) {
       for (const resolve of resolvers) {
         const r = await resolve(req);
+        // A verified token or signature establishes its client, for the request log.
+        if (r.kind === 'ok' && r.principal.clientKey !== undefined) req.authenticatedClient = r.principal.clientKey;
         if (r.kind !== 'none') return r;
       }
       return { kind: 'none' };

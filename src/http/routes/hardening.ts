@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../compose.js';
 import { oauth1Of } from '../../core/oauth1/install.js';
+import { parseAuthorizationHeader } from '../../core/oauth1/request.js';
 import type { EndpointRequest, EndpointResponse } from '../../core/oauth2/endpoints/request.js';
 import { oauth2Of } from '../../core/oauth2/install.js';
 import { type SecurityEventSink, securityEventSink } from '../../core/security-events.js';
@@ -11,21 +12,40 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The registered error code of a failed request, for the request log. */
     outcome?: string;
+    /** The client this request authenticated as (client authentication, a verified token or signature). */
+    authenticatedClient?: string;
   }
 }
 
 const sinks = new WeakMap<App, SecurityEventSink>();
 
-/** The client a request names (client_id, Basic user-id of a client, OAuth 1.0a consumer key); never a secret. */
+/** A client identifier as it may appear in the log. */
+const CLIENT_ID = /^[\x21-\x7e]{1,100}$/;
+
+/**
+ * The client of a request, for the log: the one it authenticated as, else the identifier it names
+ * in a parameter of its own (client_id, RFC 6749 §2.2; oauth_consumer_key, RFC 5849 §3.1, also
+ * from the parsed OAuth Authorization header). Never read from HTTP Basic credentials: a
+ * user-id that failed to authenticate, or a value without its ":", may well be a secret.
+ */
 function clientOf(req: FastifyRequest): string | undefined {
-  const fields = [req.body, req.query].map((v) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>).client_id : undefined));
-  const named = fields.find((v): v is string => typeof v === 'string');
-  const header = req.headers.authorization ?? '';
-  let id = named;
-  if (id === undefined && /^basic /i.test(header) && req.url.startsWith('/api/o'))
-    id = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8').split(':')[0];
-  if (id === undefined) id = /oauth_consumer_key="([^"]*)"/.exec(header)?.[1];
-  return id !== undefined && /^[\x21-\x7e]{1,100}$/.test(id) ? id : undefined;
+  if (req.authenticatedClient !== undefined) return req.authenticatedClient;
+  for (const source of [req.body, req.query]) {
+    if (typeof source !== 'object' || source === null) continue;
+    const fields = source as Record<string, unknown>;
+    for (const name of ['client_id', 'oauth_consumer_key']) {
+      const v = fields[name];
+      if (typeof v === 'string' && CLIENT_ID.test(v)) return v;
+    }
+  }
+  let pairs: ReturnType<typeof parseAuthorizationHeader> = null;
+  try {
+    pairs = parseAuthorizationHeader(req.headers.authorization);
+  } catch {
+    return undefined;
+  }
+  const consumer = pairs?.find(([name]) => name === 'oauth_consumer_key')?.[1];
+  return consumer !== undefined && CLIENT_ID.test(consumer) ? consumer : undefined;
 }
 
 /** The app's security event sink: audit log plus latchkey_security_events_total. */

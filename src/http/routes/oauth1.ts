@@ -260,6 +260,7 @@ export const registerOAuth1: HttpModule = (server, ctx: HttpContext) => {
         .header('www-authenticate', 'Basic realm="latchkey", charset="UTF-8"')
         .send({ error: 'invalid_client', error_description: 'authenticate with the client key and secret of an approved confidential OAuth 2.0 client' });
     }
+    req.authenticatedClient = caller.key;
     const type = (req.headers['content-type'] ?? '').toLowerCase();
     if (!type.startsWith('application/json')) return reply.code(415).send({ error: 'invalid_request', error_description: 'the body must be JSON' });
     const parsed = verifyBody.safeParse(req.body);

@@ -26,7 +26,12 @@ type Endpoint = (req: EndpointRequest) => Promise<EndpointResponse>;
 /** Runs a framework-free endpoint and writes its JSON answer; a bug is logged, never echoed. */
 function serve(endpoint: Endpoint) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
-    const res = await endpoint(toPlainRequest(req));
+    const res = await endpoint({
+      ...toPlainRequest(req),
+      onClientAuthenticated: (key) => {
+        req.authenticatedClient = key;
+      },
+    });
     if (res.unexpected !== undefined) req.log.error({ err: res.unexpected }, 'unexpected error in an OAuth 2.0 endpoint');
     return reply.code(res.status).headers(res.headers).send(res.body);
   };

@@ -10,6 +10,8 @@ export interface EndpointRequest {
   query: RawParams;
   body: RawParams;
   remoteAddress: string;
+  /** Told the client's key once client authentication succeeded (the request log names it). */
+  onClientAuthenticated?: (clientKey: string) => void;
 }
 
 /** A framework-free JSON response. `unexpected` holds a bug to log (never sent). */
@@ -53,10 +55,12 @@ export function formParams(req: EndpointRequest): Params {
 }
 
 export async function authenticate(deps: OAuth2Deps, req: EndpointRequest, params: Params): Promise<AuthenticatedClient> {
-  return authenticateClient(deps, {
+  const authenticated = await authenticateClient(deps, {
     authorization: req.headers.authorization,
     body: { client_id: params.optional('client_id', 512), client_secret: params.optional('client_secret', 1024) },
   });
+  req.onClientAuthenticated?.(authenticated.client.key);
+  return authenticated;
 }
 
 /** The oauth2 paths serve OAuth 2.0 clients, the oidc paths OpenID Connect clients. */
