@@ -6,6 +6,7 @@ import { ADMINISTRATOR_ROLES, type Authority, decideUserChange, type UserChange,
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../core/users/password.js';
 import { isRoleId, ROLES } from '../core/users/permissions.js';
 import { type Actor, AdminError } from './errors.js';
+import { applyProfile, claimsChanged, PROFILE_SHAPE, type ProfileView, viewProfile } from './user-profile.js';
 import { zodProblems } from './validation.js';
 
 const password = z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(MAX_PASSWORD_LENGTH);
@@ -23,6 +24,7 @@ export const userInputSchema = z
     password,
     roles: z.array(z.string()).max(10).optional(),
     enabled: z.boolean().optional(),
+    ...PROFILE_SHAPE,
   })
   .strict();
 
@@ -32,10 +34,11 @@ export const userPatchSchema = z
     email: z.string().email().max(320).nullable().optional(),
     enabled: z.boolean().optional(),
     roles: z.array(z.string()).max(10).optional(),
+    ...PROFILE_SHAPE,
   })
   .strict();
 
-export interface UserView {
+export interface UserView extends ProfileView {
   id: string;
   username: string;
   display_name: string;
@@ -56,6 +59,7 @@ export function viewUser(u: User): UserView {
     roles: u.roles,
     created_at: new Date(u.createdAt).toISOString(),
     last_sign_in_at: u.lastSignInAt === null ? null : new Date(u.lastSignInAt).toISOString(),
+    ...viewProfile(u),
   };
 }
 
@@ -101,6 +105,8 @@ export class UserAdmin {
       createdAt: now,
       updatedAt: now,
       lastSignInAt: null,
+      profile: applyProfile(undefined, input),
+      profileUpdatedAt: now,
     };
     try {
       await this.d.users.insert(user);
@@ -151,7 +157,10 @@ export class UserAdmin {
       enabled: p.enabled ?? user.enabled,
       roles: roles ?? user.roles,
       updatedAt: this.nextUpdatedAt(user),
+      profile: applyProfile(user.profile, p),
     };
+    // OIDC updated_at moves with the claims only, not with roles or status.
+    if (claimsChanged(user, next)) next.profileUpdatedAt = next.updatedAt;
     try {
       // Written only if the user is still as the decision saw them.
       await this.d.users.update(next, { ifUpdatedAt: user.updatedAt, ...(decision.keepAdministrator ? { enabledHolderOf: ADMINISTRATOR_ROLES } : {}) });

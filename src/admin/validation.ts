@@ -6,7 +6,9 @@ export function zodProblems(error: z.ZodError): FieldProblem[] {
   return error.issues.map((issue) => {
     const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
     if (issue.code === 'unrecognized_keys') {
-      return { field: issue.keys.join(', '), message: `unknown field${issue.keys.length > 1 ? 's' : ''}` };
+      // Nested objects (e.g. address) name the full path of each unknown member.
+      const names = issue.keys.map((k) => [...issue.path.map(String), k].join('.'));
+      return { field: names.join(', '), message: `unknown field${issue.keys.length > 1 ? 's' : ''}` };
     }
     return { field, message: issue.message };
   });

@@ -73,6 +73,44 @@ export interface User {
   createdAt: number;
   updatedAt: number;
   lastSignInAt: number | null;
+  /** Standard claims the user or a User Manager filled in (OIDC Core §5.1); absent: none set. */
+  profile?: UserProfile;
+  /** When the name, email or profile last changed (ms): OIDC `updated_at`; absent: `updatedAt`. */
+  profileUpdatedAt?: number;
+}
+
+/** OIDC Core §5.1 standard claims of a user beyond name and email; a field that is absent is not set. */
+export interface UserProfile {
+  givenName?: string;
+  familyName?: string;
+  middleName?: string;
+  nickname?: string;
+  /** Profile page URL (http or https). */
+  profileUrl?: string;
+  /** Picture URL (http or https). */
+  pictureUrl?: string;
+  /** Web page or blog URL (http or https). */
+  websiteUrl?: string;
+  gender?: string;
+  /** YYYY-MM-DD (year 0000: omitted) or YYYY. */
+  birthdate?: string;
+  /** IANA time zone name, e.g. Europe/Paris. */
+  zoneinfo?: string;
+  /** BCP 47 language tag, canonical form. */
+  locale?: string;
+  /** E.164, e.g. +14255551212, with an optional ;ext= extension (RFC 3966). */
+  phoneNumber?: string;
+  address?: UserAddress;
+}
+
+/** OIDC Core §5.1.1: every member optional; formatted and streetAddress may span lines. */
+export interface UserAddress {
+  formatted?: string;
+  streetAddress?: string;
+  locality?: string;
+  region?: string;
+  postalCode?: string;
+  country?: string;
 }
 
 /** Why a user's sessions and tokens end: each of these changes ends what the old state opened. */

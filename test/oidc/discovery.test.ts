@@ -51,7 +51,28 @@ describe('the discovery document, proven member by member', () => {
     receiver = await startLogoutReceiver();
     aliceId = await makeUser(t, alice.username, alice.password);
     const user = await t.app.stores.users.get(aliceId);
-    if (user) await t.app.stores.users.update({ ...user, email: 'alice@example.test' });
+    // Every standard claim has a value, so claims_supported can be proven claim by claim.
+    if (user) {
+      await t.app.stores.users.update({
+        ...user,
+        email: 'alice@example.test',
+        profile: {
+          givenName: 'Alice',
+          familyName: 'Liddell',
+          middleName: 'Pleasance',
+          nickname: 'Al',
+          profileUrl: 'https://people.example/alice',
+          pictureUrl: 'https://people.example/alice.png',
+          websiteUrl: 'https://alice.example/',
+          gender: 'female',
+          birthdate: '1852-05-04',
+          zoneinfo: 'Europe/London',
+          locale: 'en-GB',
+          phoneNumber: '+441865276000',
+          address: { locality: 'Oxford', country: 'GB' },
+        },
+      });
+    }
     rp = await makeOidcClient(t, {
       grant_types: ['authorization_code', 'refresh_token', 'password', DEVICE_CODE_GRANT, 'client_credentials'],
       metadata: { backchannel_logout_uri: receiver.uri },
@@ -134,10 +155,12 @@ describe('the discovery document, proven member by member', () => {
     },
     userinfo_endpoint: async (v) => {
       assert.equal(v, `${t.baseUrl}/userinfo`);
-      const { accessToken } = await flow('code');
+      const { accessToken } = await flow('code', { scope: 'openid profile email phone address' });
       const info = await client.fetchUserInfo(config, accessToken ?? '', aliceId);
       see(info);
       assert.equal(info.email, 'alice@example.test');
+      assert.equal(info.phone_number, '+441865276000');
+      assert.deepEqual(info.address, { locality: 'Oxford', country: 'GB' });
     },
     jwks_uri: async (v) => {
       const jwks = (await (await fetch(String(v))).json()) as { keys: Array<Record<string, unknown>> };

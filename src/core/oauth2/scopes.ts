@@ -13,10 +13,14 @@ export interface ScopeDefinition {
  * Latchkey's API scopes (documented in the README):
  * - `profile` — read the user's own profile at GET /api/me;
  * - `latchkey:admin` — call the admin REST API, never beyond the user's own permissions.
- * The OpenID Connect layer adds `openid`, `email`, `offline_access` to the same catalog.
+ * The OpenID Connect layer adds `openid`, `email`, `phone`, `address`, `offline_access` to the same catalog.
  */
 export const API_SCOPE_DEFINITIONS: readonly ScopeDefinition[] = [
-  { name: 'profile', description: 'See your username, display name and email address.' },
+  {
+    name: 'profile',
+    description:
+      'See your username, display name and email address, and the profile details you entered (names, nickname, picture, web pages, gender, birthdate, time zone, language).',
+  },
   {
     name: 'latchkey:admin',
     description: 'Use the Latchkey admin API on your behalf, with the permissions of your roles (for example manage client keys or users).',

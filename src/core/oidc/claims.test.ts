@@ -19,7 +19,22 @@ const user: User = {
 
 describe('standard claims (OIDC Core §5.1, §5.4)', () => {
   it('releases profile and email claims per scope, never the username as sub', () => {
-    assert.deepEqual(claimsOfScopes(['openid', 'profile']), ['name', 'preferred_username', 'updated_at']);
+    assert.deepEqual(claimsOfScopes(['openid', 'profile']), [
+      'name',
+      'given_name',
+      'family_name',
+      'middle_name',
+      'nickname',
+      'preferred_username',
+      'profile',
+      'picture',
+      'website',
+      'gender',
+      'birthdate',
+      'zoneinfo',
+      'locale',
+      'updated_at',
+    ]);
     assert.deepEqual(userClaims(user, claimsOfScopes(['profile', 'email'])), {
       name: 'Alice Liddell',
       preferred_username: 'alice',
@@ -80,5 +95,39 @@ describe('claims of an ID token (OIDC Core §5.4, §5.5)', () => {
     assert.deepEqual(idTokenClaimNames(true, ['openid', 'profile'], asked), ['email']);
     assert.deepEqual(idTokenClaimNames(false, ['openid', 'email'], undefined), ['email', 'email_verified']);
     assert.deepEqual(idTokenClaimNames(false, ['openid', 'email'], asked), ['email', 'email_verified'], 'no duplicates');
+  });
+});
+
+describe('profile, phone and address claims (OIDC Core §5.1, §5.1.1)', () => {
+  const withProfile: User = {
+    ...user,
+    profile: {
+      givenName: 'Alice',
+      pictureUrl: 'https://people.example/a.png',
+      zoneinfo: 'Europe/London',
+      phoneNumber: '+441865276000',
+      address: { locality: 'Oxford', postalCode: 'OX1 1DP' },
+    },
+    profileUpdatedAt: 1_650_000_000_500,
+  };
+
+  it('releases the fields that are set, with the claim names of §5.1, and updated_at of the last profile change', () => {
+    assert.deepEqual(userClaims(withProfile, claimsOfScopes(['profile', 'phone', 'address'])), {
+      name: 'Alice Liddell',
+      given_name: 'Alice',
+      preferred_username: 'alice',
+      picture: 'https://people.example/a.png',
+      zoneinfo: 'Europe/London',
+      updated_at: 1_650_000_000,
+      phone_number: '+441865276000',
+      phone_number_verified: false,
+      address: { locality: 'Oxford', postal_code: 'OX1 1DP' },
+    });
+    assert.deepEqual(userClaims(withProfile, ['family_name', 'address']), { address: { locality: 'Oxford', postal_code: 'OX1 1DP' } });
+    assert.deepEqual(userClaims({ ...withProfile, profile: { address: {} } }, ['address', 'phone_number']), {}, 'an empty address is none');
+    assert.equal(scopeOfClaim('phone_number_verified'), 'phone');
+    assert.equal(scopeOfClaim('address'), 'address');
+    assert.equal(scopeOfClaim('birthdate'), 'profile');
+    for (const c of ['given_name', 'birthdate', 'locale', 'phone_number', 'address']) assert.ok(CLAIMS_SUPPORTED.includes(c), c);
   });
 });

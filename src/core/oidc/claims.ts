@@ -1,14 +1,31 @@
 import { InvalidRequest } from '../oauth2/errors.js';
-import type { User } from '../ports.js';
+import type { User, UserAddress } from '../ports.js';
 
 /** The one authentication context Latchkey offers: a password at /login. */
 export const ACR_PASSWORD = 'urn:latchkey:acr:password';
 export const ACR_VALUES_SUPPORTED: readonly string[] = [ACR_PASSWORD];
 
-/** OIDC Core §5.4: the user claims each scope releases. */
+/** OIDC Core §5.4: the user claims each scope releases (each only when the user has a value). */
 export const SCOPE_CLAIMS: Readonly<Record<string, readonly string[]>> = {
-  profile: ['name', 'preferred_username', 'updated_at'],
+  profile: [
+    'name',
+    'given_name',
+    'family_name',
+    'middle_name',
+    'nickname',
+    'preferred_username',
+    'profile',
+    'picture',
+    'website',
+    'gender',
+    'birthdate',
+    'zoneinfo',
+    'locale',
+    'updated_at',
+  ],
   email: ['email', 'email_verified'],
+  phone: ['phone_number', 'phone_number_verified'],
+  address: ['address'],
 };
 
 /** Every claim that can appear in an ID token or a UserInfo response. */
@@ -24,8 +41,7 @@ export const CLAIMS_SUPPORTED: readonly string[] = [
   'at_hash',
   'c_hash',
   'sid',
-  ...(SCOPE_CLAIMS.profile ?? []),
-  ...(SCOPE_CLAIMS.email ?? []),
+  ...Object.values(SCOPE_CLAIMS).flat(),
 ];
 
 /** The claim names the given scopes release. */
@@ -123,13 +139,47 @@ export function claimsRequestOf(extra: Record<string, unknown>): ClaimsRequest |
   };
 }
 
-/** Values of the named user claims Latchkey knows (unknown names are skipped). The email is not verified. */
+/** §5.1.1: the address claim, with the members that are set; undefined when none is. */
+function addressClaim(a: UserAddress | undefined): Record<string, string> | undefined {
+  if (a === undefined) return undefined;
+  const out: Record<string, string> = {};
+  const members = [
+    ['formatted', a.formatted],
+    ['street_address', a.streetAddress],
+    ['locality', a.locality],
+    ['region', a.region],
+    ['postal_code', a.postalCode],
+    ['country', a.country],
+  ] as const;
+  for (const [name, value] of members) if (value !== undefined) out[name] = value;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * Values of the named user claims Latchkey knows (unknown names and claims the user has no value
+ * for are skipped). Neither the email nor the phone number is verified; updated_at is the last
+ * change of the name, email or profile (§5.1, seconds).
+ */
 export function userClaims(user: User, names: readonly string[]): Record<string, unknown> {
+  const p = user.profile ?? {};
   const values: Record<string, unknown> = {
     name: user.displayName,
+    given_name: p.givenName,
+    family_name: p.familyName,
+    middle_name: p.middleName,
+    nickname: p.nickname,
     preferred_username: user.username,
-    updated_at: Math.floor(user.updatedAt / 1000),
+    profile: p.profileUrl,
+    picture: p.pictureUrl,
+    website: p.websiteUrl,
+    gender: p.gender,
+    birthdate: p.birthdate,
+    zoneinfo: p.zoneinfo,
+    locale: p.locale,
+    updated_at: Math.floor((user.profileUpdatedAt ?? user.updatedAt) / 1000),
     ...(user.email === null ? {} : { email: user.email, email_verified: false }),
+    ...(p.phoneNumber === undefined ? {} : { phone_number: p.phoneNumber, phone_number_verified: false }),
+    address: addressClaim(p.address),
   };
   const out: Record<string, unknown> = {};
   for (const n of names) if (values[n] !== undefined) out[n] = values[n];

@@ -45,8 +45,8 @@ export function oidcOf(host: object): OidcService {
 }
 
 /**
- * Plugs OpenID Connect into the OAuth 2.0 server of the same app: the openid, email and
- * offline_access scopes, the /oidc/authorize configuration, ID tokens in token responses, the
+ * Plugs OpenID Connect into the OAuth 2.0 server of the same app: the openid, email, phone,
+ * address and offline_access scopes, the /oidc/authorize configuration, ID tokens in token responses, the
  * OIDC rules for refresh tokens, and logout notifications when a session ends.
  */
 export function installOidc(host: OidcHost, options: OidcOptions = {}): OidcService {
@@ -55,6 +55,9 @@ export function installOidc(host: OidcHost, options: OidcOptions = {}): OidcServ
   const scopes = oauth2.deps.scopes;
   scopes.add({ name: 'openid', description: 'Sign you in with your Latchkey account and know who you are (your user id).', clientTypes: ['oidc'] });
   scopes.add({ name: 'email', description: 'See your email address.', clientTypes: ['oidc'] });
+  // OIDC Core §5.4.
+  scopes.add({ name: 'phone', description: 'See your phone number.', clientTypes: ['oidc'] });
+  scopes.add({ name: 'address', description: 'See your postal address.', clientTypes: ['oidc'] });
   scopes.add({
     name: 'offline_access',
     description: 'Keep access while you are signed out, until you revoke it under Authorized applications.',

@@ -8,6 +8,7 @@ import { html } from '../html.js';
 import { redirectLocal } from '../local-redirect.js';
 import type { HttpModule } from '../server.js';
 import { checkCsrf, csrfInput, currentSession, loginUrl, SESSION_COOKIE, type SignInSession, startSession } from '../session.js';
+import { PROFILE_FIELD_NAMES, profileFieldLabel, profilePatch, profileValues, renderProfileFields, submittedProfile } from './account-profile-form.js';
 import { consoleHeaders, renderShell } from './console-shell.js';
 
 /**
@@ -21,7 +22,8 @@ const PASSWORD_ATTEMPTS = 5;
 interface Notice {
   kind: 'ok' | 'error';
   text: string;
-  field?: 'current_password' | 'new_password' | 'confirm_password' | 'display_name' | 'email';
+  /** A field of the forms, or one of the profile fields (PROFILE_FIELD_NAMES). */
+  field?: 'current_password' | 'new_password' | 'confirm_password' | 'display_name' | 'email' | (string & {});
 }
 
 function bodyOf(req: FastifyRequest): Record<string, unknown> {
@@ -40,8 +42,13 @@ function when(ms: number | null): string {
   return ms === null ? 'never' : `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-function renderAccount(session: SignInSession, notice?: Notice): string {
+/** `profile`: the profile values to show (what was just submitted, when it was refused). */
+function renderAccount(session: SignInSession, notice?: Notice, profile?: Record<string, string>): string {
   const u = session.user;
+  const profileError =
+    notice?.kind === 'error' && notice.field !== undefined && PROFILE_FIELD_NAMES.includes(notice.field)
+      ? { field: notice.field, text: notice.text }
+      : undefined;
   const roleNames = u.roles.map((id) => ROLES.find((r) => r.id === id)?.name ?? id);
   const err = (field: Notice['field']) =>
     notice?.kind === 'error' && notice.field === field ? html`<p class="field-error" id="${field}-error">${notice.text}</p>` : '';
@@ -71,6 +78,7 @@ ${notice && (notice.kind === 'ok' || !notice.field) ? html`<p class="${notice.ki
     <label for="email">Email</label>
     <input type="text" inputmode="email" id="email" name="email" maxlength="320" value="${u.email ?? ''}" autocomplete="email"${described('email')}>
     ${err('email')}
+    ${renderProfileFields(profile ?? profileValues(u), profileError)}
     <div class="actions"><button type="submit">Save profile</button></div>
   </form>
 </section>
@@ -121,16 +129,27 @@ export const registerConsoleAccount: HttpModule = (server, ctx) => {
     const session = await currentSession(ctx, req);
     if (!session) return reply.redirect(loginUrl(app.config.issuer, '/admin/account'), 303);
     const body = bodyOf(req);
-    const again = (n: Notice) => reply.code(400).headers(consoleHeaders()).send(renderAccount(session, n));
+    const submitted = submittedProfile(body);
+    const again = (n: Notice) =>
+      reply
+        .code(400)
+        .headers(consoleHeaders())
+        .send(renderAccount(session, n, submitted));
     if (!checkCsrf(session, body.csrf_token)) return again({ kind: 'error', text: 'The form expired; please try again.' });
     const email = str(body.email).trim();
     const displayName = str(body.display_name).trim();
     if (displayName === '') return again({ kind: 'error', field: 'display_name', text: 'Display name: enter the name others see.' });
     try {
-      await app.userAdmin.update(session.user, { display_name: displayName, email: email === '' ? null : email }, accountActor(session, req));
+      await app.userAdmin.update(
+        session.user,
+        { display_name: displayName, email: email === '' ? null : email, ...profilePatch(submitted) },
+        accountActor(session, req),
+      );
     } catch (err) {
       if (err instanceof AdminError) {
         const f = err.fields[0];
+        const profileLabel = f ? profileFieldLabel(f.field) : undefined;
+        if (f && profileLabel) return again({ kind: 'error', field: f.field, text: `${profileLabel}: ${f.message}` });
         const field = f?.field === 'email' ? 'email' : 'display_name';
         return again({ kind: 'error', field, text: f ? `${f.field === 'email' ? 'Email' : 'Display name'}: ${f.message}` : err.message });
       }

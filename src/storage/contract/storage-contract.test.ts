@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { type Backend, backendNames, openBackend } from '../../../test/support/backends.js';
 import { kyselyStores, type Stores } from '../../compose.js';
 import type { Client } from '../../core/clients/client.js';
-import { DuplicateKeyError, type User } from '../../core/ports.js';
+import { DuplicateKeyError, type User, type UserProfile } from '../../core/ports.js';
 import { type Database, migrate, openDatabase } from '../database.js';
 import { KyselyConsentStore } from '../kysely/session-store.js';
 
@@ -143,6 +143,39 @@ for (const name of backendNames()) {
       assert.deepEqual(u?.roles, ['server_administrator', 'user_manager']);
       assert.equal(await s.users.count(), 1);
       assert.equal((await s.users.list({ search: 'lic', limit: 5, offset: 0 })).items[0]?.username, 'Alice');
+    });
+
+    it('stores every profile field of a user (OIDC Core §5.1), clears them, and reads an unreadable address as none', async () => {
+      const profile: UserProfile = {
+        givenName: 'Zoë',
+        familyName: 'Ng',
+        middleName: 'Ann',
+        nickname: 'Z',
+        profileUrl: 'https://people.example/z',
+        pictureUrl: 'https://people.example/z.png',
+        websiteUrl: 'https://z.example/',
+        gender: 'female',
+        birthdate: '0000-02-29',
+        zoneinfo: 'Europe/Paris',
+        locale: 'fr-FR',
+        phoneNumber: '+33123456789;ext=12',
+        address: { formatted: '1 rue X\n75001 Paris', streetAddress: '1 rue X', locality: 'Paris', region: 'IDF', postalCode: '75001', country: 'FR' },
+      };
+      const full: User = { ...user('up', 'zoe'), profile, profileUpdatedAt: 42 };
+      await s.users.insert(full);
+      assert.deepEqual(await s2.users.get('up'), full);
+      assert.deepEqual((await s.users.findByUsername('ZOE'))?.profile, profile);
+      assert.deepEqual((await s.users.list({ search: 'zoe', limit: 5, offset: 0 })).items[0], full);
+      const cleared: User = { ...full, profile: { givenName: 'Zoë' }, profileUpdatedAt: 43 };
+      await s.users.update(cleared);
+      assert.deepEqual(await s2.users.get('up'), cleared);
+      // A user written without profile fields reads with none, updated_at falling back to updatedAt.
+      await s.users.insert(user('np', 'noprofile'));
+      assert.deepEqual(await s.users.get('np'), { ...user('np', 'noprofile'), profile: {}, profileUpdatedAt: 1 });
+      for (const stored of ['not json', '[1]', '{"locality":7}', 'null']) {
+        await database.db.updateTable('users').set({ address: stored }).where('id', '=', 'up').execute();
+        assert.deepEqual((await s.users.get('up'))?.profile, { givenName: 'Zoë' }, stored);
+      }
     });
 
     it('appends and lists audit events newest first, filtered', async () => {

@@ -40,6 +40,21 @@ export interface UsersTable {
   created_at: number;
   updated_at: number;
   last_sign_in_at: number | null;
+  /** Migration 0012: the standard claims (OIDC Core §5.1), null when not set; address as JSON. */
+  given_name: string | null;
+  family_name: string | null;
+  middle_name: string | null;
+  nickname: string | null;
+  profile_url: string | null;
+  picture_url: string | null;
+  website_url: string | null;
+  gender: string | null;
+  birthdate: string | null;
+  zoneinfo: string | null;
+  locale: string | null;
+  phone_number: string | null;
+  address: string | null;
+  profile_updated_at: number | null;
 }
 
 export interface UserRolesTable {

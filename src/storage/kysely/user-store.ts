@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { User, UserStore, UserWriteGuard } from '../../core/ports.js';
+import type { User, UserAddress, UserProfile, UserStore, UserWriteGuard } from '../../core/ports.js';
 import { DuplicateKeyError, LastHolderError, StaleWriteError } from '../../core/ports.js';
 import { isUniqueViolation } from './json.js';
 import { prepared } from './prepared.js';
@@ -17,7 +17,65 @@ function fromRow(r: UsersTable, roles: string[]): User {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     lastSignInAt: r.last_sign_in_at,
+    profile: profileOf(r),
+    profileUpdatedAt: r.profile_updated_at ?? r.updated_at,
   };
+}
+
+/** The profile columns, the one place their names meet UserProfile's fields. */
+const PROFILE_COLUMNS = [
+  ['given_name', 'givenName'],
+  ['family_name', 'familyName'],
+  ['middle_name', 'middleName'],
+  ['nickname', 'nickname'],
+  ['profile_url', 'profileUrl'],
+  ['picture_url', 'pictureUrl'],
+  ['website_url', 'websiteUrl'],
+  ['gender', 'gender'],
+  ['birthdate', 'birthdate'],
+  ['zoneinfo', 'zoneinfo'],
+  ['locale', 'locale'],
+  ['phone_number', 'phoneNumber'],
+] as const satisfies ReadonlyArray<readonly [keyof UsersTable, Exclude<keyof UserProfile, 'address'>]>;
+
+const ADDRESS_MEMBERS = ['formatted', 'streetAddress', 'locality', 'region', 'postalCode', 'country'] as const;
+
+/** A stored address that is not what was written (not JSON, not strings) reads as none: a user read never fails on it. */
+function addressOf(text: string | null): UserAddress | undefined {
+  if (text === null) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const out: UserAddress = {};
+  for (const m of ADDRESS_MEMBERS) {
+    const v = (parsed as Record<string, unknown>)[m];
+    if (typeof v === 'string') out[m] = v;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function profileOf(r: UsersTable): UserProfile {
+  const p: UserProfile = {};
+  for (const [column, field] of PROFILE_COLUMNS) {
+    const v = r[column];
+    if (typeof v === 'string') p[field] = v;
+  }
+  const address = addressOf(r.address);
+  if (address) p.address = address;
+  return p;
+}
+
+function profileColumns(u: User): Pick<UsersTable, (typeof PROFILE_COLUMNS)[number][0] | 'address' | 'profile_updated_at'> {
+  const p = u.profile ?? {};
+  const cols = Object.fromEntries(PROFILE_COLUMNS.map(([column, field]) => [column, p[field] ?? null])) as Record<
+    (typeof PROFILE_COLUMNS)[number][0],
+    string | null
+  >;
+  return { ...cols, address: p.address ? JSON.stringify(p.address) : null, profile_updated_at: u.profileUpdatedAt ?? u.updatedAt };
 }
 
 /** One row per role (or one with role null): one user. */
@@ -42,6 +100,7 @@ function toRow(u: User): UsersTable {
     created_at: u.createdAt,
     updated_at: u.updatedAt,
     last_sign_in_at: u.lastSignInAt,
+    ...profileColumns(u),
   };
 }
 
