@@ -167,6 +167,9 @@ export function start(view) {
       oauth1 ? null : ['Grant types', c.grant_types.map(grantLabel).join(', ') || 'None'],
       oauth1 ? null : ['Response types', c.response_types.join(', ') || 'None'],
       oauth1 ? null : ['PKCE', c.require_pkce ? 'Required' : 'Optional'],
+      oauth1
+        ? null
+        : ['Resource server', c.resource_server ? 'Yes: may introspect access tokens issued to other clients' : 'No: introspects only its own tokens'],
       ['Created', [time(c.created_at), c.created_via && c.created_via !== 'admin' ? ` (via ${c.created_via})` : '']],
       registrationRow(c),
       ['Last changed', time(c.updated_at)],

@@ -246,6 +246,24 @@ export function openClientForm(options) {
           h('span', { class: 'choice-note' }, publicClient ? 'Always on for public clients.' : 'Refuse authorization requests without a code challenge.'),
         ),
       );
+      if (!publicClient) {
+        // RFC 7662: only a resource server learns about tokens issued to other clients.
+        const rs = h('input', { type: 'checkbox', id: 'resource-server', checked: editing ? original.resource_server === true : false });
+        fields.resource_server = rs;
+        sections.append(
+          h(
+            'div',
+            { class: 'choice' },
+            rs,
+            h('label', { for: 'resource-server' }, 'Resource server'),
+            h(
+              'span',
+              { class: 'choice-note' },
+              'An API that accepts Latchkey’s tokens: it may introspect access tokens issued to other clients and verify OAuth 1.0a requests. Leave off for applications; they introspect only their own tokens.',
+            ),
+          ),
+        );
+      }
     }
   }
 
@@ -334,6 +352,7 @@ export function openClientForm(options) {
       body.grant_types = fields.grant_types.values();
       body.response_types = fields.response_types.values();
       body.require_pkce = fields.require_pkce.checked;
+      if (fields.resource_server) body.resource_server = fields.resource_server.checked;
       if (!editing) body.public = publicClient;
     }
     if (!editing) body.type = type;
@@ -371,6 +390,14 @@ export function openClientForm(options) {
     if (next.require_pkce !== undefined && next.require_pkce !== original.require_pkce) {
       patch.require_pkce = next.require_pkce;
       lines.push(`PKCE: ${next.require_pkce ? 'now required' : 'no longer required'}.`);
+    }
+    if (next.resource_server !== undefined && next.resource_server !== (original.resource_server === true)) {
+      patch.resource_server = next.resource_server;
+      lines.push(
+        next.resource_server
+          ? 'Resource server: it may now introspect tokens issued to other clients.'
+          : 'Resource server: no longer; it introspects only its own tokens.',
+      );
     }
     if (type === 'oauth1') {
       if ((next.callback_url ?? null) !== (original.callback_url ?? null)) {

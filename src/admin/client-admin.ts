@@ -34,6 +34,12 @@ export const clientInputSchema = z
     callback_url: z.string().max(2000).nullable().optional(),
     rsa_public_key: z.string().max(20000).nullable().optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
+    resource_server: z
+      .boolean()
+      .optional()
+      .describe(
+        'A resource server may introspect access tokens issued to other clients (RFC 7662) and verify OAuth 1.0a requests at /api/oauth1/verify. Off by default; confidential OAuth 2.0 and OpenID Connect clients only; never settable by self-registration.',
+      ),
   })
   .strict();
 export type ClientInput = z.infer<typeof clientInputSchema>;
@@ -49,6 +55,8 @@ export interface ClientView {
   status: ClientStatus;
   public: boolean;
   require_pkce: boolean;
+  /** May introspect tokens issued to other clients (RFC 7662) and verify OAuth 1.0a requests. */
+  resource_server: boolean;
   has_secret: boolean;
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
@@ -77,6 +85,7 @@ export function viewClient(c: Client): ClientView {
     status: c.status,
     public: c.isPublic,
     require_pkce: c.requirePkce,
+    resource_server: c.resourceServer,
     has_secret: c.secretSealed !== null,
     redirect_uris: c.redirectUris,
     post_logout_redirect_uris: c.postLogoutRedirectUris,
@@ -139,6 +148,7 @@ export class ClientAdmin {
       secretSealed: null,
       isPublic,
       requirePkce: isPublic || input.require_pkce === true,
+      resourceServer: false,
       redirectUris: [],
       postLogoutRedirectUris: [],
       grantTypes: [],
@@ -176,7 +186,7 @@ export class ClientAdmin {
   private applySettings(client: Client, input: ClientPatch, problems: FieldProblem[], creating: boolean): Client {
     const out = { ...client };
     if (client.type === 'oauth1') {
-      for (const f of ['redirect_uris', 'post_logout_redirect_uris', 'grant_types', 'response_types', 'public', 'require_pkce'] as const) {
+      for (const f of ['redirect_uris', 'post_logout_redirect_uris', 'grant_types', 'response_types', 'public', 'require_pkce', 'resource_server'] as const) {
         if (input[f] !== undefined) problems.push({ field: f, message: 'does not apply to OAuth 1.0a consumers' });
       }
       if (input.callback_url !== undefined) {
@@ -204,6 +214,11 @@ export class ClientAdmin {
     // Without the authorization endpoint (e.g. client_credentials or device only) there is no response type.
     else if (creating) out.responseTypes = out.grantTypes.includes('authorization_code') ? [...DEFAULT_RESPONSE_TYPES] : [];
     if (input.require_pkce !== undefined) out.requirePkce = out.isPublic || input.require_pkce;
+    if (input.resource_server !== undefined) {
+      // RFC 7662 §2.1: the introspection endpoint needs client authentication, which a public client has not.
+      if (input.resource_server && out.isPublic) problems.push({ field: 'resource_server', message: 'a public client cannot introspect tokens' });
+      else out.resourceServer = input.resource_server;
+    }
     problems.push(
       ...checkOAuth2Settings({
         type: client.type,

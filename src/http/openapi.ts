@@ -36,6 +36,43 @@ export const ADMIN_OPENAPI = {
           fields: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
         },
       },
+      Client: {
+        type: 'object',
+        description: 'A client as shown (never its secret)',
+        properties: {
+          client_key: { type: 'string' },
+          type: { enum: ['oauth1', 'oauth2', 'oidc'] },
+          name: { type: 'string' },
+          status: { enum: ['pending', 'approved', 'disapproved'] },
+          public: { type: 'boolean' },
+          require_pkce: { type: 'boolean' },
+          resource_server: {
+            type: 'boolean',
+            description:
+              'May introspect access tokens issued to other clients (RFC 7662 §4) and verify OAuth 1.0a requests; otherwise the client introspects only its own tokens',
+          },
+          has_secret: { type: 'boolean' },
+          redirect_uris: { type: 'array', items: { type: 'string' } },
+          post_logout_redirect_uris: { type: 'array', items: { type: 'string' } },
+          grant_types: { type: 'array', items: { type: 'string' } },
+          response_types: { type: 'array', items: { type: 'string' } },
+          callback_url: { type: ['string', 'null'] },
+          rsa_public_key: { type: ['string', 'null'] },
+          metadata: { type: 'object' },
+          created_via: { type: 'string' },
+          created_at: { type: 'string', format: 'date-time' },
+          updated_at: { type: 'string', format: 'date-time' },
+          status_changed_at: { type: ['string', 'null'], format: 'date-time' },
+          status_changed_by: { type: ['string', 'null'] },
+          last_used_at: { type: ['string', 'null'], format: 'date-time' },
+          unreadable_fields: {
+            type: 'array',
+            items: { type: 'string' },
+            description:
+              'Stored fields that could not be read back (damaged, too deeply nested) and show as empty; the server log names the client. Saving the client writes the empty values.',
+          },
+        },
+      },
       ClientInput: schema(clientInputSchema),
       ClientPatch: schema(clientPatchSchema),
       UserInput: schema(userInputSchema),
@@ -58,9 +95,15 @@ export const ADMIN_OPENAPI = {
     },
     '/admin/api/clients/{key}': {
       parameters: [keyParam],
-      get: { summary: 'Get a client', responses: responses({ '200': { description: 'The client' }, '404': { description: 'Unknown key' } }) },
+      get: {
+        summary: 'Get a client',
+        responses: responses({
+          '200': { description: 'The client', content: { 'application/json': { schema: { $ref: '#/components/schemas/Client' } } } },
+          '404': { description: 'Unknown key' },
+        }),
+      },
       patch: {
-        summary: 'Update name, secret, redirect URIs, grant and response types, callback or public key (never the key)',
+        summary: 'Update name, secret, redirect URIs, grant and response types, PKCE, the resource server flag, callback or public key (never the key)',
         requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/ClientPatch' } } } },
         responses: responses({ '200': { description: 'Updated' }, '404': { description: 'Unknown key' } }),
       },

@@ -62,7 +62,7 @@ describe('OAuth 2.0 and OAuth 1.0a across two server processes on one PostgreSQL
     [b] = (await startInstances(['B'], { ...shared, env: { LATCHKEY_ISSUER: a.baseUrl } })) as [Instance];
     await admin('POST', '/admin/api/users', { username: ivy.username, password: ivy.password });
     web = await client({ redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'] });
-    rs = await client({ grant_types: ['client_credentials'], response_types: [] });
+    rs = await client({ grant_types: ['client_credentials'], response_types: [], resource_server: true });
   });
   after(async () => {
     await Promise.all([a?.stop(), b?.stop()]);

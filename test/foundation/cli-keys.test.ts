@@ -39,6 +39,7 @@ function client(key: string): Client {
     rsaPublicKey: null,
     metadata: {},
     createdVia: 'test',
+    resourceServer: false,
     createdAt: 1000,
     updatedAt: 1000,
     statusChangedAt: null,

@@ -63,6 +63,7 @@ const client = {
   statusChangedBy: null,
   lastUsedAt: null,
   createdVia: 'admin',
+  resourceServer: false,
 };
 const user = {
   id: 'u',

@@ -17,7 +17,7 @@ describe('POST /api/oauth1/verify (for other resource servers)', () => {
     t = await startServer();
     // The resource server authenticates as an approved confidential OAuth 2.0 client.
     const { client, secret } = await t.app.clientAdmin.create(
-      { type: 'oauth2', name: 'Resource server', redirect_uris: ['https://rs.example.test/cb'] },
+      { type: 'oauth2', name: 'Resource server', redirect_uris: ['https://rs.example.test/cb'], resource_server: true },
       ACTOR,
     );
     await t.app.clientAdmin.setStatus(client.key, 'approved', ACTOR);
@@ -102,7 +102,10 @@ describe('POST /api/oauth1/verify (for other resource servers)', () => {
     assert.equal((await verify(body, t.adminAuth)).status, 401);
     const consumer = await createConsumer(t.app);
     assert.equal((await verify(body, `Basic ${Buffer.from(`${consumer.key}:${encodeURIComponent(consumer.secret)}`).toString('base64')}`)).status, 401);
-    const { client, secret } = await t.app.clientAdmin.create({ type: 'oauth2', name: 'Pending RS', redirect_uris: ['https://rs.example.test/cb'] }, ACTOR);
+    const { client, secret } = await t.app.clientAdmin.create(
+      { type: 'oauth2', name: 'Pending RS', redirect_uris: ['https://rs.example.test/cb'], resource_server: true },
+      ACTOR,
+    );
     assert.equal((await verify(body, `Basic ${Buffer.from(`${client.key}:${secret}`).toString('base64')}`)).status, 401);
     assert.equal((await verify({ ...body, url: '/relative' })).status, 400);
     assert.equal((await verify({ url: RS_URL })).status, 400);

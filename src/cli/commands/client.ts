@@ -10,6 +10,8 @@ interface ClientOptions {
   generateSecret?: boolean;
   public?: boolean;
   requirePkce?: boolean;
+  /** Undefined unless --resource-server or --no-resource-server was given. */
+  resourceServer?: boolean;
   redirectUri?: string[];
   postLogoutRedirectUri?: string[];
   grantType?: string[];
@@ -26,6 +28,7 @@ async function toInput(o: ClientOptions): Promise<Record<string, unknown>> {
   if (o.secret !== undefined) input.secret = o.secret;
   if (o.public) input.public = true;
   if (o.requirePkce) input.require_pkce = true;
+  if (o.resourceServer !== undefined) input.resource_server = o.resourceServer;
   if (o.redirectUri) input.redirect_uris = o.redirectUri;
   if (o.postLogoutRedirectUri) input.post_logout_redirect_uris = o.postLogoutRedirectUri;
   if (o.grantType) input.grant_types = o.grantType;
@@ -51,6 +54,8 @@ function settingOptions(cmd: Command): Command {
     .option('--callback-url <url>', 'OAuth 1.0a callback URL, or oob')
     .option('--rsa-public-key-file <file>', 'OAuth 1.0a RSA public key (PEM) for RSA-SHA1')
     .option('--require-pkce', 'require PKCE from this confidential client')
+    .option('--resource-server', 'a resource server: may introspect tokens issued to other clients (RFC 7662) and verify OAuth 1.0a requests')
+    .option('--no-resource-server', 'not a resource server (the default): introspects only its own tokens')
     .option('--json', 'print JSON');
 }
 

@@ -54,6 +54,11 @@ export interface Client {
   /** How the client came to be: 'admin', 'cli', 'registration', 'oslc'. */
   createdVia: string;
   /**
+   * A resource server may introspect access tokens issued to other clients (RFC 7662 §2.1) and
+   * verify OAuth 1.0a requests; set by an administrator only, never by self-registration.
+   */
+  resourceServer: boolean;
+  /**
    * Stored fields (by their API names) that could not be read back and read as empty instead; an
    * administrator sees them marked. Saving the client writes the empty value.
    */

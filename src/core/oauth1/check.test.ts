@@ -50,6 +50,7 @@ function client(key: string, status: Client['status'], extra: Partial<Client> = 
     statusChangedBy: null,
     lastUsedAt: null,
     createdVia: 'admin',
+    resourceServer: false,
     ...extra,
   };
 }

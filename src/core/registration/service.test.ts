@@ -50,6 +50,7 @@ function fakeRegistry(): RegistryPort & { clients: Map<string, Client>; calls: s
         statusChangedBy: null,
         lastUsedAt: null,
         createdVia: 'registration',
+        resourceServer: false,
       };
       clients.set(client.key, client);
       return { client, secret: client.isPublic ? null : 'generated-secret' };

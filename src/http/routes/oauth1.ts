@@ -116,9 +116,11 @@ const VERIFY_FAILURES = { limit: 20, windowMs: 15 * 60_000 };
 /**
  * Authenticates a resource server at POST /api/oauth1/verify: HTTP Basic with the client key and
  * secret (RFC 6749 §2.3.1 encoding) of an approved, confidential OAuth 2.0 or OpenID Connect
- * client. Unknown keys cost the same decryption and comparison as known ones.
+ * client. Unknown keys cost the same decryption and comparison as known ones. Only a client an
+ * administrator marked as a resource server may verify requests of other clients ('not_allowed',
+ * told only after its secret matched), as at the introspection endpoint.
  */
-async function resourceServerOf(app: App, req: FastifyRequest, dummySealed: string): Promise<{ key: string } | 'throttled' | null> {
+async function resourceServerOf(app: App, req: FastifyRequest, dummySealed: string): Promise<{ key: string } | 'throttled' | 'not_allowed' | null> {
   const now = app.clock.now();
   const throttleKey = `oauth1-verify:${req.ip}`;
   if ((await app.stores.throttle.count(throttleKey, now, VERIFY_FAILURES.windowMs)) >= VERIFY_FAILURES.limit) return 'throttled';
@@ -152,6 +154,7 @@ async function resourceServerOf(app: App, req: FastifyRequest, dummySealed: stri
     await app.stores.throttle.hit(throttleKey, now, VERIFY_FAILURES.windowMs);
     return null;
   }
+  if (!client.resourceServer) return 'not_allowed';
   return { key };
 }
 
@@ -259,6 +262,12 @@ export const registerOAuth1: HttpModule = (server, ctx: HttpContext) => {
         .code(401)
         .header('www-authenticate', 'Basic realm="latchkey", charset="UTF-8"')
         .send({ error: 'invalid_client', error_description: 'authenticate with the client key and secret of an approved confidential OAuth 2.0 client' });
+    }
+    if (caller === 'not_allowed') {
+      return reply.code(403).send({
+        error: 'unauthorized_client',
+        error_description: 'this client is not a resource server: an administrator must mark it as one before it may verify requests of other clients',
+      });
     }
     req.authenticatedClient = caller.key;
     const type = (req.headers['content-type'] ?? '').toLowerCase();

@@ -28,6 +28,7 @@ function client(key: string, patch: Partial<Client> = {}): Client {
     rsaPublicKey: null,
     metadata: { note: 'x' },
     createdVia: 'test',
+    resourceServer: false,
     createdAt: 1000,
     updatedAt: 1000,
     statusChangedAt: null,

@@ -27,6 +27,7 @@ function toRow(c: Client): ClientsTable {
     status_changed_at: c.statusChangedAt,
     status_changed_by: c.statusChangedBy,
     last_used_at: c.lastUsedAt,
+    resource_server: c.resourceServer ? 1 : 0,
   };
 }
 
@@ -58,6 +59,7 @@ export function clientFromRow(r: ClientsTable): Client {
     statusChangedAt: r.status_changed_at,
     statusChangedBy: r.status_changed_by,
     lastUsedAt: r.last_used_at,
+    resourceServer: r.resource_server === 1,
   };
   if (unreadable.length > 0) client.unreadableFields = unreadable;
   return client;

@@ -22,6 +22,8 @@ export interface ClientsTable {
   status_changed_at: number | null;
   status_changed_by: string | null;
   last_used_at: number | null;
+  /** Migration 0010: 1 when the client may introspect tokens issued to other clients. */
+  resource_server: number;
 }
 
 export interface RetiredClientKeysTable {

@@ -4,9 +4,11 @@ import { findToken, isLive, refreshTokenActive } from '../token-lookup.js';
 import { answer, authenticate, type EndpointRequest, type EndpointResponse, formParams, json } from './request.js';
 
 /**
- * RFC 7662: a confidential client asks whether a token is active. Access tokens are answered for
- * any authenticated client (resource servers); refresh tokens only for the client holding them.
- * Every answer about a token that is not live is just `{"active": false}` (§2.2).
+ * RFC 7662: a confidential client asks whether a token is active. A client may always introspect
+ * its own tokens; access tokens issued to other clients are answered only to a client an
+ * administrator marked as a resource server (§4: the endpoint must not tell any caller about any
+ * token); refresh tokens only to the client holding them (a resource server never receives one,
+ * RFC 6749 §1.5). Every other answer is just `{"active": false}` (§2.2), as for an unknown token.
  */
 export function introspectionEndpoint(deps: OAuth2Deps) {
   return (req: EndpointRequest): Promise<EndpointResponse> =>
@@ -21,6 +23,9 @@ export function introspectionEndpoint(deps: OAuth2Deps) {
       const found = await findToken(deps, token);
       if (!found || !isLive(found.liveness)) return inactive;
       const { grant } = found.liveness;
+      // The caller's client row is already read: the decision costs no query.
+      const own = grant.clientKey === client.key;
+      if (!own && !(found.kind === 'access_token' && client.resourceServer)) return inactive;
       const user = grant.userId === null ? undefined : await deps.users.get(grant.userId);
       const username = user ? { username: user.username } : {};
       if (found.kind === 'access_token') {
@@ -41,7 +46,7 @@ export function introspectionEndpoint(deps: OAuth2Deps) {
         });
       }
       const r = found.record;
-      if (grant.clientKey !== client.key || !refreshTokenActive(r, deps.clock.now(), deps.settings.refreshReuseGrace)) return inactive;
+      if (!refreshTokenActive(r, deps.clock.now(), deps.settings.refreshReuseGrace)) return inactive;
       return json({
         active: true,
         scope: grant.scopes.join(' '),
