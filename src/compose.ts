@@ -12,6 +12,7 @@ import { Metrics } from './core/metrics.js';
 import { installOAuth1 } from './core/oauth1/install.js';
 import { installOAuth2 } from './core/oauth2/install.js';
 import { installOidc } from './core/oidc/install.js';
+import type { Outbound } from './core/outbound.js';
 import {
   type AuditStore,
   type ClientStore,
@@ -26,6 +27,7 @@ import {
 import type { ConsentStore, SessionStore } from './core/sessions/ports.js';
 import { SharedRateCounter } from './core/throttle/shared-rate-counter.js';
 import { OPERATOR } from './core/users/authorization.js';
+import { outboundOf } from './outbound/http-client.js';
 import { installRegistration } from './registration/install.js';
 import { type Database, migrate, openDatabase } from './storage/database.js';
 import { KyselyAuditStore } from './storage/kysely/audit-store.js';
@@ -99,6 +101,8 @@ export interface App {
   metrics: Metrics;
   /** Hot-path rate counting, shared through the throttle store within a fraction of a second. */
   rateCounter: SharedRateCounter;
+  /** The one client for server-side requests (back-channel logout, webhooks) and its up-front check. */
+  outbound: Outbound;
   close(): Promise<void>;
 }
 
@@ -148,6 +152,7 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
     purgeTasks: foundationPurgeTasks(database, stores),
     metrics: new Metrics(),
     rateCounter: new SharedRateCounter(stores.throttle, clock),
+    outbound: outboundOf(config),
     closers,
     async close() {
       for (const c of closers.reverse()) await c();

@@ -76,7 +76,7 @@ export function describeOptions(): string {
   const rows = (Object.keys(OPTIONS) as OptionName[]).map((name) => {
     const o = OPTIONS[name];
     const def = o.schema.safeParse(undefined);
-    const shown = def.success && def.data !== undefined ? `\`${String(def.data)}\`` : '';
+    const shown = def.success && def.data !== undefined && String(def.data) !== '' ? `\`${String(def.data)}\`` : '';
     return `| \`${o.env}\` | \`${name}\` | ${shown} | ${o.doc} |`;
   });
   return ['| Environment variable | Config file key | Default | Meaning |', '|---|---|---|---|', ...rows].join('\n');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEVICE_CODE_GRANT, GRANT_TYPES, normalizeResponseType, OAUTH2_RESPONSE_TYPES, OIDC_RESPONSE_TYPES } from '../core/clients/client.js';
+import { parseAllowEntry } from '../outbound/address-policy.js';
 
 /**
  * Every option, once: its environment variable, its config-file key, its type and default, and the
@@ -158,6 +159,25 @@ export const OPTIONS = {
     env: 'LATCHKEY_REGISTRATION_WEBHOOK_TIMEOUT',
     doc: 'Seconds after which a webhook request is abandoned.',
     schema: z.coerce.number().min(0.1).max(60).default(5),
+  },
+  outboundAllow: {
+    env: 'LATCHKEY_OUTBOUND_ALLOW',
+    doc: 'Comma-separated addresses, CIDRs (10.1.0.0/16, fd00::/8) or host names that server-side requests (back-channel logout, the registration webhook) may reach although they are loopback, private, link-local or otherwise internal; such targets are refused when not listed, at registration and when sending.',
+    schema: z
+      .union([z.string(), z.array(z.string())])
+      .default('')
+      .transform((value, ctx) => {
+        const items = (Array.isArray(value) ? value : value.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+        for (const item of items) {
+          if (parseAllowEntry(item) === null) ctx.addIssue({ code: 'custom', message: `"${item}" is not an address, a CIDR or a host name` });
+        }
+        return items;
+      }),
+  },
+  outboundSchemes: {
+    env: 'LATCHKEY_OUTBOUND_SCHEMES',
+    doc: 'Comma-separated URL schemes server-side requests may use: https, and http only when listed.',
+    schema: choiceList(['https', 'http'], 'https'),
   },
 } as const;
 

@@ -5,6 +5,7 @@ import { secretContext } from '../core/clients/client.js';
 import { oauth2Of } from '../core/oauth2/install.js';
 import type { RegistryPort } from '../core/registration/ports.js';
 import { RegistrationService, type RegistrationSettings } from '../core/registration/service.js';
+import { outboundOf } from '../outbound/http-client.js';
 import { countPendingRegistrations, KyselyInitialAccessTokenStore, KyselyRegistrationAccessTokenStore } from '../storage/kysely/registration-stores.js';
 import { WebhookNotifier } from './webhook.js';
 
@@ -22,7 +23,11 @@ export function registrationSettings(config: App['config']): RegistrationSetting
   return {
     issuer: config.issuer,
     mode: config.registrationMode,
-    policy: { grantTypes: config.registrationGrantTypes, responseTypes: config.registrationResponseTypes },
+    policy: {
+      grantTypes: config.registrationGrantTypes,
+      responseTypes: config.registrationResponseTypes,
+      outboundTarget: outboundOf(config).refusal,
+    },
     rateLimit: config.registrationRateLimit,
     rateWindowMs: config.registrationRateWindow * 1000,
     maxPending: config.registrationMaxPending,
@@ -75,7 +80,9 @@ export function installRegistration(app: App): Registration {
       timeoutMs: app.config.registrationWebhookTimeout * 1000,
       issuer: app.config.issuer,
       clock: app.clock,
-      onFailure: (message, err) => log.warn({ err, url }, message),
+      http: app.outbound.http,
+      // The origin only: a webhook URL's path or query often is its secret.
+      onFailure: (message, err) => log.warn({ err: err instanceof Error ? err.message : err, origin: new URL(url).origin }, message),
       load: (key) => app.stores.clients.get(key),
     });
     app.hooks.clientPending.push(async (client) => notifier.notify(client));

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Client } from '../core/clients/client.js';
+import type { OutboundHttp } from '../core/outbound.js';
 import type { Clock } from '../core/ports.js';
 import { pendingNotification } from '../core/registration/notification.js';
 
@@ -19,7 +20,8 @@ export interface WebhookOptions {
    * sent the client back to pending) is in the notification. Default 200 ms.
    */
   settleMs?: number;
-  fetch?: typeof fetch;
+  /** The app's outbound client: internal addresses refused unless allow-listed, no redirect followed. */
+  http: OutboundHttp;
 }
 
 /**
@@ -50,14 +52,7 @@ export class WebhookNotifier {
       const body = JSON.stringify(pendingNotification(client, this.o.issuer, this.o.clock.now()));
       const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Latchkey-Webhook/1' };
       if (this.o.secret) headers['x-latchkey-signature'] = `sha256=${createHmac('sha256', this.o.secret).update(body).digest('hex')}`;
-      const res = await (this.o.fetch ?? fetch)(this.o.url, {
-        method: 'POST',
-        headers,
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.o.timeoutMs),
-      });
-      await res.body?.cancel().catch(() => {});
+      const res = await this.o.http.send({ method: 'POST', url: this.o.url, headers, body, timeoutMs: this.o.timeoutMs });
       if (res.status < 200 || res.status >= 300) this.o.onFailure(`webhook answered HTTP ${res.status}`);
     } catch (err) {
       this.o.onFailure('webhook delivery failed', err);

@@ -5,7 +5,7 @@ import * as client from 'openid-client';
 import { DEVICE_CODE_GRANT } from '../../src/core/clients/client.js';
 import { oidcOf } from '../../src/core/oidc/install.js';
 import { approveDevice } from '../oauth2/helpers.js';
-import { startServer, type TestServer } from '../support/server.js';
+import { LOOPBACK_RECEIVERS, startServer, type TestServer } from '../support/server.js';
 import {
   alice,
   CookieJar,
@@ -47,7 +47,7 @@ describe('the discovery document, proven member by member', () => {
   let publicToken: { clientId: string; accessToken: string; config: client.Configuration } | null = null;
 
   before(async () => {
-    t = await startServer();
+    t = await startServer({ env: { ...LOOPBACK_RECEIVERS } });
     receiver = await startLogoutReceiver();
     aliceId = await makeUser(t, alice.username, alice.password);
     const user = await t.app.stores.users.get(aliceId);

@@ -5,7 +5,7 @@ import * as client from 'openid-client';
 import { oidcOf } from '../../src/core/oidc/install.js';
 import { signIn } from '../oauth2/helpers.js';
 import { backendNames } from '../support/backends.js';
-import { startServer, type TestServer } from '../support/server.js';
+import { LOOPBACK_RECEIVERS, startServer, type TestServer } from '../support/server.js';
 import {
   alice,
   CookieJar,
@@ -34,7 +34,7 @@ for (const backend of backendNames()) {
     let frontOnly: { key: string; secret: string | null };
 
     before(async () => {
-      t = await startServer({ backend });
+      t = await startServer({ backend, env: { ...LOOPBACK_RECEIVERS } });
       receiver = await startLogoutReceiver();
       aliceId = await makeUser(t, alice.username, alice.password);
       withBackChannel = await makeOidcClient(t, {

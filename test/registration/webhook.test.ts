@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../../scripts/services.mjs';
 import { installRegistration } from '../../src/registration/install.js';
-import { startServer, type TestServer } from '../support/server.js';
+import { LOOPBACK_RECEIVERS, startServer, type TestServer } from '../support/server.js';
 import { call } from './helpers.js';
 
 const SECRET = 'webhook-signing-secret-0001';
@@ -63,7 +63,7 @@ describe('webhook for clients waiting for approval', () => {
   let server: TestServer;
   before(async () => {
     hook = await receiver();
-    server = await startServer({ env: { LATCHKEY_REGISTRATION_WEBHOOK_URL: hook.url, LATCHKEY_REGISTRATION_WEBHOOK_SECRET: SECRET } });
+    server = await startServer({ env: { ...LOOPBACK_RECEIVERS, LATCHKEY_REGISTRATION_WEBHOOK_URL: hook.url, LATCHKEY_REGISTRATION_WEBHOOK_SECRET: SECRET } });
   });
   after(async () => {
     await server.close();
@@ -107,7 +107,7 @@ describe('webhook for clients waiting for approval', () => {
 describe('an unreachable or stalled webhook never holds up a registration', () => {
   it('registers at once while the webhook port is closed', async () => {
     const port = await freePort();
-    const server = await startServer({ env: { LATCHKEY_REGISTRATION_WEBHOOK_URL: `http://127.0.0.1:${port}/down` } });
+    const server = await startServer({ env: { ...LOOPBACK_RECEIVERS, LATCHKEY_REGISTRATION_WEBHOOK_URL: `http://127.0.0.1:${port}/down` } });
     try {
       const started = performance.now();
       const res = await call('POST', `${server.baseUrl}/api/oauth2/register`, { body: BODY });
@@ -120,7 +120,9 @@ describe('an unreachable or stalled webhook never holds up a registration', () =
 
   it('registers at once while the webhook accepts but never answers, and gives up after the timeout', async () => {
     const stalled = await receiver(true);
-    const server = await startServer({ env: { LATCHKEY_REGISTRATION_WEBHOOK_URL: stalled.url, LATCHKEY_REGISTRATION_WEBHOOK_TIMEOUT: '0.5' } });
+    const server = await startServer({
+      env: { ...LOOPBACK_RECEIVERS, LATCHKEY_REGISTRATION_WEBHOOK_URL: stalled.url, LATCHKEY_REGISTRATION_WEBHOOK_TIMEOUT: '0.5' },
+    });
     try {
       const started = performance.now();
       const res = await call('POST', `${server.baseUrl}/api/oauth2/register`, { body: BODY });

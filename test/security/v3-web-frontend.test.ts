@@ -1,6 +1,13 @@
 // ASVS 5.0 V3 Web Frontend Security: where the sign-in form sends a browser afterwards.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from '../console/browser.js';
 import { CookieJar, formFields, makeUser } from '../oauth2/helpers.js';
 import { startServer, type TestServer } from '../support/server.js';
 
@@ -218,6 +225,54 @@ describe('V3 redirects after sign-in, with an issuer that has a path', () => {
       const res = await postLogin(t, jar, csrf, value);
       assert.equal(res.status, 303, JSON.stringify(value));
       assert.equal(res.headers.get('location'), expected, `POST ${JSON.stringify(value)}`);
+    }
+  });
+});
+
+/** A loopback server answering every request with `answer`; records the paths it was asked for. */
+async function loopback(
+  answer: (path: string) => { status: number; headers?: Record<string, string>; body?: string },
+): Promise<{ server: Server; port: number; hits: string[] }> {
+  const hits: string[] = [];
+  const server = createServer((req, res) => {
+    if (req.url !== '/favicon.ico') hits.push(req.url ?? '');
+    const a = answer(req.url ?? '');
+    res.writeHead(a.status, a.headers ?? {}).end(a.body ?? '');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port, hits };
+}
+
+describe('V3 redirects after sign-in, in a real browser', () => {
+  test('V3.7.2 Chromium signing in with return_to "/TAB/evil.example/x" stays on this server, though it reads such a Location as another host', async () => {
+    const t = await startServer({ env: { LATCHKEY_LOGIN_THROTTLE_LIMIT: '1000' } });
+    await makeUser(t, alice.username, alice.password);
+    const evil = await loopback(() => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: 'evil' }));
+    const bounce = await loopback(() => ({ status: 303, headers: { location: `/\t/evil.example:${evil.port}/control` } }));
+    const dir = mkdtempSync(join(tmpdir(), 'latchkey-v3-chromium-'));
+    // evil.example resolves to the loopback receiver; every other name fails, so nothing leaves the machine.
+    const context = await chromium.launchPersistentContext(dir, {
+      executablePath: CHROMIUM,
+      args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP evil.example 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
+      headless: true,
+    });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      // The control: Chromium drops the TAB and follows "//evil.example:…" to the other host.
+      await page.goto(`http://127.0.0.1:${bounce.port}/`);
+      assert.deepEqual(evil.hits, ['/control'], 'Chromium followed the TAB trick of a naive server');
+
+      await page.goto(`${t.baseUrl}/login?return_to=${encodeURIComponent(`/\t/evil.example:${evil.port}/x`)}`);
+      await page.fill('#username', alice.username);
+      await page.fill('#password', alice.password);
+      await Promise.all([page.waitForURL((url) => url.pathname === '/'), page.click('button[type=submit]')]);
+      assert.equal(new URL(page.url()).origin, t.baseUrl, 'the browser is still on Latchkey');
+      assert.deepEqual(evil.hits, ['/control'], 'the sign-in never sent the browser to the other host');
+    } finally {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+      for (const s of [evil.server, bounce.server]) s.close();
+      await t.close();
     }
   });
 });

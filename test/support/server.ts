@@ -9,6 +9,12 @@ import { type Backend, type BackendName, openBackend } from './backends.js';
 
 export const ADMIN_PASSWORD = 'correct horse battery staple';
 
+/**
+ * Configuration for suites whose back-channel logout or webhook receivers listen on 127.0.0.1:
+ * server-side requests refuse loopback and plain http unless the operator allows them.
+ */
+export const LOOPBACK_RECEIVERS = { LATCHKEY_OUTBOUND_ALLOW: '127.0.0.1', LATCHKEY_OUTBOUND_SCHEMES: 'https,http' } as const;
+
 export interface TestServer {
   app: App;
   server: FastifyInstance;

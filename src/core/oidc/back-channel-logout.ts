@@ -1,4 +1,5 @@
 import type { GrantStore } from '../oauth2/storage.js';
+import type { OutboundHttp } from '../outbound.js';
 import type { ClientStore, Clock } from '../ports.js';
 import { epochSeconds } from '../ports.js';
 import { webUriProblem } from '../registration/metadata.js';
@@ -32,18 +33,23 @@ export interface BackChannelDeps {
   onDelivery?: (d: LogoutDelivery) => void;
 }
 
-/** The default poster: fetch, no redirects followed, aborted after the timeout. */
-export const fetchPoster: FormPoster = async (uri, body, timeoutMs) => {
-  const res = await fetch(uri, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    body,
-    redirect: 'manual',
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  await res.body?.cancel();
-  return res.status;
-};
+/**
+ * The poster over the app's outbound client (internal addresses refused unless allow-listed, no
+ * redirect followed, bounded in time and size). §2.8: the RP answers 200 (or 204); anything
+ * else, a redirect included, is a failed delivery the caller records.
+ */
+export function formPoster(http: OutboundHttp): FormPoster {
+  return async (uri, body, timeoutMs) => {
+    const res = await http.send({
+      method: 'POST',
+      url: uri,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body,
+      timeoutMs,
+    });
+    return res.status;
+  };
+}
 
 /**
  * Back-Channel Logout 1.0: when a sign-in session ends, every client that was granted something

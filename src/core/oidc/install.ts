@@ -1,8 +1,9 @@
 import type { Config } from '../../config/schema.js';
 import { oauth2Of } from '../oauth2/install.js';
+import type { OutboundHttp } from '../outbound.js';
 import type { ClientStore, Clock, OneTimeStore, Random } from '../ports.js';
 import { oidcAuthorizeOptions } from './authorize.js';
-import { BackChannelLogout, type FormPoster, fetchPoster, type LogoutDelivery } from './back-channel-logout.js';
+import { BackChannelLogout, type FormPoster, formPoster, type LogoutDelivery } from './back-channel-logout.js';
 import { IdTokens } from './id-token.js';
 import { idTokenResponse, offlineAccessOnly } from './token.js';
 
@@ -16,6 +17,8 @@ export interface OidcHost {
     sessionEnded: Array<(session: { sid: string; userId: string }) => Promise<void>>;
   };
   closers: Array<() => Promise<void> | void>;
+  /** Server-side requests (back-channel logout) go through the app's safe outbound client. */
+  outbound: { http: OutboundHttp };
 }
 
 export interface OidcOptions {
@@ -71,7 +74,7 @@ export function installOidc(host: OidcHost, options: OidcOptions = {}): OidcServ
     clients: host.stores.clients,
     grants: oauth2.stores.grants,
     clock: host.clock,
-    post: options.post ?? fetchPoster,
+    post: options.post ?? formPoster(host.outbound.http),
     timeoutMs: options.backChannelTimeoutMs ?? BACKCHANNEL_TIMEOUT_MS,
     onDelivery: (d) => {
       deliveries.push(d);

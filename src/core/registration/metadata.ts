@@ -2,6 +2,7 @@ import { describeJsonProblem, jsonValueProblem, METADATA_BOUNDS } from '../bound
 import { GRANT_TYPES, normalizeResponseType, responseTypesFor } from '../clients/client.js';
 import { isLoopbackHost } from '../clients/redirect-uri.js';
 import { checkName, checkOAuth2Settings, type FieldProblem, truncate } from '../clients/rules.js';
+import type { OutboundTargetCheck } from '../outbound.js';
 import { SIGNING_ALGS } from '../tokens/signing-keys.js';
 import { RegistrationError } from './errors.js';
 
@@ -24,6 +25,12 @@ export interface RegistrationPolicy {
   grantTypes: readonly string[];
   /** Response types, normalized (e.g. "code id_token"). */
   responseTypes: readonly string[];
+  /**
+   * Where the server may send requests of its own (RFC 7591 §3.2.2 invalid_client_metadata
+   * otherwise): checked for backchannel_logout_uri and jwks_uri, not for redirect_uris, which the
+   * browser follows (loopback redirect URIs are legitimate for native apps, RFC 8252 §7.3).
+   */
+  outboundTarget?: OutboundTargetCheck | undefined;
 }
 
 /** A registration request, checked and normalized, ready for the client registry. */
@@ -205,6 +212,14 @@ class Reader {
     return v;
   }
 
+  /** A web URI the server itself will request: also a target the outbound policy accepts. */
+  fetchedUri(field: string, check: OutboundTargetCheck | undefined): string | undefined {
+    const v = this.webUri(field);
+    const refusal = v === undefined || check === undefined ? null : check(v);
+    if (v !== undefined && refusal !== null) return this.invalid(field, `"${truncate(v)}" ${refusal}`);
+    return v;
+  }
+
   private wrongType(field: string, expected: string): undefined {
     this.problem(field, `must be ${expected}`);
     return undefined;
@@ -352,7 +367,7 @@ export function parseRegistration(body: unknown, opts: ParseOptions): ParsedRegi
     else if (unknown !== undefined) r.problem('scope', `"${truncate(unknown, 60)}" is not a scope of this server (known: ${known?.join(', ')})`);
     else metadata.scope = [...new Set(tokens)].join(' ');
   }
-  const jwksUri = r.webUri('jwks_uri');
+  const jwksUri = r.fetchedUri('jwks_uri', policy.outboundTarget);
   if (jwksUri !== undefined) metadata.jwks_uri = jwksUri;
   if (r.has('jwks')) {
     const jwks = checkJwks(body.jwks);
@@ -376,7 +391,7 @@ export function parseRegistration(body: unknown, opts: ParseOptions): ParsedRegi
   oidcOnly('subject_type');
   oidcOnly('id_token_signed_response_alg');
   oidcOnly('require_auth_time');
-  const backchannel = r.webUri('backchannel_logout_uri');
+  const backchannel = r.fetchedUri('backchannel_logout_uri', policy.outboundTarget);
   if (backchannel !== undefined && type === 'oidc') metadata.backchannel_logout_uri = backchannel;
   const backchannelSession = r.boolean('backchannel_logout_session_required');
   if (backchannelSession !== undefined && type === 'oidc') metadata.backchannel_logout_session_required = backchannelSession;
