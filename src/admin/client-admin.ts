@@ -14,7 +14,7 @@ import {
 import { randomKey, randomToken } from '../core/crypto/random.js';
 import type { SecretBox } from '../core/crypto/secret-box.js';
 import type { AuditStore, ClientStore, Clock, Random } from '../core/ports.js';
-import { DuplicateKeyError } from '../core/ports.js';
+import { DuplicateKeyError, StaleWriteError } from '../core/ports.js';
 import { type Actor, AdminError } from './errors.js';
 import { zodProblems } from './validation.js';
 
@@ -47,6 +47,9 @@ export type ClientInput = z.infer<typeof clientInputSchema>;
 export const clientPatchSchema = clientInputSchema.omit({ type: true }).partial().strict();
 export type ClientPatch = z.infer<typeof clientPatchSchema>;
 
+/** Approve and disapprove: the version of the client the decision was made on (a GET shows it). */
+export const statusBodySchema = z.object({ version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() }).strict();
+
 /** What is shown of a client: never the secret. */
 export interface ClientView {
   client_key: string;
@@ -73,6 +76,8 @@ export interface ClientView {
   last_used_at: string | null;
   /** Stored fields that could not be read and show as empty (see Client.unreadableFields). */
   unreadable_fields: string[];
+  /** Increases with every change; an approval names the version that was reviewed. */
+  version: number;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -101,6 +106,7 @@ export function viewClient(c: Client): ClientView {
     status_changed_by: c.statusChangedBy,
     last_used_at: iso(c.lastUsedAt),
     unreadable_fields: c.unreadableFields ?? [],
+    version: c.version,
   };
 }
 
@@ -124,6 +130,25 @@ function newClientKey(random: Random): string {
 /** Generated secrets carry 256 random bits. */
 export function generateSecret(random: Random): string {
   return randomToken(random, 256);
+}
+
+export interface UpdateOptions {
+  /** The version the change was decided on. */
+  version?: number;
+  /** Why an approved client goes back to pending with this change. */
+  backToPending?: string;
+}
+
+function checkVersion(version: number | undefined): void {
+  if (version !== undefined && !(Number.isSafeInteger(version) && version >= 1)) {
+    throw AdminError.invalid([{ field: 'version', message: 'must be a positive integer' }]);
+  }
+}
+
+/** 409: the client is no longer the version the decision was made on. */
+function changedSince(seen: number, now?: number): AdminError {
+  const at = now === undefined ? 'it was written meanwhile' : `it is now at version ${now}`;
+  return new AdminError(409, 'conflict', `the client changed since version ${seen} was read (${at}); review it again and retry`);
 }
 
 /** Use cases of the client key registry, shared by the admin API, the CLI and registration. */
@@ -162,6 +187,7 @@ export class ClientAdmin {
       statusChangedAt: null,
       statusChangedBy: null,
       lastUsedAt: null,
+      version: 1,
     };
     client = this.applySettings(client, input, problems, true);
     if (problems.length > 0) throw AdminError.invalid(problems);
@@ -238,38 +264,63 @@ export class ClientAdmin {
     return client;
   }
 
-  /** Changes name, secret and settings; never the key. Returns the new secret when it changed. */
-  async update(key: string, rawPatch: unknown, actor: Actor): Promise<{ client: Client; secret: string | null }> {
+  /**
+   * Changes name, secret and settings; never the key. Returns the new secret when it changed.
+   * `version`: only the client at this version is changed (409 conflict otherwise); without it, a
+   * concurrent write makes the patch apply again to what is stored then. `backToPending`: an
+   * approved client becomes pending in the same write, for that reason (a registrant changed what
+   * an administrator reviewed).
+   */
+  async update(key: string, rawPatch: unknown, actor: Actor, options: UpdateOptions = {}): Promise<{ client: Client; secret: string | null }> {
     const parsed = clientPatchSchema.safeParse(rawPatch);
     if (!parsed.success) throw AdminError.invalid(zodProblems(parsed.error));
     const patch = parsed.data;
-    const current = await this.get(key);
-    const problems: FieldProblem[] = [];
-    if (patch.public !== undefined && patch.public !== current.isPublic) {
-      problems.push({ field: 'public', message: 'cannot change between public and confidential; create a new client' });
+    checkVersion(options.version);
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(key);
+      if (options.version !== undefined && current.version !== options.version) throw changedSince(options.version, current.version);
+      const problems: FieldProblem[] = [];
+      if (patch.public !== undefined && patch.public !== current.isPublic) {
+        problems.push({ field: 'public', message: 'cannot change between public and confidential; create a new client' });
+      }
+      if (patch.name !== undefined) problems.push(...checkName(patch.name));
+      if (patch.metadata !== undefined) problems.push(...checkMetadata(patch.metadata));
+      if (patch.secret !== undefined) {
+        if (current.isPublic) problems.push({ field: 'secret', message: 'a public client has no secret' });
+        else problems.push(...checkChosenSecret(patch.secret));
+      }
+      // A field that could not be read is written back as its empty value.
+      const { unreadableFields: _repaired, ...readable } = current;
+      let next: Client = { ...readable, name: patch.name?.trim() ?? current.name };
+      next = this.applySettings(next, patch, problems, false);
+      if (patch.metadata !== undefined) next.metadata = patch.metadata;
+      if (problems.length > 0) throw AdminError.invalid(problems);
+      let secret: string | null = null;
+      if (patch.secret !== undefined) {
+        secret = patch.secret;
+        next.secretSealed = this.d.secrets.seal(secret, secretContext(key));
+      }
+      const now = this.d.clock.now();
+      next.updatedAt = now;
+      const toPending = options.backToPending !== undefined && current.status === 'approved';
+      if (toPending) Object.assign(next, { status: 'pending', statusChangedAt: now, statusChangedBy: actor.name });
+      next.version = current.version + 1;
+      try {
+        await this.d.clients.update(next, { ifVersion: current.version });
+      } catch (err) {
+        if (!(err instanceof StaleWriteError)) throw err;
+        if (options.version === undefined && attempt < 3) continue;
+        throw changedSince(current.version);
+      }
+      const changed = Object.keys(patch).filter((k) => k !== 'secret');
+      await this.record(actor, 'client.update', key, { changed, secret_changed: patch.secret !== undefined, version: next.version });
+      if (toPending) {
+        await this.record(actor, 'client.pending', key, { from: current.status, to: 'pending', reason: options.backToPending, version: next.version });
+        for (const hook of this.d.onCutOff) await hook(key, 'disapproved');
+        for (const hook of this.d.onPending) await hook(next);
+      }
+      return { client: next, secret };
     }
-    if (patch.name !== undefined) problems.push(...checkName(patch.name));
-    if (patch.metadata !== undefined) problems.push(...checkMetadata(patch.metadata));
-    if (patch.secret !== undefined) {
-      if (current.isPublic) problems.push({ field: 'secret', message: 'a public client has no secret' });
-      else problems.push(...checkChosenSecret(patch.secret));
-    }
-    // A field that could not be read is written back as its empty value.
-    const { unreadableFields: _repaired, ...readable } = current;
-    let next: Client = { ...readable, name: patch.name?.trim() ?? current.name };
-    next = this.applySettings(next, patch, problems, false);
-    if (patch.metadata !== undefined) next.metadata = patch.metadata;
-    if (problems.length > 0) throw AdminError.invalid(problems);
-    let secret: string | null = null;
-    if (patch.secret !== undefined) {
-      secret = patch.secret;
-      next.secretSealed = this.d.secrets.seal(secret, secretContext(key));
-    }
-    next.updatedAt = this.d.clock.now();
-    await this.d.clients.update(next);
-    const changed = Object.keys(patch).filter((k) => k !== 'secret');
-    await this.record(actor, 'client.update', key, { changed, secret_changed: patch.secret !== undefined });
-    return { client: next, secret };
   }
 
   /** Generates a new secret (rotation). */
@@ -279,20 +330,40 @@ export class ClientAdmin {
     return { client, secret };
   }
 
-  async setStatus(key: string, status: 'approved' | 'disapproved' | 'pending', actor: Actor, reason?: string): Promise<Client> {
+  /**
+   * Sets the status. `version`: the version of the client the actor reviewed; when it changed since,
+   * nothing is written (409 conflict). The audit entry records the version decided on.
+   */
+  async setStatus(
+    key: string,
+    status: 'approved' | 'disapproved' | 'pending',
+    actor: Actor,
+    reason?: string,
+    options: { version?: number } = {},
+  ): Promise<Client> {
     if (!(CLIENT_STATUSES as readonly string[]).includes(status)) throw AdminError.invalid([{ field: 'status', message: 'unknown status' }]);
-    const current = await this.get(key);
-    const now = this.d.clock.now();
-    const { unreadableFields: _repaired, ...readable } = current;
-    const next: Client = { ...readable, status, statusChangedAt: now, statusChangedBy: actor.name, updatedAt: now };
-    await this.d.clients.update(next);
-    const action = status === 'approved' ? 'client.approve' : status === 'disapproved' ? 'client.disapprove' : 'client.pending';
-    await this.record(actor, action, key, { from: current.status, to: status, ...(reason ? { reason } : {}) });
-    if (status !== 'approved' && current.status === 'approved') {
-      for (const hook of this.d.onCutOff) await hook(key, 'disapproved');
+    checkVersion(options.version);
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(key);
+      if (options.version !== undefined && current.version !== options.version) throw changedSince(options.version, current.version);
+      const now = this.d.clock.now();
+      const { unreadableFields: _repaired, ...readable } = current;
+      const next: Client = { ...readable, status, statusChangedAt: now, statusChangedBy: actor.name, updatedAt: now, version: current.version + 1 };
+      try {
+        await this.d.clients.update(next, { ifVersion: current.version });
+      } catch (err) {
+        if (!(err instanceof StaleWriteError)) throw err;
+        if (options.version === undefined && attempt < 3) continue;
+        throw changedSince(current.version);
+      }
+      const action = status === 'approved' ? 'client.approve' : status === 'disapproved' ? 'client.disapprove' : 'client.pending';
+      await this.record(actor, action, key, { from: current.status, to: status, version: current.version, ...(reason ? { reason } : {}) });
+      if (status !== 'approved' && current.status === 'approved') {
+        for (const hook of this.d.onCutOff) await hook(key, 'disapproved');
+      }
+      if (status === 'pending' && current.status !== 'pending') for (const hook of this.d.onPending) await hook(next);
+      return next;
     }
-    if (status === 'pending' && current.status !== 'pending') for (const hook of this.d.onPending) await hook(next);
-    return next;
   }
 
   async remove(key: string, actor: Actor): Promise<void> {

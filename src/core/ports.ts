@@ -35,7 +35,11 @@ export interface ClientStore {
   get(key: string): Promise<Client | undefined>;
   /** Fails with DuplicateKeyError when the key exists or was ever used (keys are never reused). */
   insert(client: Client): Promise<void>;
-  update(client: Client): Promise<void>;
+  /**
+   * Writes the client and increases its stored version by one (whatever `client.version` says).
+   * `ifVersion`: StaleWriteError, writing nothing, unless the stored version is still this one.
+   */
+  update(client: Client, guard?: { ifVersion?: number }): Promise<void>;
   /** Deletes the client and retires its key forever. Returns false when it did not exist. */
   remove(key: string, at: number): Promise<boolean>;
   list(query: ClientListQuery): Promise<{ items: Client[]; total: number }>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { clientInputSchema, clientPatchSchema } from '../admin/client-admin.js';
+import { clientInputSchema, clientPatchSchema, statusBodySchema } from '../admin/client-admin.js';
 import { userInputSchema, userPatchSchema } from '../admin/user-admin.js';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
@@ -112,10 +112,32 @@ export const ADMIN_OPENAPI = {
         responses: responses({ '204': { description: 'Removed' }, '404': { description: 'Unknown key' } }),
       },
     },
-    '/admin/api/clients/{key}/approve': { parameters: [keyParam], post: { summary: 'Approve', responses: responses({ '200': { description: 'Approved' } }) } },
+    '/admin/api/clients/{key}/approve': {
+      parameters: [keyParam],
+      post: {
+        summary: 'Approve the version of the client that was reviewed',
+        description:
+          '`version` is the `version` a GET of the client showed; when the client changed since (a registration update, an edit, a status change), nothing changes and the answer is 409. Required from a console session; scripts may leave it out to approve the client as it is.',
+        requestBody: { content: { 'application/json': { schema: schema(statusBodySchema) } } },
+        responses: responses({
+          '200': { description: 'Approved' },
+          '404': { description: 'Unknown key' },
+          '409': { description: 'The client changed since that version' },
+        }),
+      },
+    },
     '/admin/api/clients/{key}/disapprove': {
       parameters: [keyParam],
-      post: { summary: 'Disapprove and cut off every token of the client', responses: responses({ '200': { description: 'Disapproved' } }) },
+      post: {
+        summary: 'Disapprove and cut off every token of the client',
+        description: '`version` is optional: when given, the client is disapproved only if it is still at that version (409 otherwise).',
+        requestBody: { content: { 'application/json': { schema: schema(statusBodySchema) } } },
+        responses: responses({
+          '200': { description: 'Disapproved' },
+          '404': { description: 'Unknown key' },
+          '409': { description: 'The client changed since that version' },
+        }),
+      },
     },
     '/admin/api/clients/{key}/activity': {
       parameters: [keyParam],

@@ -1,8 +1,10 @@
 import pino from 'pino';
+import { AdminError } from '../admin/errors.js';
 import { RegistrationTokenAdmin } from '../admin/registration-tokens.js';
 import type { App } from '../compose.js';
 import { secretContext } from '../core/clients/client.js';
 import { oauth2Of } from '../core/oauth2/install.js';
+import { StaleWriteError } from '../core/ports.js';
 import type { RegistryPort } from '../core/registration/ports.js';
 import { RegistrationService, type RegistrationSettings } from '../core/registration/service.js';
 import { outboundOf } from '../outbound/http-client.js';
@@ -42,8 +44,11 @@ export function installRegistration(app: App): Registration {
   const registry: RegistryPort = {
     get: (key) => app.stores.clients.get(key),
     create: (input, actor, via) => app.clientAdmin.create(input, actor, via),
-    update: (key, patch, actor) => app.clientAdmin.update(key, patch, actor),
-    setStatus: (key, status, actor, reason) => app.clientAdmin.setStatus(key, status, actor, reason),
+    update: (key, patch, actor, options) =>
+      app.clientAdmin.update(key, patch, actor, options).catch((err: unknown) => {
+        // The client changed since the registration read it: the core decides again.
+        throw err instanceof AdminError && err.code === 'conflict' ? new StaleWriteError(err.message) : err;
+      }),
     remove: (key, actor) => app.clientAdmin.remove(key, actor),
     countPendingRegistrations: () => countPendingRegistrations(db),
     openSecret: (client) => (client.secretSealed === null ? null : app.secrets.open(client.secretSealed, secretContext(client.key))),

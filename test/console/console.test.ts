@@ -620,6 +620,7 @@ describe('admin console in Chromium', { timeout: 180_000 }, () => {
       status_changed_at: null,
       status_changed_by: null,
       last_used_at: null,
+      version: 1,
       resource_server: 0,
     }));
     for (let i = 0; i < rows.length; i += 200)

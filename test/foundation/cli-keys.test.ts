@@ -45,6 +45,7 @@ function client(key: string): Client {
     statusChangedAt: null,
     statusChangedBy: null,
     lastUsedAt: null,
+    version: 1,
   };
 }
 

@@ -62,6 +62,7 @@ const client = {
   statusChangedAt: null,
   statusChangedBy: null,
   lastUsedAt: null,
+  version: 1,
   createdVia: 'admin',
   resourceServer: false,
 };

@@ -82,7 +82,7 @@ for (const backend of backendNames()) {
       assert.match(approved.stdout, /is now approved/);
       assert.equal((await call('GET', manageUri, { token })).json.status, 'approved');
 
-      // An update that only touches presentation keeps the approval.
+      // An update of what no reviewer judges (the software's version) keeps the approval.
       const base = {
         client_id: clientId,
         client_name: 'Build dashboard',
@@ -92,10 +92,16 @@ for (const backend of backendNames()) {
         contacts: ['ops@dashboard.example'],
         scope: 'profile latchkey:admin',
       };
-      const cosmetic = await call('PUT', manageUri, { token, body: { ...base, logo_uri: 'https://dashboard.example/logo-2.png' } });
+      const cosmetic = await call('PUT', manageUri, { token, body: { ...base, logo_uri: 'https://dashboard.example/logo.png', software_version: '2.0' } });
       assert.equal(cosmetic.status, 200, JSON.stringify(cosmetic.json));
       assert.equal(cosmetic.json.status, 'approved');
-      assert.equal(cosmetic.json.logo_uri, 'https://dashboard.example/logo-2.png');
+      assert.equal(cosmetic.json.software_version, '2.0');
+      // A new logo is shown to users and to the reviewer: pending again, until approved again.
+      const logo = await call('PUT', manageUri, { token, body: { ...base, logo_uri: 'https://dashboard.example/logo-2.png' } });
+      assert.equal(logo.status, 200, JSON.stringify(logo.json));
+      assert.equal(logo.json.status, 'pending');
+      assert.equal(logo.json.logo_uri, 'https://dashboard.example/logo-2.png');
+      await app.clientAdmin.setStatus(clientId, 'approved', { name: 'admin', source: 'test' });
 
       // New redirect URIs go back to the administrator.
       const moved = await call('PUT', manageUri, { token, body: { ...base, redirect_uris: [redirect, `${baseUrl}/cb2`] } });

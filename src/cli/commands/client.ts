@@ -188,11 +188,14 @@ export function registerClientCommands(program: Command): void {
   ] as const) {
     keyCommand(client, name)
       .description(`${name} a client key`)
+      .option('--version <n>', 'only if the client is still at this version (as `client show` printed it)')
       .option('--json', 'print JSON')
-      .action(async (key: string, o: { json?: boolean }, cmd: KeyCommand) => {
+      .action(async (key: string, o: { json?: boolean; version?: string }, cmd: KeyCommand) => {
         await withApp(async (app) => {
           await cmd.checkKey(app, key);
-          const c = await app.clientAdmin.setStatus(key, status, CLI_ACTOR);
+          const version = o.version === undefined ? undefined : Number(o.version);
+          if (version !== undefined && !(Number.isSafeInteger(version) && version >= 1)) throw new CliError('--version must be a positive integer');
+          const c = await app.clientAdmin.setStatus(key, status, CLI_ACTOR, undefined, version === undefined ? {} : { version });
           print(viewClient(c), o.json === true, () => `${c.key} is now ${c.status}`);
         });
       });

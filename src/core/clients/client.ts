@@ -59,6 +59,11 @@ export interface Client {
    */
   resourceServer: boolean;
   /**
+   * Increases with every write of the client (settings, metadata, secret, status), so that an
+   * approval can name the version the administrator reviewed.
+   */
+  version: number;
+  /**
    * Stored fields (by their API names) that could not be read back and read as empty instead; an
    * administrator sees them marked. Saving the client writes the empty value.
    */

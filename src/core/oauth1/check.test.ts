@@ -49,6 +49,7 @@ function client(key: string, status: Client['status'], extra: Partial<Client> = 
     statusChangedAt: null,
     statusChangedBy: null,
     lastUsedAt: null,
+    version: 1,
     createdVia: 'admin',
     resourceServer: false,
     ...extra,

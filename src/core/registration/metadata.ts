@@ -102,10 +102,15 @@ const UNSUPPORTED: Record<string, string> = {
 };
 
 /** Human-facing URIs, each of which may also carry a language tag (OIDC Registration §2.1). */
-const LOCALIZABLE = ['client_name', 'logo_uri', 'client_uri', 'policy_uri', 'tos_uri'] as const;
+export const LOCALIZABLE = ['client_name', 'logo_uri', 'client_uri', 'policy_uri', 'tos_uri'] as const;
 const LANGUAGE_TAGGED = /^(client_name|logo_uri|client_uri|policy_uri|tos_uri)#([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8}){0,4})$/;
 
-const KNOWN = new Set<string>([
+/**
+ * Every metadata member a registrant sets and Latchkey keeps (RFC 7591 §2, OIDC Registration §2),
+ * plus the language-tagged variants of LOCALIZABLE. What an administrator reviews is derived from
+ * this list (review.ts): a member added here is reviewed unless it is put on the no-review list.
+ */
+export const REGISTRANT_FIELDS = [
   ...LOCALIZABLE,
   'redirect_uris',
   'grant_types',
@@ -120,17 +125,24 @@ const KNOWN = new Set<string>([
   'scope',
   'software_id',
   'software_version',
-  'software_statement',
   'application_type',
   'subject_type',
   'id_token_signed_response_alg',
   'access_token_signed_response_alg',
   'require_auth_time',
-  'client_id',
-  'client_secret',
-  ...SERVER_ASSIGNED,
-  ...Object.keys(UNSUPPORTED),
-]);
+] as const;
+export type RegistrantField = (typeof REGISTRANT_FIELDS)[number];
+
+/** Members that are known but not kept as the registrant sent them: credentials, server-assigned, refused. */
+export const NOT_SETTABLE_FIELDS: readonly string[] = ['client_id', 'client_secret', 'software_statement', ...SERVER_ASSIGNED, ...Object.keys(UNSUPPORTED)];
+
+const KNOWN = new Set<string>([...REGISTRANT_FIELDS, ...NOT_SETTABLE_FIELDS]);
+
+/** The registrant field a metadata key holds: itself, or the base of a language-tagged variant ("client_name#fr"). */
+export function registrantFieldOf(key: string): RegistrantField | undefined {
+  const base = LANGUAGE_TAGGED.exec(key)?.[1] ?? key;
+  return (REGISTRANT_FIELDS as readonly string[]).includes(base) ? (base as RegistrantField) : undefined;
+}
 
 const MAX_CONTACTS = 20;
 const MAX_IGNORED_LISTED = 50;

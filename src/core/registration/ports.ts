@@ -1,4 +1,4 @@
-import type { Client, ClientStatus } from '../clients/client.js';
+import type { Client } from '../clients/client.js';
 
 /** Who acted, for the audit log: "registration" and the caller's source address. */
 export interface RegistrationActor {
@@ -10,8 +10,16 @@ export interface RegistrationActor {
 export interface RegistryPort {
   get(key: string): Promise<Client | undefined>;
   create(input: unknown, actor: RegistrationActor, via: string): Promise<{ client: Client; secret: string | null }>;
-  update(key: string, patch: unknown, actor: RegistrationActor): Promise<{ client: Client; secret: string | null }>;
-  setStatus(key: string, status: Exclude<ClientStatus, 'approved'>, actor: RegistrationActor, reason?: string): Promise<Client>;
+  /**
+   * Applies the patch to the client at `version` only (StaleWriteError otherwise, nothing written);
+   * with `backToPending`, an approved client becomes pending in the same write, for that reason.
+   */
+  update(
+    key: string,
+    patch: unknown,
+    actor: RegistrationActor,
+    options: { version: number; backToPending?: string },
+  ): Promise<{ client: Client; secret: string | null }>;
   remove(key: string, actor: RegistrationActor): Promise<void>;
   /** Pending clients that registered themselves, for the cap on waiting registrations. */
   countPendingRegistrations(): Promise<number>;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Client } from '../clients/client.js';
-import type { ThrottleStore } from '../ports.js';
+import { StaleWriteError, type ThrottleStore } from '../ports.js';
 import type { InitialAccessTokenStore, RegistrationAccessTokenStore, RegistryPort } from './ports.js';
 import { bearer, type RegistrationCall, RegistrationService, type RegistrationSettings } from './service.js';
 
@@ -49,25 +49,30 @@ function fakeRegistry(): RegistryPort & { clients: Map<string, Client>; calls: s
         statusChangedAt: null,
         statusChangedBy: null,
         lastUsedAt: null,
+        version: 1,
         createdVia: 'registration',
         resourceServer: false,
       };
       clients.set(client.key, client);
       return { client, secret: client.isPublic ? null : 'generated-secret' };
     },
-    update: async (key, patch) => {
-      calls.push('update');
+    update: async (key, patch, _actor, options) => {
       const p = patch as Record<string, unknown>;
       const c = clients.get(key) as Client;
-      const next = { ...c, redirectUris: p.redirect_uris as string[], grantTypes: p.grant_types as string[], metadata: p.metadata as Record<string, unknown> };
+      if (c.version !== options.version) throw new StaleWriteError('changed');
+      const toPending = options.backToPending !== undefined && c.status === 'approved';
+      calls.push(toPending ? `update+pending:${options.backToPending}` : 'update');
+      const next: Client = {
+        ...c,
+        name: p.name as string,
+        redirectUris: p.redirect_uris as string[],
+        grantTypes: p.grant_types as string[],
+        metadata: p.metadata as Record<string, unknown>,
+        status: toPending ? 'pending' : c.status,
+        version: c.version + 1,
+      };
       clients.set(key, next);
       return { client: next, secret: null };
-    },
-    setStatus: async (key, status) => {
-      calls.push(`status:${status}`);
-      const next = { ...(clients.get(key) as Client), status };
-      clients.set(key, next);
-      return next;
     },
     remove: async (key) => {
       calls.push('remove');
@@ -158,25 +163,61 @@ describe('RegistrationService', () => {
     assert.equal(registry.clients.size, 0);
   });
 
-  it('sends an approved client back to pending before applying new redirect URIs', async () => {
+  it('sends an approved client back to pending in the same write that applies a reviewed change, and writes nothing for an unchanged one', async () => {
     const { svc, registry } = service();
     const reg = (await svc.register(call(BODY))).body as Record<string, unknown>;
     const auth = `Bearer ${reg.registration_access_token}`;
     const key = String(reg.client_id);
-    registry.clients.set(key, { ...(registry.clients.get(key) as Client), status: 'approved' });
+    const approve = () => registry.clients.set(key, { ...(registry.clients.get(key) as Client), status: 'approved' });
+    approve();
     registry.calls.length = 0;
 
-    const cosmetic = await svc.update(call({ ...BODY, client_id: key, logo_uri: 'https://a.example/l.png' }, { authorization: auth, clientId: key }));
-    assert.equal(cosmetic.status, 200);
-    assert.deepEqual(registry.calls, ['update'], 'a logo needs no new approval');
+    const same = await svc.update(call({ ...BODY, client_id: key }, { authorization: auth, clientId: key }));
+    assert.equal(same.status, 200);
+    assert.deepEqual(registry.calls, [], 'nothing changed, nothing written');
+
+    const logo = await svc.update(call({ ...BODY, client_id: key, logo_uri: 'https://a.example/l.png' }, { authorization: auth, clientId: key }));
+    assert.equal(logo.status, 200);
+    assert.deepEqual(registry.calls, ['update+pending:registration update changed logo_uri'], 'the logo is shown to the reviewer');
+
+    approve();
+    registry.calls.length = 0;
+    const version = await svc.update(
+      call({ ...BODY, client_id: key, logo_uri: 'https://a.example/l.png', software_version: '2' }, { authorization: auth, clientId: key }),
+    );
+    assert.equal(version.status, 200);
+    assert.deepEqual(registry.calls, ['update'], 'a software version needs no new approval');
+    assert.equal((version.body as Record<string, unknown>).status, 'approved');
 
     registry.calls.length = 0;
     const moved = await svc.update(call({ ...BODY, client_id: key, redirect_uris: ['https://b.example/cb'] }, { authorization: auth, clientId: key }));
     assert.equal(moved.status, 200);
-    assert.deepEqual(registry.calls, ['status:pending', 'update']);
+    assert.deepEqual(registry.calls, ['update+pending:registration update changed redirect_uris, logo_uri'], 'the no-review software_version is not named');
     assert.equal((moved.body as Record<string, unknown>).status, 'pending');
     const stored = registry.clients.get(key) as Client;
     assert.equal((stored.metadata.registration as Record<string, unknown>).source_address, '192.0.2.7', 'the original source is kept');
+  });
+
+  it('decides an update again when the client changed between its read and its write', async () => {
+    const { svc, registry } = service();
+    const reg = (await svc.register(call(BODY))).body as Record<string, unknown>;
+    const auth = `Bearer ${reg.registration_access_token}`;
+    const key = String(reg.client_id);
+    const inner = registry.update;
+    let raced = false;
+    registry.update = async (k, patch, actor, options) => {
+      if (!raced) {
+        // An administrator approves between the registration's read and its write.
+        raced = true;
+        const c = registry.clients.get(k) as Client;
+        registry.clients.set(k, { ...c, status: 'approved', version: c.version + 1 });
+      }
+      return inner(k, patch, actor, options);
+    };
+    const moved = await svc.update(call({ ...BODY, client_id: key, redirect_uris: ['https://b.example/cb'] }, { authorization: auth, clientId: key }));
+    assert.equal(moved.status, 200);
+    assert.equal((moved.body as Record<string, unknown>).status, 'pending', 'decided on the approved client: back to pending');
+    assert.deepEqual(registry.calls.slice(-1), ['update+pending:registration update changed redirect_uris']);
   });
 
   it('answers every token failure the same way, revealing nothing about the client', async () => {

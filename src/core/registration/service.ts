@@ -1,12 +1,13 @@
 import type { Client } from '../clients/client.js';
 import { constantTimeEqual, sha256Hex } from '../crypto/constant-time.js';
 import { randomToken } from '../crypto/random.js';
-import type { Clock, Random, ThrottleStore } from '../ports.js';
+import { type Clock, type Random, StaleWriteError, type ThrottleStore } from '../ports.js';
 import { type RegistrationMode, registrationClientUri } from './endpoints.js';
 import { errorResponse, NO_STORE, RegistrationError, type RegistrationResponse } from './errors.js';
 import { type ParsedRegistration, parseRegistration, type RegistrableType, type RegistrationPolicy } from './metadata.js';
 import { type InitialAccessTokenStore, type RegistrationAccessTokenStore, type RegistryPort, refusalText } from './ports.js';
 import { clientInformation, isRegistrationMetadataKey } from './response.js';
+import { reviewChanges } from './review.js';
 
 export interface RegistrationSettings {
   issuer: string;
@@ -46,9 +47,6 @@ export interface RegistrationCall {
 export const REGISTRATION_ACTOR_NAME = 'registration';
 export const INITIAL_TOKEN_PREFIX = 'lkiat_';
 const ACCESS_TOKEN_PREFIX = 'lkrat_';
-
-/** Settings an administrator approved; changing any of them sends an approved client back to pending. */
-const APPROVAL_RELEVANT_METADATA = ['scope', 'backchannel_logout_uri', 'jwks', 'jwks_uri'];
 
 /**
  * RFC 7591 registration and RFC 7592 management, framework-free. Clients are created pending through
@@ -151,62 +149,74 @@ export class RegistrationService {
     });
   }
 
-  /** RFC 7592 §2.2: PUT replaces the metadata; approval-relevant changes send the client back to pending. */
+  /**
+   * RFC 7592 §2.2: PUT replaces the metadata. A change of any reviewed field (review.ts) sends an
+   * approved client back to pending in the same write, so new settings are never usable unseen.
+   */
   update(call: RegistrationCall): Promise<RegistrationResponse> {
     return answer(async () => {
       await this.throttle(call);
-      const { client, token } = await this.authenticate(call);
+      let { client, token } = await this.authenticate(call);
       requireJson(call.contentType);
       const type = client.type as RegistrableType;
       const parsed = parseRegistration(call.body, { type, policy: this.d.settings.policy, purpose: 'update', knownScopes: this.d.knownScopes?.(type) });
       if (parsed.clientId !== client.key) throw RegistrationError.metadata("client_id: must be this client's client_id");
-      if (parsed.isPublic !== client.isPublic) {
-        throw RegistrationError.metadata(
-          'token_endpoint_auth_method: cannot change between "none" (public client) and a secret-based method; register a new client instead',
-        );
-      }
-      if (parsed.clientSecret !== undefined) {
-        const current = this.d.registry.openSecret(client);
-        // RFC 7592 §2.2: a client cannot choose its secret; a repeated one must match the issued one.
-        if (current === null || !constantTimeEqual(parsed.clientSecret, current)) {
-          throw RegistrationError.metadata('client_secret: does not match the issued secret (a client cannot choose its secret)');
+      const actor = { name: REGISTRATION_ACTOR_NAME, source: call.remoteAddress };
+      // The decision rests on the version read; a write in between (an approval, an administrator's
+      // edit) makes the store refuse ours, and the update is decided again on what is stored then.
+      for (let attempt = 1; ; attempt++) {
+        this.checkUpdate(client, parsed);
+        const next = updatedClient(client, parsed, call.remoteAddress, this.d.clock.now());
+        const changes = reviewChanges(client, next);
+        const previous = isRecord(client.metadata.registration) ? client.metadata.registration : {};
+        const sameIgnored = JSON.stringify(previous.ignored_fields ?? []) === JSON.stringify(parsed.ignoredFields);
+        if (changes.reviewed.length === 0 && changes.unreviewed.length === 0 && sameIgnored) {
+          // Nothing changed: no new version, so an administrator's review stays current.
+          return { status: 200, headers: { ...NO_STORE }, body: this.information(client, token) };
+        }
+        const backToPending = changes.reviewed.length > 0 ? `registration update changed ${changes.reviewed.join(', ')}` : undefined;
+        try {
+          const { client: updated } = await this.d.registry.update(
+            client.key,
+            {
+              name: next.name,
+              redirect_uris: next.redirectUris,
+              ...(client.type === 'oidc' ? { post_logout_redirect_uris: next.postLogoutRedirectUris } : {}),
+              grant_types: next.grantTypes,
+              response_types: next.responseTypes,
+              metadata: next.metadata,
+            },
+            actor,
+            { version: client.version, ...(backToPending !== undefined ? { backToPending } : {}) },
+          );
+          return { status: 200, headers: { ...NO_STORE }, body: this.information(updated, token) };
+        } catch (err) {
+          if (!(err instanceof StaleWriteError)) throw err;
+          if (attempt >= 3) {
+            throw new RegistrationError('temporarily_unavailable', 'the registration is being changed by another request; try again', 503, {
+              'retry-after': '1',
+            });
+          }
+          ({ client, token } = await this.authenticate(call));
         }
       }
-
-      const actor = { name: REGISTRATION_ACTOR_NAME, source: call.remoteAddress };
-      const now = this.d.clock.now();
-      const kept = Object.fromEntries(Object.entries(client.metadata).filter(([k]) => !isRegistrationMetadataKey(k) && k !== 'registration'));
-      const previous = isRecord(client.metadata.registration) ? client.metadata.registration : {};
-      const metadata = {
-        ...kept,
-        ...parsed.metadata,
-        registration: {
-          ...previous,
-          updated_at: new Date(now).toISOString(),
-          updated_from: call.remoteAddress,
-          ignored_fields: parsed.ignoredFields,
-        },
-      };
-      const changed = approvalRelevantChanges(client, parsed);
-      if (changed.length > 0 && client.status === 'approved') {
-        // Pending first, so the new settings are never usable before an administrator saw them.
-        await this.d.registry.setStatus(client.key, 'pending', actor, `registration update changed ${changed.join(', ')}`);
-      }
-      const { client: updated } = await this.d.registry.update(
-        client.key,
-        {
-          // A name the server chose stays until the client sends its own.
-          ...(parsed.nameDefaulted ? {} : { name: parsed.name }),
-          redirect_uris: parsed.redirectUris,
-          ...(client.type === 'oidc' ? { post_logout_redirect_uris: parsed.postLogoutRedirectUris } : {}),
-          grant_types: parsed.grantTypes,
-          response_types: parsed.responseTypes,
-          metadata,
-        },
-        actor,
-      );
-      return { status: 200, headers: { ...NO_STORE }, body: this.information(updated, token) };
     });
+  }
+
+  /** RFC 7592 §2.2 rules that depend on the stored client. */
+  private checkUpdate(client: Client, parsed: ParsedRegistration): void {
+    if (parsed.isPublic !== client.isPublic) {
+      throw RegistrationError.metadata(
+        'token_endpoint_auth_method: cannot change between "none" (public client) and a secret-based method; register a new client instead',
+      );
+    }
+    if (parsed.clientSecret !== undefined) {
+      const current = this.d.registry.openSecret(client);
+      // RFC 7592 §2.2: a client cannot choose its secret; a repeated one must match the issued one.
+      if (current === null || !constantTimeEqual(parsed.clientSecret, current)) {
+        throw RegistrationError.metadata('client_secret: does not match the issued secret (a client cannot choose its secret)');
+      }
+    }
   }
 
   /** RFC 7592 §2.3: DELETE removes the client, its key retired for good. */
@@ -285,21 +295,22 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  const sa = new Set(a);
-  return sa.size === new Set(b).size && b.every((x) => sa.has(x));
-}
-
-/** Which approval-relevant settings an update changes (names as in RFC 7591). */
-export function approvalRelevantChanges(client: Client, parsed: ParsedRegistration): string[] {
-  const changed: string[] = [];
-  if (!parsed.nameDefaulted && parsed.name !== client.name) changed.push('client_name');
-  if (!sameSet(parsed.redirectUris, client.redirectUris)) changed.push('redirect_uris');
-  if (client.type === 'oidc' && !sameSet(parsed.postLogoutRedirectUris, client.postLogoutRedirectUris)) changed.push('post_logout_redirect_uris');
-  if (!sameSet(parsed.grantTypes, client.grantTypes)) changed.push('grant_types');
-  if (!sameSet(parsed.responseTypes, client.responseTypes)) changed.push('response_types');
-  for (const key of APPROVAL_RELEVANT_METADATA) {
-    if (JSON.stringify(parsed.metadata[key] ?? null) !== JSON.stringify(client.metadata[key] ?? null)) changed.push(key);
-  }
-  return changed;
+/** The client as an update leaves it: registration metadata replaced, the administrator's kept. */
+export function updatedClient(client: Client, parsed: ParsedRegistration, source: string, now: number): Client {
+  const kept = Object.fromEntries(Object.entries(client.metadata).filter(([k]) => !isRegistrationMetadataKey(k) && k !== 'registration'));
+  const previous = isRecord(client.metadata.registration) ? client.metadata.registration : {};
+  return {
+    ...client,
+    // A name the server chose stays until the client sends its own.
+    name: parsed.nameDefaulted ? client.name : parsed.name,
+    redirectUris: parsed.redirectUris,
+    postLogoutRedirectUris: client.type === 'oidc' ? parsed.postLogoutRedirectUris : client.postLogoutRedirectUris,
+    grantTypes: parsed.grantTypes,
+    responseTypes: parsed.responseTypes,
+    metadata: {
+      ...kept,
+      ...parsed.metadata,
+      registration: { ...previous, updated_at: new Date(now).toISOString(), updated_from: source, ignored_fields: parsed.ignoredFields },
+    },
+  };
 }

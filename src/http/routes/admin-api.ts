@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { viewClient } from '../../admin/client-admin.js';
+import { statusBodySchema, viewClient } from '../../admin/client-admin.js';
 import { AdminError } from '../../admin/errors.js';
 import { type UserActor, viewUser } from '../../admin/user-admin.js';
 import { zodProblems } from '../../admin/validation.js';
@@ -62,12 +62,12 @@ function requireJson(req: FastifyRequest): void {
   }
 }
 
-/** The caller as an actor: its permissions are this request's (a token's scopes narrow them). */
 /** A stored row that could not be read is shown marked; its key and fields (never its content) are logged. */
 function logUnreadable(req: FastifyRequest, c: Client): void {
   if (c.unreadableFields) req.log.warn({ client_key: c.key, fields: c.unreadableFields }, 'stored client fields could not be read and show as empty');
 }
 
+/** The caller as an actor: its permissions are this request's (a token's scopes narrow them). */
 export function actorOf(req: FastifyRequest, p: Principal): UserActor {
   return {
     name: p.user.username,
@@ -145,10 +145,16 @@ export const registerAdminApi: HttpModule = (server, ctx) => {
     ['approve', 'approved'],
     ['disapprove', 'disapproved'],
   ] as const) {
-    server.post<{ Params: { key: string } }>(`/admin/api/clients/:key/${action}`, async (req, reply) => {
+    server.post<{ Params: { key: string } }>(`/admin/api/clients/:key/${action}`, json, async (req, reply) => {
       const p = await requirePermission(ctx, req, reply, 'configure_server');
       if (!p) return reply;
-      return viewClient(await app.clientAdmin.setStatus(req.params.key, status, actorOf(req, p)));
+      requireJson(req);
+      const { version } = parse(statusBodySchema, bodyObject(req));
+      // The console approves only the version it showed; scripts and tokens may leave it out.
+      if (status === 'approved' && version === undefined && p.via === 'session') {
+        throw AdminError.invalid([{ field: 'version', message: 'is required from the console: the version of the client that was reviewed' }]);
+      }
+      return viewClient(await app.clientAdmin.setStatus(req.params.key, status, actorOf(req, p), undefined, version === undefined ? {} : { version }));
     });
   }
 

@@ -34,6 +34,7 @@ function client(key: string, patch: Partial<Client> = {}): Client {
     statusChangedAt: null,
     statusChangedBy: null,
     lastUsedAt: null,
+    version: 1,
     ...patch,
   };
 }

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Client, ClientStatus, ClientType } from '../../core/clients/client.js';
-import { type ClientListQuery, type ClientStore, DuplicateKeyError } from '../../core/ports.js';
+import { type ClientListQuery, type ClientStore, DuplicateKeyError, StaleWriteError } from '../../core/ports.js';
 import { isUniqueViolation, parseJson, parseStringList } from './json.js';
 import { prepared } from './prepared.js';
 import type { ClientsTable, FoundationTables } from './tables.js';
@@ -28,6 +28,7 @@ function toRow(c: Client): ClientsTable {
     status_changed_by: c.statusChangedBy,
     last_used_at: c.lastUsedAt,
     resource_server: c.resourceServer ? 1 : 0,
+    version: c.version,
   };
 }
 
@@ -60,6 +61,7 @@ export function clientFromRow(r: ClientsTable): Client {
     statusChangedBy: r.status_changed_by,
     lastUsedAt: r.last_used_at,
     resourceServer: r.resource_server === 1,
+    version: r.version,
   };
   if (unreadable.length > 0) client.unreadableFields = unreadable;
   return client;
@@ -95,9 +97,16 @@ export class KyselyClientStore implements ClientStore {
     }
   }
 
-  async update(client: Client): Promise<void> {
-    const { key, ...rest } = toRow(client);
-    await this.db.updateTable('clients').set(rest).where('key', '=', key).execute();
+  async update(client: Client, guard: { ifVersion?: number } = {}): Promise<void> {
+    const { key, version: _next, ...rest } = toRow(client);
+    // The store counts the versions, so no writer can forget to (approval names a version).
+    let write = this.db
+      .updateTable('clients')
+      .set({ ...rest, version: sql<number>`version + 1` })
+      .where('key', '=', key);
+    if (guard.ifVersion !== undefined) write = write.where('version', '=', guard.ifVersion);
+    const r = await write.executeTakeFirst();
+    if (guard.ifVersion !== undefined && Number(r.numUpdatedRows) === 0) throw new StaleWriteError('the client changed or is gone');
   }
 
   async remove(key: string, at: number): Promise<boolean> {

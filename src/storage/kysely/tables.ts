@@ -24,6 +24,8 @@ export interface ClientsTable {
   last_used_at: number | null;
   /** Migration 0010: 1 when the client may introspect tokens issued to other clients. */
   resource_server: number;
+  /** Migration 0011: increased by every write of the client. */
+  version: number;
 }
 
 export interface RetiredClientKeysTable {

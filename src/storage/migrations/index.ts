@@ -5,6 +5,7 @@ import * as pg0004 from './postgres/0004-oauth1.js';
 import * as pg0005 from './postgres/0005-registration.js';
 import * as pg0007 from './postgres/0007-oidc.js';
 import * as pg0010 from './postgres/0010-resource-server.js';
+import * as pg0011 from './postgres/0011-client-version.js';
 import * as pg0012 from './postgres/0012-user-profile.js';
 import * as sqlite0001 from './sqlite/0001-foundation.js';
 import * as sqlite0002 from './sqlite/0002-sessions.js';
@@ -13,6 +14,7 @@ import * as sqlite0004 from './sqlite/0004-oauth1.js';
 import * as sqlite0005 from './sqlite/0005-registration.js';
 import * as sqlite0007 from './sqlite/0007-oidc.js';
 import * as sqlite0010 from './sqlite/0010-resource-server.js';
+import * as sqlite0011 from './sqlite/0011-client-version.js';
 import * as sqlite0012 from './sqlite/0012-user-profile.js';
 
 export interface Migration {
@@ -30,5 +32,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0005-registration', sqlite: sqlite0005.statements, postgres: pg0005.statements },
   { id: '0007-oidc', sqlite: sqlite0007.statements, postgres: pg0007.statements },
   { id: '0010-resource-server', sqlite: sqlite0010.statements, postgres: pg0010.statements },
+  { id: '0011-client-version', sqlite: sqlite0011.statements, postgres: pg0011.statements },
   { id: '0012-user-profile', sqlite: sqlite0012.statements, postgres: pg0012.statements },
 ];
