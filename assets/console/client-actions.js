@@ -1,17 +1,20 @@
 // Approve, Disapprove, Remove and new-secret actions, each behind a confirmation dialog that says
 // what will happen. Shared by the clients table and the detail view.
-import { api } from './api.js';
+import { ApiError, api } from './api.js';
 import { openClientForm } from './client-form.js';
 import { confirmDialog } from './dialog.js';
 import { announce, h } from './dom.js';
+import { markedText, warningsBox, warningsOf } from './review.js';
+import { markedString } from './review-marks.js';
 
 const path = (client) => `/admin/api/clients/${encodeURIComponent(client.client_key)}`;
 const noun = (client) => (client.type === 'oauth1' ? 'consumer' : 'client');
 
 export function approveClient(client, { trigger, focusKey, after }) {
   return confirmDialog({
-    title: `Approve ${client.name}?`,
+    title: ['Approve ', markedText(client.name), '?'],
     message: [
+      warningsBox(warningsOf(client)),
       h('p', {}, 'Approving makes the key ', h('code', {}, client.client_key), ' usable at once:'),
       h(
         'ul',
@@ -20,21 +23,30 @@ export function approveClient(client, { trigger, focusKey, after }) {
         h('li', {}, `the ${noun(client)} can obtain tokens with its secret.`),
       ),
       h('p', {}, 'You can disapprove it later, which cuts off everything it holds.'),
-    ],
+    ].filter(Boolean),
     confirmLabel: 'Approve',
     trigger,
     focusKey,
     action: async () => {
-      const updated = await api('POST', `${path(client)}/approve`);
+      let updated;
+      try {
+        // Only the version this page showed is approved; the server refuses it once the client changed.
+        updated = await api('POST', `${path(client)}/approve`, { version: client.version });
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 409) {
+          throw new Error('This client changed after the page showed it, so it was not approved. Close this dialog, reload the page and review it again.');
+        }
+        throw err;
+      }
       await after?.(updated);
-      announce(`${client.name} approved`);
+      announce(`${markedString(client.name)} approved`);
     },
   });
 }
 
 export function disapproveClient(client, { trigger, focusKey, after }) {
   return confirmDialog({
-    title: `Disapprove ${client.name}?`,
+    title: ['Disapprove ', markedText(client.name), '?'],
     message: [
       h('p', {}, 'Disapproving stops this key at once:'),
       h(
@@ -52,14 +64,14 @@ export function disapproveClient(client, { trigger, focusKey, after }) {
     action: async () => {
       const updated = await api('POST', `${path(client)}/disapprove`);
       await after?.(updated);
-      announce(`${client.name} disapproved`);
+      announce(`${markedString(client.name)} disapproved`);
     },
   });
 }
 
 export function removeClient(client, { trigger, focusKey, after }) {
   return confirmDialog({
-    title: `Remove ${client.name}?`,
+    title: ['Remove ', markedText(client.name), '?'],
     message: [
       h('p', {}, 'Removing deletes this ', noun(client), ' for good:'),
       h(
@@ -78,7 +90,7 @@ export function removeClient(client, { trigger, focusKey, after }) {
     action: async () => {
       await api('DELETE', path(client));
       await after?.(null);
-      announce(`${client.name} removed`);
+      announce(`${markedString(client.name)} removed`);
     },
   });
 }

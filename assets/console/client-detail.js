@@ -3,6 +3,8 @@
 import { api } from './api.js';
 import { approveClient, disapproveClient, editClient, removeClient } from './client-actions.js';
 import { announce, grantLabel, h, pageData, replace, statusBadge, TYPE_LABEL, time } from './dom.js';
+import { metadataRows, Review, registrationRows, warningsBox } from './review.js';
+import { markedString } from './review-marks.js';
 import { copyButton } from './widgets.js';
 
 const ACTION_LABEL = {
@@ -102,9 +104,12 @@ export function start(view) {
 
   function render(c, activity) {
     const oauth1 = c.type === 'oauth1';
-    document.title = `${c.name} · Latchkey admin`;
+    document.title = `${markedString(c.name)} · Latchkey admin`;
     const crumb = document.querySelector('.breadcrumb [aria-current="page"]');
-    if (crumb) crumb.textContent = c.name;
+    if (crumb) crumb.textContent = markedString(c.name);
+    // Every value a registrant chose goes through the review, which marks it and collects warnings.
+    const review = new Review();
+    const title = review.text('client_name', c.name);
     const after = async (updated) => {
       if (updated === null) {
         location.assign(`/admin/clients?type=${c.type}`);
@@ -140,29 +145,11 @@ export function start(view) {
       ],
       oauth1 ? null : ['Kind', c.public ? 'Public (no secret, PKCE required)' : 'Confidential'],
       ['Secret', c.has_secret ? 'Set (shown only when created or changed)' : 'None'],
-      oauth1 ? ['Callback URL', c.callback_url ?? h('span', { class: 'muted' }, 'set per request')] : null,
+      oauth1 ? ['Callback URL', c.callback_url ? review.uri('callback_url', c.callback_url) : h('span', { class: 'muted' }, 'set per request')] : null,
       oauth1 ? ['RSA public key', c.rsa_public_key ? 'Registered (RSA-SHA1 allowed)' : 'None'] : null,
-      oauth1
-        ? null
-        : [
-            'Redirect URIs',
-            c.redirect_uris.length
-              ? h(
-                  'ul',
-                  { class: 'plain-list' },
-                  c.redirect_uris.map((u) => h('li', {}, h('code', {}, u))),
-                )
-              : 'None',
-          ],
+      oauth1 ? null : ['Redirect URIs', review.list('redirect_uris', c.redirect_uris, true)],
       c.type === 'oidc' && c.post_logout_redirect_uris.length
-        ? [
-            'Post-logout redirect URIs',
-            h(
-              'ul',
-              { class: 'plain-list' },
-              c.post_logout_redirect_uris.map((u) => h('li', {}, h('code', {}, u))),
-            ),
-          ]
+        ? ['Post-logout redirect URIs', review.list('post_logout_redirect_uris', c.post_logout_redirect_uris, true)]
         : null,
       oauth1 ? null : ['Grant types', c.grant_types.map(grantLabel).join(', ') || 'None'],
       oauth1 ? null : ['Response types', c.response_types.join(', ') || 'None'],
@@ -171,8 +158,7 @@ export function start(view) {
         ? null
         : ['Resource server', c.resource_server ? 'Yes: may introspect access tokens issued to other clients' : 'No: introspects only its own tokens'],
       ['Created', [time(c.created_at), c.created_via && c.created_via !== 'admin' ? ` (via ${c.created_via})` : '']],
-      registrationRow(c),
-      ['Last changed', time(c.updated_at)],
+      ['Last changed', [time(c.updated_at), ` (version ${c.version})`]],
       ['Last used', time(c.last_used_at, 'Never')],
     ].filter(Boolean);
 
@@ -198,9 +184,20 @@ export function start(view) {
       ].join('') || label(e.action),
     ]);
 
+    // Every stored metadata member, and the server's record of the registration.
+    const metadata = metadataRows(review, c.metadata ?? {});
+    const registration = registrationRows(review, c.metadata?.registration);
+    const settingsList = (rows) =>
+      h(
+        'dl',
+        { class: 'settings' },
+        rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+      );
+
     replace(
       view,
-      h('div', { class: 'detail-head' }, h('h1', { class: 'client-title' }, h('span', { class: 'client-name' }, c.name), ' ', statusBadge(c.status)), actions),
+      h('div', { class: 'detail-head' }, h('h1', { class: 'client-title' }, h('span', { class: 'client-name' }, title), ' ', statusBadge(c.status)), actions),
+      warningsBox(review),
       c.status === 'pending'
         ? h('p', { class: 'notice' }, 'This key waits for approval: nobody can sign in to it and it cannot obtain tokens until it is approved.')
         : null,
@@ -231,6 +228,17 @@ export function start(view) {
         ),
       ),
       section(
+        'metadata-title',
+        'Metadata',
+        h(
+          'p',
+          { class: 'hint' },
+          'Every value stored with this key, as sent. Hidden characters show as ⟨U+…⟩; hosts that are not plain ASCII show as the server reads them.',
+        ),
+        metadata.length ? settingsList(metadata) : h('p', { class: 'muted' }, 'No metadata stored.'),
+        registration.length ? [h('h3', {}, 'Registration'), settingsList(registration)] : null,
+      ),
+      section(
         'failures-title',
         'Recent failed requests',
         h('p', { class: 'hint' }, 'Requests Latchkey refused for this key, with the reason, newest first. Tell the developer what to fix.'),
@@ -243,32 +251,8 @@ export function start(view) {
       ),
       section('changes-title', 'Settings changes', eventTable('Settings changes', ['When', 'By', 'Changed'], changeRows, 'No changes since creation.')),
     );
-    announce(`${c.name}: ${c.status}`);
+    announce(`${markedString(c.name)}: ${c.status}`);
   }
 
   load();
-}
-
-/** Who registered a self-registered (or OSLC-requested) client, and the metadata it asked for. */
-function registrationRow(c) {
-  const m = c.metadata ?? {};
-  const reg = typeof m.registration === 'object' && m.registration !== null ? m.registration : null;
-  if (!reg && c.created_via !== 'registration' && c.created_via !== 'oslc') return null;
-  const items = [];
-  const add = (label, value) => {
-    if (value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0)) return;
-    items.push(h('li', {}, h('strong', {}, `${label}: `), Array.isArray(value) ? value.join(', ') : String(value)));
-  };
-  add('From address', reg?.source_address);
-  add('User agent', reg?.user_agent);
-  add('Contacts', m.contacts);
-  add('Client URI', m.client_uri);
-  add('Logo URI', m.logo_uri);
-  add('Policy URI', m.policy_uri);
-  add('Terms of service', m.tos_uri);
-  add('Requested scope', m.scope);
-  add('Token endpoint auth method', m.token_endpoint_auth_method);
-  add('Back-channel logout URI', m.backchannel_logout_uri);
-  add('Software', m.software_id);
-  return ['Registration', items.length ? h('ul', { class: 'plain-list' }, items) : h('span', { class: 'muted' }, 'No details recorded')];
 }

@@ -4,6 +4,8 @@ import { api, query } from './api.js';
 import { approveClient, disapproveClient, editClient, removeClient } from './client-actions.js';
 import { openClientForm } from './client-form.js';
 import { announce, grantLabel, h, statusBadge, TYPE_LABEL, time } from './dom.js';
+import { markedText, warningsOf } from './review.js';
+import { markedString } from './review-marks.js';
 import { copyButton, menuButton } from './widgets.js';
 
 const TYPES = ['oauth1', 'oauth2', 'oidc'];
@@ -260,26 +262,35 @@ export function start(view) {
         h(
           'th',
           { scope: 'row', class: 'name-cell' },
-          h('a', { href: detail, class: 'client-name' }, c.name),
+          h('a', { href: detail, class: 'client-name' }, markedText(c.name)),
           c.public ? h('span', { class: 'tag' }, 'public') : null,
+          warningsOf(c).warnings.length
+            ? h('span', { class: 'tag tag-warning', title: 'Hidden characters or look-alike hosts: see the details' }, 'check')
+            : null,
           c.unreadable_fields?.length ? h('span', { class: 'tag', title: `Could not be read: ${c.unreadable_fields.join(', ')}` }, 'unreadable data') : null,
         ),
       key: () =>
         h(
           'td',
           {},
-          h('span', { class: 'copy-row' }, h('code', { class: 'client-key' }, c.client_key), copyButton(c.client_key, `key of ${c.name}`, { compact: true })),
+          h(
+            'span',
+            { class: 'copy-row' },
+            h('code', { class: 'client-key' }, c.client_key),
+            copyButton(c.client_key, `key of ${markedString(c.name)}`, { compact: true }),
+          ),
         ),
       status: () => h('td', {}, statusBadge(c.status)),
       uris: () => {
-        if (c.type === 'oauth1') return h('td', { class: 'uri-cell' }, c.callback_url ?? h('span', { class: 'muted' }, 'set per request'));
+        if (c.type === 'oauth1')
+          return h('td', { class: 'uri-cell' }, c.callback_url ? markedText(c.callback_url) : h('span', { class: 'muted' }, 'set per request'));
         const shown = c.redirect_uris.slice(0, 2);
         const more = c.redirect_uris.length - shown.length;
         return h(
           'td',
           { class: 'uri-cell' },
           c.redirect_uris.length === 0 ? h('span', { class: 'muted' }, 'none') : null,
-          shown.map((u) => h('div', {}, u)),
+          shown.map((u) => h('div', {}, markedText(u))),
           more > 0 ? h('div', { class: 'muted' }, `+${more} more`) : null,
         );
       },
@@ -311,7 +322,7 @@ export function start(view) {
         onSelect: (trigger) => removeClient(c, { trigger, focusKey: 'create-client', after }),
       },
     ].filter(Boolean);
-    return menuButton({ label: '⋯', accessibleName: `Actions for ${c.name}`, items, focusKey });
+    return menuButton({ label: '⋯', accessibleName: `Actions for ${markedString(c.name)}`, items, focusKey });
   }
 
   function renderPager(page) {
