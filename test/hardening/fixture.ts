@@ -62,6 +62,8 @@ export async function startFixture(options: { backend?: BackendName; env?: Recor
       name: 'Confidential app',
       redirect_uris: [REDIRECT_URI],
       grant_types: ['authorization_code', 'refresh_token', 'client_credentials', 'password', 'urn:ietf:params:oauth:grant-type:device_code'],
+      // So the fuzzer reaches OAuth 1.0a verification and introspection of other clients' tokens.
+      resource_server: true,
     },
     ACTOR,
   );

@@ -406,7 +406,7 @@ function specs(f: Fixture): Spec[] {
       paths: ['/api/oauth1/verify'],
       params: ['method', 'url', 'authorization', 'body', 'content_type', 'consume_nonce'],
       carrier: 'json',
-      errors: ['too_many_attempts', 'invalid_client', 'invalid_request'],
+      errors: ['too_many_attempts', 'invalid_client', 'invalid_request', 'unauthorized_client'],
       bases: [
         {
           params: [

