@@ -24,9 +24,12 @@ import {
   type UserCutOff,
   type UserStore,
 } from './core/ports.js';
+import { securityEventSink } from './core/security-events.js';
 import type { ConsentStore, SessionStore } from './core/sessions/ports.js';
 import { SharedRateCounter } from './core/throttle/shared-rate-counter.js';
 import { OPERATOR } from './core/users/authorization.js';
+import { verifyPassword } from './core/users/password.js';
+import { type PasswordCheck, passwordCheck } from './core/users/password-check.js';
 import { outboundOf } from './outbound/http-client.js';
 import { installRegistration } from './registration/install.js';
 import { type Database, migrate, openDatabase } from './storage/database.js';
@@ -103,6 +106,8 @@ export interface App {
   rateCounter: SharedRateCounter;
   /** The one client for server-side requests (back-channel logout, webhooks) and its up-front check. */
   outbound: Outbound;
+  /** The one password check of every channel (form, password grant, Basic, My account). */
+  passwords: PasswordCheck;
   close(): Promise<void>;
 }
 
@@ -138,6 +143,17 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
     for (const sid of ended) for (const hook of hooks.sessionEnded) await hook({ sid, userId });
   });
   const closers: App['closers'] = [];
+  const metrics = new Metrics();
+  const passwords = passwordCheck({
+    users: stores.users,
+    throttle: stores.throttle,
+    clock,
+    random,
+    macs: secrets,
+    verify: verifyPassword,
+    events: securityEventSink({ audit: stores.audit, metrics, clock }),
+    settings: { limit: config.loginThrottleLimit, windowMs: LOGIN_THROTTLE_WINDOW_MS },
+  });
   const app: App = {
     config,
     database,
@@ -150,9 +166,10 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
     hooks,
     consents: new KyselyConsentStore(database.db),
     purgeTasks: foundationPurgeTasks(database, stores),
-    metrics: new Metrics(),
+    metrics,
     rateCounter: new SharedRateCounter(stores.throttle, clock),
     outbound: outboundOf(config),
+    passwords,
     closers,
     async close() {
       for (const c of closers.reverse()) await c();
@@ -166,6 +183,9 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
   installOidc(app);
   return app;
 }
+
+/** The window of every password lock-out (per username, address and device cookie). */
+export const LOGIN_THROTTLE_WINDOW_MS = 15 * 60_000;
 
 export const SYSTEM_ACTOR: UserActor = { name: 'system', source: 'startup', authority: OPERATOR };
 

@@ -88,7 +88,7 @@ export const OPTIONS = {
   },
   loginThrottleLimit: {
     env: 'LATCHKEY_LOGIN_THROTTLE_LIMIT',
-    doc: 'Failed password attempts per username (and per source address) before back-off starts.',
+    doc: 'Failed password attempts in 15 minutes, on every channel together, before a lock-out: per username from browsers without its device cookie and from scripts, per device cookie, and four times as many per source address.',
     schema: z.coerce.number().int().min(1).default(5),
   },
   deviceUserCodeLimit: {

@@ -2,6 +2,7 @@ import type { ClientStore, Clock, OneTimeStore, Random, ThrottleStore, UserStore
 import type { SecurityEventSink } from '../security-events.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import type { SigningAlg } from '../tokens/signing-keys.js';
+import type { PasswordCheck } from '../users/password-check.js';
 import type { MarkerKeys } from './reauth-marker.js';
 import type { ScopeCatalog } from './scopes.js';
 import type { DeviceCodeStore, GrantStore, RefreshTokenStore } from './storage.js';
@@ -15,9 +16,6 @@ export interface OAuth2Settings {
   refreshReuseGrace: number;
   deviceCodeTtl: number;
   deviceInterval: number;
-  /** Failed password-grant attempts per username in one window before back-off. */
-  loginThrottleLimit: number;
-  loginThrottleWindow: number;
   /** Wrong user codes per source address (and per user) in one window at /device. */
   userCodeThrottleLimit: number;
   signingAlg: SigningAlg;
@@ -58,7 +56,8 @@ export interface OAuth2Deps {
   consents: ConsentPort;
   accessTokens: AccessTokens;
   scopes: ScopeCatalog;
-  passwords: { verify(storedHash: string | null, password: string): Promise<boolean> };
+  /** The one password check, shared with the form and Basic (its lock-outs too). */
+  passwords: PasswordCheck;
 }
 
 export const CODE_KIND = 'oauth2.code';

@@ -3,7 +3,7 @@ import type { PurgeTask } from '../maintenance/purger.js';
 import type { ClientStore, Clock, OneTimeStore, Random, ThrottleStore, UserCutOff, UserStore } from '../ports.js';
 import { AccessTokens } from '../tokens/access-token.js';
 import { KeyRing, type Sealer } from '../tokens/signing-keys.js';
-import { verifyPassword } from '../users/password.js';
+import type { PasswordCheck } from '../users/password-check.js';
 import type { OAuth2Deps } from './deps.js';
 import { type AuthorizeOptions, oauth2AuthorizeOptions } from './endpoints/authorize.js';
 import type { ClientFamily } from './endpoints/request.js';
@@ -35,7 +35,6 @@ export interface OAuth2Host {
     | 'refreshReuseGrace'
     | 'deviceCodeTtl'
     | 'deviceInterval'
-    | 'loginThrottleLimit'
     | 'deviceUserCodeLimit'
     | 'signingAlg'
   >;
@@ -53,6 +52,7 @@ export interface OAuth2Host {
     userRevokedClient: Array<(userId: string, clientKey: string) => Promise<void>>;
   };
   purgeTasks: PurgeTask[];
+  passwords: PasswordCheck;
 }
 
 /** What the HTTP layer (and the OpenID Connect layer after it) use. Extension points are mutable. */
@@ -70,8 +70,6 @@ export interface OAuth2Service {
   refreshPolicies: Partial<Record<ClientFamily, (result: GrantResult) => boolean>>;
 }
 
-/** The /login form and the password grant count failures together, under the same keys and window. */
-export const LOGIN_THROTTLE_WINDOW_SECONDS = 15 * 60;
 const REVOKED_KIND = 'oauth2.revoked-jti';
 
 const services = new WeakMap<object, OAuth2Service>();
@@ -104,8 +102,6 @@ export function installOAuth2(host: OAuth2Host, stores: OAuth2Stores): OAuth2Ser
       refreshReuseGrace: c.refreshReuseGrace,
       deviceCodeTtl: c.deviceCodeTtl,
       deviceInterval: c.deviceInterval,
-      loginThrottleLimit: c.loginThrottleLimit,
-      loginThrottleWindow: LOGIN_THROTTLE_WINDOW_SECONDS,
       userCodeThrottleLimit: c.deviceUserCodeLimit,
       signingAlg: c.signingAlg,
     },
@@ -134,7 +130,7 @@ export function installOAuth2(host: OAuth2Host, stores: OAuth2Stores): OAuth2Ser
     },
     accessTokens: new AccessTokens({ keys, clock: host.clock, random: host.random, issuer: c.issuer, audience: apiAudience(c.issuer) }),
     scopes,
-    passwords: { verify: verifyPassword },
+    passwords: host.passwords,
   };
 
   const now = () => host.clock.now();

@@ -2,8 +2,9 @@ import type { FastifyRequest } from 'fastify';
 import { AdminError } from '../../admin/errors.js';
 import type { UserActor } from '../../admin/user-admin.js';
 import { sha256Hex } from '../../core/crypto/constant-time.js';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from '../../core/users/password.js';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../core/users/password.js';
 import { permissionsOf, ROLES } from '../../core/users/permissions.js';
+import { DEVICE_COOKIE, setDeviceCookie } from '../device-cookie.js';
 import { html } from '../html.js';
 import { redirectLocal } from '../local-redirect.js';
 import type { HttpModule } from '../server.js';
@@ -15,9 +16,6 @@ import { consoleHeaders, renderShell } from './console-shell.js';
  * "My account", for every signed-in user: profile, change password (with the current one), and
  * the way to Authorized applications. Plain forms, so it works without JavaScript.
  */
-
-const PASSWORD_WINDOW_MS = 15 * 60_000;
-const PASSWORD_ATTEMPTS = 5;
 
 interface Notice {
   kind: 'ok' | 'error';
@@ -176,19 +174,25 @@ export const registerConsoleAccount: HttpModule = (server, ctx) => {
     }
     if (next !== confirm) return again(400, { kind: 'error', field: 'confirm_password', text: 'The two new passwords differ.' });
 
-    // Guessing the current password through this form is throttled like the sign-in page.
-    const now = app.clock.now();
-    const key = `account-password:${session.user.id}`;
-    if ((await app.stores.throttle.count(key, now, PASSWORD_WINDOW_MS)) >= PASSWORD_ATTEMPTS) {
-      reply.header('retry-after', String(PASSWORD_WINDOW_MS / 1000));
+    // The current password goes through the one password check, counted with every other channel
+    // (against this browser's device cookie when it has one).
+    const outcome = await app.passwords.check({
+      username: session.user.username,
+      password: current,
+      channel: 'account',
+      source: req.ip,
+      device: req.cookies[DEVICE_COOKIE],
+    });
+    if (outcome.kind === 'locked') {
+      reply.header('retry-after', String(outcome.retryAfterSeconds));
       return again(429, { kind: 'error', field: 'current_password', text: 'Too many wrong attempts. Try again in 15 minutes.' });
     }
-    const user = await app.stores.users.get(session.user.id);
-    if (!user || !(await verifyPassword(user.passwordHash, current))) {
-      await app.stores.throttle.hit(key, now, PASSWORD_WINDOW_MS);
+    if (outcome.kind === 'wrong' || outcome.user.id !== session.user.id) {
       return again(400, { kind: 'error', field: 'current_password', text: 'The current password is wrong.' });
     }
-    await app.stores.throttle.reset(key);
+    const { user } = outcome;
+    setDeviceCookie(app, reply, outcome.device);
+    const now = app.clock.now();
     // Every other session, grant and token ends with the old password (UserAdmin's cut-off);
     // this browser goes on in a fresh session that keeps its sid.
     await app.userAdmin.setPassword(user, next, accountActor(session, req));

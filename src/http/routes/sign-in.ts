@@ -2,13 +2,12 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { constantTimeEqual } from '../../core/crypto/constant-time.js';
 import { randomToken } from '../../core/crypto/random.js';
-import { verifyPassword } from '../../core/users/password.js';
+import { DEVICE_COOKIE, setDeviceCookie } from '../device-cookie.js';
 import { html, layout, pageHeaders } from '../html.js';
 import type { HttpContext, HttpModule } from '../server.js';
 import { checkCsrf, csrfInput, currentSession, endSession, loginUrl, replaceSession, safeReturnTo, sessionResolver, startSession } from '../session.js';
 
 const LOGIN_CSRF_COOKIE = 'latchkey_login_csrf';
-const THROTTLE_WINDOW_MS = 15 * 60_000;
 const ASSETS = new URL('../../../assets/', import.meta.url);
 
 function str(value: unknown): string {
@@ -100,29 +99,14 @@ export const registerSignIn: HttpModule = async (server, ctx) => {
     }
     if (username === '' || password === '') return again(400, 'Enter your username and password.');
 
-    const now = app.clock.now();
-    const userKey = `login:user:${username.toLowerCase()}`;
-    const ipKey = `login:ip:${req.ip}`;
-    const limit = app.config.loginThrottleLimit;
-    const [userFailures, ipFailures] = await Promise.all([
-      app.stores.throttle.count(userKey, now, THROTTLE_WINDOW_MS),
-      app.stores.throttle.count(ipKey, now, THROTTLE_WINDOW_MS),
-    ]);
-    if (userFailures >= limit || ipFailures >= limit * 4) {
-      app.metrics.securityEvents.inc({ event: 'signin_throttled' });
-      reply.header('retry-after', String(THROTTLE_WINDOW_MS / 1000));
-      return again(429, 'Too many failed sign-in attempts. Try again in 15 minutes.');
+    const outcome = await app.passwords.check({ username, password, channel: 'login', source: req.ip, device: req.cookies[DEVICE_COOKIE] });
+    if (outcome.kind === 'locked') {
+      reply.header('retry-after', String(outcome.retryAfterSeconds));
+      return again(429, `Too many failed sign-in attempts. Try again in ${Math.ceil(outcome.retryAfterSeconds / 60)} minutes.`);
     }
-    const user = await app.stores.users.findByUsername(username);
-    const ok = (await verifyPassword(user?.passwordHash ?? null, password)) && user?.enabled === true;
-    if (!ok || !user) {
-      await Promise.all([app.stores.throttle.hit(userKey, now, THROTTLE_WINDOW_MS), app.stores.throttle.hit(ipKey, now, THROTTLE_WINDOW_MS)]);
-      app.metrics.signInFailures.inc({ channel: 'login' });
-      app.metrics.securityEvents.inc({ event: 'signin_failed' });
-      await app.stores.audit.append({ at: now, actor: username, source: req.ip, action: 'signin.failed', targetType: 'user', target: username, details: {} });
-      return again(401, 'Wrong username or password.');
-    }
-    await app.stores.throttle.reset(userKey);
+    if (outcome.kind === 'wrong') return again(401, 'Wrong username or password.');
+    const { user } = outcome;
+    setDeviceCookie(app, reply, outcome.device);
     const sid = await replaceSession(app, await currentSession(ctx, req), user);
     await startSession(app, reply, user, body.remember === '1' || body.remember === 'on', sid);
     return reply.redirect(returnTo, 303);

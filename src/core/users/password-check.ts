@@ -1,0 +1,136 @@
+import { sha256Hex } from '../crypto/constant-time.js';
+import type { Clock, Random, ThrottleStore, User, UserStore } from '../ports.js';
+import type { SecurityEventSink } from '../security-events.js';
+
+/** Every way a password reaches Latchkey. A later channel adds its name here and calls `check`. */
+export type PasswordChannel = 'login' | 'password_grant' | 'basic' | 'account';
+
+export interface PasswordAttempt {
+  username: string;
+  password: string;
+  channel: PasswordChannel;
+  /** Source address of the request. */
+  source: string;
+  /** The browser's device cookie, on channels that have one (the form, My account). */
+  device?: string | undefined;
+  /** The client the password came through (password grant). */
+  clientKey?: string;
+}
+
+export type PasswordOutcome =
+  /** `device`: a fresh device cookie for this browser (OWASP: issued on every success). */
+  | { kind: 'ok'; user: User; device: string }
+  /** Wrong password, unknown or disabled user: one answer for all three. */
+  | { kind: 'wrong' }
+  /** Too many failures: no password was checked. */
+  | { kind: 'locked'; retryAfterSeconds: number };
+
+export interface PasswordCheck {
+  check(attempt: PasswordAttempt): Promise<PasswordOutcome>;
+}
+
+export interface PasswordCheckSettings {
+  /** Failures per username from untrusted sources, and per device cookie, within the window. */
+  limit: number;
+  windowMs: number;
+}
+
+/** A source address may fail this many times the per-username limit (many users behind one NAT). */
+export const ADDRESS_FACTOR = 4;
+/** How long a browser stays trusted after its last successful sign-in. */
+export const DEVICE_COOKIE_MAX_AGE_SECONDS = 180 * 24 * 3600;
+const DEVICE_CONTEXT = 'device-cookie';
+const DEVICE_MAX_LENGTH = 400;
+/** Verified Basic credentials are remembered this long (by the hash they matched), sparing argon2. */
+const REMEMBER_MS = 60_000;
+const REMEMBER_MAX = 1000;
+
+export interface PasswordCheckDeps {
+  users: Pick<UserStore, 'findByUsername'>;
+  throttle: Pick<ThrottleStore, 'count' | 'hit'>;
+  clock: Clock;
+  random: Random;
+  /** Keyed MACs (the secret box's), for device cookies. */
+  macs: { mac(value: string, context: string): string; verifyMac(value: string, context: string, mac: string): boolean };
+  verify(storedHash: string | null, password: string): Promise<boolean>;
+  events: SecurityEventSink;
+  settings: PasswordCheckSettings;
+}
+
+/**
+ * The one password check: form sign-in, password grant, HTTP Basic and My account's current
+ * password. It owns the throttle keys, the window, the dummy work for unknown users (in `verify`),
+ * the audit and the metrics (through `events`).
+ *
+ * Lock-outs follow OWASP's device-cookie scheme ("Slow Down Online Guessing Attacks with Device
+ * Cookies"): a browser that signed in as a user before carries a cookie naming that user, signed by
+ * the server; its attempts count against that cookie alone, so guesses from elsewhere cannot lock
+ * the user out of their own browser. Every other attempt (no cookie, a cookie for another user,
+ * Basic, the password grant) is untrusted and counts per username and per source address.
+ *
+ * Each attempt is counted before the password is checked (and the count taken back on success),
+ * so parallel guesses cannot all pass one read of the counter.
+ */
+export function passwordCheck(d: PasswordCheckDeps): PasswordCheck {
+  const windowMs = d.settings.windowMs;
+  const retryAfterSeconds = Math.ceil(windowMs / 1000);
+  const remembered = new Map<string, { hash: string; until: number }>();
+
+  const deviceNonce = (cookie: string | undefined, name: string): string | null => {
+    if (!cookie || cookie.length > DEVICE_MAX_LENGTH) return null;
+    const [version, nonce, mac, ...rest] = cookie.split('.');
+    if (version !== 'v1' || !nonce || !mac || rest.length > 0) return null;
+    return d.macs.verifyMac(`${name}\u0000${nonce}`, DEVICE_CONTEXT, mac) ? nonce : null;
+  };
+  const newDevice = (name: string): string => {
+    const nonce = d.random.bytes(16).toString('base64url');
+    return `v1.${nonce}.${d.macs.mac(`${name}\u0000${nonce}`, DEVICE_CONTEXT)}`;
+  };
+
+  return {
+    async check(a) {
+      const now = d.clock.now();
+      const name = a.username.toLowerCase();
+      const nonce = deviceNonce(a.device, name);
+      const keys = nonce !== null ? [`login:device:${sha256Hex(nonce)}`] : [`login:user:${name}`, `login:ip:${a.source}`];
+      const limits = nonce !== null ? [d.settings.limit] : [d.settings.limit, d.settings.limit * ADDRESS_FACTOR];
+      const locked = async () => {
+        await d.events({ kind: 'rate_limited', user: a.username.slice(0, 200), source: a.source, details: { endpoint: 'signin', channel: a.channel } });
+        return { kind: 'locked', retryAfterSeconds } as const;
+      };
+
+      // Basic scripts call often with the same credentials: a remembered match costs a read, no argon2.
+      const rememberKey = a.channel === 'basic' ? sha256Hex(`${name}\u0000${a.password}`) : null;
+      const known = rememberKey !== null ? remembered.get(rememberKey) : undefined;
+      if (known && known.until > now) {
+        const counts = await Promise.all(keys.map((k) => d.throttle.count(k, now, windowMs)));
+        if (counts.some((n, i) => n >= (limits[i] as number))) return locked();
+        const user = await d.users.findByUsername(a.username);
+        if (user?.enabled && user.passwordHash === known.hash) return { kind: 'ok', user, device: newDevice(name) };
+      }
+
+      const counts = await Promise.all(keys.map((k) => d.throttle.hit(k, now, windowMs)));
+      if (counts.some((n, i) => n > (limits[i] as number))) return locked();
+      const user = await d.users.findByUsername(a.username);
+      const ok = (await d.verify(user?.passwordHash ?? null, a.password)) && user?.enabled === true;
+      if (!ok || !user) {
+        await d.events({
+          kind: 'signin_failed',
+          user: a.username.slice(0, 200),
+          source: a.source,
+          ...(a.clientKey !== undefined ? { clientKey: a.clientKey } : {}),
+          details: { channel: a.channel, ...(nonce !== null ? { trusted_device: true } : {}) },
+        });
+        return { kind: 'wrong' };
+      }
+      // A success is not a failure: the attempt counted above is taken back. Earlier failures stay
+      // until the window ends, so a script that succeeds now and then does not reopen guessing.
+      await Promise.all(keys.map((k) => d.throttle.hit(k, now, windowMs, -1)));
+      if (rememberKey !== null && user.passwordHash) {
+        if (remembered.size >= REMEMBER_MAX) remembered.clear();
+        remembered.set(rememberKey, { hash: user.passwordHash, until: now + REMEMBER_MS });
+      }
+      return { kind: 'ok', user, device: newDevice(name) };
+    },
+  };
+}
