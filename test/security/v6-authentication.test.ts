@@ -121,7 +121,7 @@ describe('V6 one password check for every channel', () => {
     nextWindow();
   });
 
-  test('V6.3.1 parallel guesses cannot all pass one reading of the counter: at most the limit is checked', async () => {
+  test('V6.3.1 parallel guesses cannot all pass one reading of the counter: at most the limit is checked, and parallel right passwords all pass', async () => {
     const user = { username: 'parallel', password: 'parallel-long-password-1' };
     await makeUser(t, user.username, user.password);
     const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => channels.basic(user.username, `parallel-guess-${i}`, fresh())));
@@ -133,6 +133,11 @@ describe('V6 one password check for every channel', () => {
     assert.equal(failed.length, LIMIT, 'each checked guess is audited once; refused attempts are only counted');
     assert.deepEqual([...new Set(failed.map((e) => (e.details as { channel?: string }).channel))], ['basic']);
     nextWindow();
+    // Forty right passwords at once, from one address: every one succeeds, none is taken for a guess.
+    const ip = fresh();
+    const rights = await Promise.all(Array.from({ length: 40 }, () => channels.grant(user.username, user.password, ip)));
+    assert.deepEqual(rights, Array(40).fill('ok'));
+    assert.equal(await channels.grant(user.username, user.password, fresh()), 'ok', 'and they left no count behind');
   });
 
   test('V6.3.1 one source address is refused after four times the limit, across usernames, and a success takes nothing back', async () => {

@@ -68,13 +68,16 @@ export interface PasswordCheckDeps {
  * the user out of their own browser. Every other attempt (no cookie, a cookie for another user,
  * Basic, the password grant) is untrusted and counts per username and per source address.
  *
- * Each attempt is counted before the password is checked (and the count taken back on success),
- * so parallel guesses cannot all pass one read of the counter.
+ * Parallel guesses cannot all pass one read of the counters: on each instance, no more checks of
+ * one counter run at once than the failures it has left (`Slots`); the others wait for them to be
+ * recorded, then read the counter again. Across instances a burst can exceed the limit by at most
+ * the limit per further instance. Successes write nothing.
  */
 export function passwordCheck(d: PasswordCheckDeps): PasswordCheck {
   const windowMs = d.settings.windowMs;
   const retryAfterSeconds = Math.ceil(windowMs / 1000);
   const remembered = new Map<string, { hash: string; until: number }>();
+  const slots = new Slots();
 
   const deviceNonce = (cookie: string | undefined, name: string): string | null => {
     if (!cookie || cookie.length > DEVICE_MAX_LENGTH) return null;
@@ -109,10 +112,28 @@ export function passwordCheck(d: PasswordCheckDeps): PasswordCheck {
         if (user?.enabled && user.passwordHash === known.hash) return { kind: 'ok', user, device: newDevice(name) };
       }
 
-      const counts = await Promise.all(keys.map((k) => d.throttle.hit(k, now, windowMs)));
-      if (counts.some((n, i) => n > (limits[i] as number))) return locked();
-      const user = await d.users.findByUsername(a.username);
-      const ok = (await d.verify(user?.passwordHash ?? null, a.password)) && user?.enabled === true;
+      // Wait for a slot on every counter, each time reading the counters again: a wait may end
+      // with the failures that lock this attempt out.
+      for (;;) {
+        const epoch = slots.epoch;
+        const counts = await Promise.all(keys.map((k) => d.throttle.count(k, now, windowMs)));
+        if (counts.some((n, i) => n >= (limits[i] as number))) return locked();
+        // A check that ended while the counters were read may have added a failure the read missed.
+        if (slots.epoch !== epoch) continue;
+        const full = slots.full(keys, counts, limits);
+        if (full === null) break;
+        await slots.released(full);
+      }
+      slots.take(keys);
+      let user: User | undefined;
+      let ok = false;
+      try {
+        user = await d.users.findByUsername(a.username);
+        ok = (await d.verify(user?.passwordHash ?? null, a.password)) && user?.enabled === true;
+        if (!ok) await Promise.all(keys.map((k) => d.throttle.hit(k, now, windowMs)));
+      } finally {
+        slots.give(keys);
+      }
       if (!ok || !user) {
         await d.events({
           kind: 'signin_failed',
@@ -123,9 +144,8 @@ export function passwordCheck(d: PasswordCheckDeps): PasswordCheck {
         });
         return { kind: 'wrong' };
       }
-      // A success is not a failure: the attempt counted above is taken back. Earlier failures stay
-      // until the window ends, so a script that succeeds now and then does not reopen guessing.
-      await Promise.all(keys.map((k) => d.throttle.hit(k, now, windowMs, -1)));
+      // Earlier failures stay until the window ends: a script that succeeds now and then does not
+      // reopen guessing.
       if (rememberKey !== null && user.passwordHash) {
         if (remembered.size >= REMEMBER_MAX) remembered.clear();
         remembered.set(rememberKey, { hash: user.passwordHash, until: now + REMEMBER_MS });
@@ -133,4 +153,46 @@ export function passwordCheck(d: PasswordCheckDeps): PasswordCheck {
       return { kind: 'ok', user, device: newDevice(name) };
     },
   };
+}
+
+/** Checks in progress per counter on this instance, and who waits for one of them to end. */
+class Slots {
+  private readonly running = new Map<string, number>();
+  private readonly waiting = new Map<string, Array<() => void>>();
+  /** Increases whenever a check ends, so a read of the counters can tell it may be stale. */
+  epoch = 0;
+
+  /** The first counter whose failures so far plus checks in progress reach its limit, or null. */
+  full(keys: readonly string[], counts: readonly number[], limits: readonly number[]): string | null {
+    for (const [i, key] of keys.entries()) {
+      if ((counts[i] as number) + (this.running.get(key) ?? 0) >= (limits[i] as number)) return key;
+    }
+    return null;
+  }
+
+  released(key: string): Promise<void> {
+    return new Promise((resolve) => {
+      const list = this.waiting.get(key);
+      if (list) list.push(resolve);
+      else this.waiting.set(key, [resolve]);
+    });
+  }
+
+  take(keys: readonly string[]): void {
+    for (const key of keys) this.running.set(key, (this.running.get(key) ?? 0) + 1);
+  }
+
+  give(keys: readonly string[]): void {
+    this.epoch++;
+    for (const key of keys) {
+      const left = (this.running.get(key) ?? 1) - 1;
+      if (left > 0) this.running.set(key, left);
+      else this.running.delete(key);
+      const list = this.waiting.get(key);
+      if (list) {
+        this.waiting.delete(key);
+        for (const wake of list) wake();
+      }
+    }
+  }
 }
