@@ -1,10 +1,10 @@
 import { ClientAdmin } from './admin/client-admin.js';
 import { AdminError } from './admin/errors.js';
 import { type UserActor, UserAdmin } from './admin/user-admin.js';
+import type { App, Hooks, Stores } from './app.js';
 import type { Warn } from './config/file-modes.js';
 import { loadMasterKey } from './config/master-key.js';
 import type { Config } from './config/schema.js';
-import type { Client } from './core/clients/client.js';
 import { randomToken, systemRandom } from './core/crypto/random.js';
 import { SecretBox } from './core/crypto/secret-box.js';
 import type { PurgeTask } from './core/maintenance/purger.js';
@@ -12,24 +12,12 @@ import { Metrics } from './core/metrics.js';
 import { installOAuth1 } from './core/oauth1/install.js';
 import { installOAuth2 } from './core/oauth2/install.js';
 import { installOidc } from './core/oidc/install.js';
-import type { Outbound } from './core/outbound.js';
-import {
-  type AuditStore,
-  type ClientStore,
-  type Clock,
-  type OneTimeStore,
-  type Random,
-  systemClock,
-  type ThrottleStore,
-  type UserCutOff,
-  type UserStore,
-} from './core/ports.js';
+import { type Clock, type Random, systemClock } from './core/ports.js';
 import { securityEventSink } from './core/security-events.js';
-import type { ConsentStore, SessionStore } from './core/sessions/ports.js';
 import { SharedRateCounter } from './core/throttle/shared-rate-counter.js';
 import { OPERATOR } from './core/users/authorization.js';
 import { verifyPassword } from './core/users/password.js';
-import { type PasswordCheck, passwordCheck } from './core/users/password-check.js';
+import { passwordCheck } from './core/users/password-check.js';
 import { outboundOf } from './outbound/http-client.js';
 import { installRegistration } from './registration/install.js';
 import { type Database, migrate, openDatabase } from './storage/database.js';
@@ -43,14 +31,7 @@ import { KyselyThrottleStore } from './storage/kysely/throttle-store.js';
 import { KyselyUserStore } from './storage/kysely/user-store.js';
 import { purgeBatch } from './storage/purge.js';
 
-export interface Stores {
-  clients: ClientStore;
-  users: UserStore;
-  audit: AuditStore;
-  oneTime: OneTimeStore;
-  throttle: ThrottleStore;
-  sessions: SessionStore;
-}
+export type { App, Hooks, Stores } from './app.js';
 
 export function kyselyStores(database: Database): Stores {
   const { db } = database;
@@ -62,53 +43,6 @@ export function kyselyStores(database: Database): Stores {
     throttle: new KyselyThrottleStore(db),
     sessions: new KyselySessionStore(db),
   };
-}
-
-/**
- * Extension points: modules register what must happen when the registry or users change, so the
- * admin use cases need not know about tokens, grants or sessions.
- */
-export interface Hooks {
-  /** A client stopped being usable (disapproved or removed): cut off everything issued to it. */
-  clientCutOff: Array<(clientKey: string, reason: 'disapproved' | 'removed') => Promise<void>>;
-  /** A client started waiting for an administrator (created, or put back to pending). */
-  clientPending: Array<(client: Client) => Promise<void>>;
-  /**
-   * A user was disabled, had a password set or lost a role: end their sessions (all but
-   * `keepSid`) and cut off their grants, refresh and access tokens and OAuth 1.0a tokens.
-   */
-  userCutOff: Array<(userId: string, cut: UserCutOff) => Promise<void>>;
-  /** A user revoked an application on the "Authorized applications" page. */
-  userRevokedClient: Array<(userId: string, clientKey: string) => Promise<void>>;
-  /** A sign-in session ended (sign-out, RP-initiated logout): notify the clients of that session. */
-  sessionEnded: Array<(session: { sid: string; userId: string }) => Promise<void>>;
-}
-
-/** Everything a running server or a CLI command needs, assembled in one place. */
-export interface App {
-  config: Config;
-  database: Database;
-  stores: Stores;
-  clock: Clock;
-  random: Random;
-  secrets: SecretBox;
-  clientAdmin: ClientAdmin;
-  userAdmin: UserAdmin;
-  hooks: Hooks;
-  /** Consent remembered per user, client and scopes. */
-  consents: ConsentStore;
-  /** Work to run on close (timers, listeners). */
-  closers: Array<() => Promise<void> | void>;
-  /** Expired data each module knows how to delete in batches (run in the background by `serve`). */
-  purgeTasks: PurgeTask[];
-  metrics: Metrics;
-  /** Hot-path rate counting, shared through the throttle store within a fraction of a second. */
-  rateCounter: SharedRateCounter;
-  /** The one client for server-side requests (back-channel logout, webhooks) and its up-front check. */
-  outbound: Outbound;
-  /** The one password check of every channel (form, password grant, Basic, My account). */
-  passwords: PasswordCheck;
-  close(): Promise<void>;
 }
 
 export interface ComposeOptions {

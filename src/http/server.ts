@@ -1,48 +1,14 @@
 import { createServer } from 'node:http';
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { App } from '../compose.js';
+import { type HttpContext, REQUEST_LOG_LEVELS } from './context.js';
 import { errorHandler } from './errors.js';
 import { boundedJsonParser, clientErrorHandler, frameworkErrors, LIMITS, logSerializers } from './hardening.js';
 import { parseForm } from './plain.js';
-import { basicResolver, type PrincipalResolver, type Resolution } from './principal.js';
-import { registerAdminApi } from './routes/admin-api.js';
-import { registerConsole } from './routes/console.js';
-import { registerHardening } from './routes/hardening.js';
-import { registerHealth } from './routes/health.js';
-import { registerOAuth1 } from './routes/oauth1.js';
-import { registerOAuth2 } from './routes/oauth2.js';
-import { registerOidc } from './routes/oidc.js';
-import { registerOslc } from './routes/oslc.js';
-import { registerRegistration } from './routes/registration.js';
-import { registerSignIn } from './routes/sign-in.js';
+import { basicResolver, type PrincipalResolver } from './principal.js';
+import { ROUTE_MODULES } from './routes/index.js';
 import { StaticAnswers } from './static-answers.js';
-
-/** What route modules share: the composed app and the chain of API authentication schemes. */
-export interface HttpContext {
-  app: App;
-  /** Tried in order; the first that recognises the request decides. */
-  resolvers: PrincipalResolver[];
-  authenticate(req: FastifyRequest): Promise<Resolution>;
-  /** Documents answered from memory before routing (discovery, metadata, JWKS). */
-  staticAnswers: StaticAnswers;
-}
-
-export type HttpModule = (server: FastifyInstance, ctx: HttpContext) => void | Promise<void>;
-
-/** Route modules, in registration order. */
-const MODULES: HttpModule[] = [
-  registerHardening,
-  registerHealth,
-  registerSignIn,
-  registerAdminApi,
-  registerConsole,
-  registerOAuth1,
-  registerOAuth2,
-  registerOidc,
-  registerOslc,
-  registerRegistration,
-];
 
 export const LOG_REDACT = [
   'req.headers.authorization',
@@ -63,9 +29,6 @@ function requestIds(prefix: string): () => string {
   let n = 0;
   return () => `${prefix}-${(n++).toString(36)}`;
 }
-
-/** Log levels at which registerHardening writes a line per request. */
-export const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
 
 /** Safe defaults on every response; pages set a stricter CSP and their own framing rules. */
 function securityHeaders(https: boolean): Record<string, string> {
@@ -171,22 +134,10 @@ export async function buildServer(app: App, options: BuildOptions = {}): Promise
       return { kind: 'none' };
     },
   };
-  for (const register of MODULES) await register(server, ctx);
+  for (const register of ROUTE_MODULES) await register(server, ctx);
   // Basic comes last: session, bearer and OAuth 1.0a schemes are registered by their modules.
   resolvers.push(basicResolver(app));
   return server;
-}
-
-/** Sends a JSON error for a failed authentication. */
-export function sendUnauthenticated(reply: FastifyReply, r: Exclude<Resolution, { kind: 'ok' }>): FastifyReply {
-  if (r.kind === 'none') {
-    return reply
-      .code(401)
-      .header('www-authenticate', 'Bearer realm="latchkey"')
-      .send({ error: 'unauthenticated', message: 'sign in, or send Basic credentials, a Bearer token or an OAuth 1.0a signed request' });
-  }
-  if (r.retryAfter !== undefined) reply.header('retry-after', String(r.retryAfter));
-  return reply.code(r.status).header('www-authenticate', r.challenge).send({ error: r.error, message: r.description });
 }
 
 function hasNul(value: unknown, depth = 0): boolean {

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { AdminError } from '../admin/errors.js';
 import { RegistrationTokenAdmin } from '../admin/registration-tokens.js';
-import type { App } from '../compose.js';
+import type { App } from '../app.js';
 import { secretContext } from '../core/clients/client.js';
 import { oauth2Of } from '../core/oauth2/install.js';
 import { StaleWriteError } from '../core/ports.js';

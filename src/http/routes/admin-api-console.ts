@@ -1,5 +1,5 @@
 import type { AuditEvent } from '../../core/ports.js';
-import type { HttpModule } from '../server.js';
+import type { HttpModule } from '../context.js';
 import { requirePermission } from './admin-api.js';
 import { type ActivityEvent, type ActivityGroup, activityView, classify, REQUEST_FAILED, STATUS_ACTIONS } from './console-activity.js';
 

@@ -6,9 +6,9 @@ import { type UserActor, viewUser } from '../../admin/user-admin.js';
 import { zodProblems } from '../../admin/validation.js';
 import type { Client } from '../../core/clients/client.js';
 import type { Permission } from '../../core/users/permissions.js';
+import { type HttpContext, type HttpModule, sendUnauthenticated } from '../context.js';
 import { ADMIN_OPENAPI } from '../openapi.js';
 import type { Principal } from '../principal.js';
-import { type HttpContext, type HttpModule, sendUnauthenticated } from '../server.js';
 
 const listQuery = z
   .object({

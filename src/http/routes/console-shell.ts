@@ -2,8 +2,8 @@ import { GRANT_TYPES, OAUTH2_RESPONSE_TYPES, OIDC_RESPONSE_TYPES } from '../../c
 import { MIN_SECRET_LENGTH } from '../../core/clients/rules.js';
 import { MIN_PASSWORD_LENGTH } from '../../core/users/password.js';
 import { type Permission, permissionsOf, ROLES } from '../../core/users/permissions.js';
+import type { HttpContext } from '../context.js';
 import { html, PAGE_CSP, pageHeaders, type Raw, raw } from '../html.js';
-import type { HttpContext } from '../server.js';
 import { csrfInput, type SignInSession } from '../session.js';
 
 /**

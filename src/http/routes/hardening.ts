@@ -5,8 +5,8 @@ import { parseAuthorizationHeader } from '../../core/oauth1/request.js';
 import type { EndpointRequest, EndpointResponse } from '../../core/oauth2/endpoints/request.js';
 import { oauth2Of } from '../../core/oauth2/install.js';
 import { type SecurityEventSink, securityEventSink } from '../../core/security-events.js';
+import { type HttpModule, REQUEST_LOG_LEVELS } from '../context.js';
 import { parameterLimit } from '../hardening.js';
-import { type HttpModule, REQUEST_LOG_LEVELS } from '../server.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,4 +1,4 @@
-import type { HttpModule } from '../server.js';
+import type { HttpModule } from '../context.js';
 
 export const registerHealth: HttpModule = (server, ctx) => {
   const { app } = ctx;

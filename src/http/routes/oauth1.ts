@@ -16,10 +16,10 @@ import { oauth1Of } from '../../core/oauth1/install.js';
 import { OAuth1Problem, type OAuth1Response, problemChallenge } from '../../core/oauth1/problems.js';
 import { looksSigned, type SignedRequest } from '../../core/oauth1/request.js';
 import { permissionsOf } from '../../core/users/permissions.js';
+import type { HttpContext, HttpModule } from '../context.js';
 import { html, layout, pageHeaders } from '../html.js';
 import { renderConsentPage, renderErrorPage } from '../pages/consent.js';
 import { API_SCOPES, type PrincipalResolver } from '../principal.js';
-import type { HttpContext, HttpModule } from '../server.js';
 import { checkCsrf, requireSession } from '../session.js';
 
 /** What an OAuth 1.0a grant lets a consumer do: the user's profile and API, within the user's permissions. */

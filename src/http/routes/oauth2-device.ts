@@ -3,10 +3,10 @@ import { DEVICE_VERIFICATION_PATH } from '../../core/oauth2/endpoints/device-aut
 import { decideUserCode, lookUpUserCode } from '../../core/oauth2/endpoints/device-verification.js';
 import { oauth2Of } from '../../core/oauth2/install.js';
 import { formatUserCode } from '../../core/oauth2/user-code.js';
+import type { HttpContext } from '../context.js';
 import { html, layout, pageHeaders } from '../html.js';
 import { renderConsentPage } from '../pages/consent.js';
 import { toPlainRequest } from '../plain.js';
-import type { HttpContext } from '../server.js';
 import { checkCsrf, csrfInput, requireSession, type SignInSession } from '../session.js';
 
 function text(v: string | string[] | undefined): string {

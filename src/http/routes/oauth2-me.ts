@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { type HttpContext, sendUnauthenticated } from '../context.js';
 import { API_SCOPES } from '../principal.js';
-import { type HttpContext, sendUnauthenticated } from '../server.js';
 import { sendInsufficientScope } from './oauth2-bearer.js';
 
 /**

@@ -3,10 +3,10 @@ import type { RawParams } from '../../core/oauth2/params.js';
 import { OIDC_PATHS } from '../../core/oidc/discovery.js';
 import { decideEndSession } from '../../core/oidc/end-session.js';
 import { oidcOf } from '../../core/oidc/install.js';
+import type { HttpContext } from '../context.js';
 import { html, layout, pageHeaders } from '../html.js';
 import { renderErrorPage } from '../pages/consent.js';
 import { toPlainRequest } from '../plain.js';
-import type { HttpContext } from '../server.js';
 import { checkCsrf, csrfInput, currentSession, endSession, type SignInSession } from '../session.js';
 
 const CONFIRM_PATH = `${OIDC_PATHS.endSession}/confirm`;

@@ -3,8 +3,8 @@ import { oauth2Of } from '../../core/oauth2/install.js';
 import { DISCOVERY_PATHS, OIDC_PATHS, openIdConfiguration } from '../../core/oidc/discovery.js';
 import { userInfoEndpoint } from '../../core/oidc/userinfo.js';
 import { registrationEndpointMember } from '../../core/registration/endpoints.js';
+import type { HttpModule } from '../context.js';
 import { toPlainRequest } from '../plain.js';
-import type { HttpModule } from '../server.js';
 import { registerAuthorizeRoutes, registerDeviceAuthorizationRoute, registerTokenRoute } from './oauth2.js';
 import { registerEndSession } from './oidc-logout.js';
 

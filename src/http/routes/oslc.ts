@@ -2,7 +2,7 @@ import { AdminError } from '../../admin/errors.js';
 import { oauth1Of } from '../../core/oauth1/install.js';
 import { CONSUMER_KEY_LIMIT, consumerKeyRequestSchema, toClientInput } from '../../core/oslc/consumer-key.js';
 import { OSLC_PATHS, renderRootServices } from '../../core/oslc/rootservices.js';
-import type { HttpModule } from '../server.js';
+import type { HttpModule } from '../context.js';
 
 /**
  * The OSLC consumer-key handshake: the root services document naming the OAuth 1.0a URLs, and

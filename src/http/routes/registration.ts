@@ -4,8 +4,8 @@ import { errorResponse, RegistrationError, type RegistrationResponse } from '../
 import type { RegistrableType } from '../../core/registration/metadata.js';
 import type { RegistrationCall } from '../../core/registration/service.js';
 import { installRegistration } from '../../registration/install.js';
+import type { HttpModule } from '../context.js';
 import { errorHandler } from '../errors.js';
-import type { HttpModule } from '../server.js';
 
 type ClientParams = { Params: { clientId: string } };
 

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { constantTimeEqual } from '../../core/crypto/constant-time.js';
 import { randomToken } from '../../core/crypto/random.js';
+import type { HttpContext, HttpModule } from '../context.js';
 import { DEVICE_COOKIE, setDeviceCookie } from '../device-cookie.js';
 import { html, layout, pageHeaders } from '../html.js';
-import type { HttpContext, HttpModule } from '../server.js';
 import { checkCsrf, csrfInput, currentSession, endSession, loginUrl, replaceSession, safeReturnTo, sessionResolver, startSession } from '../session.js';
 
 const LOGIN_CSRF_COOKIE = 'latchkey_login_csrf';

@@ -1,0 +1,70 @@
+import type { ClientAdmin } from './admin/client-admin.js';
+import type { UserAdmin } from './admin/user-admin.js';
+import type { Config } from './config/schema.js';
+import type { Client } from './core/clients/client.js';
+import type { SecretBox } from './core/crypto/secret-box.js';
+import type { PurgeTask } from './core/maintenance/purger.js';
+import type { Metrics } from './core/metrics.js';
+import type { Outbound } from './core/outbound.js';
+import type { AuditStore, ClientStore, Clock, OneTimeStore, Random, ThrottleStore, UserCutOff, UserStore } from './core/ports.js';
+import type { ConsentStore, SessionStore } from './core/sessions/ports.js';
+import type { SharedRateCounter } from './core/throttle/shared-rate-counter.js';
+import type { PasswordCheck } from './core/users/password-check.js';
+import type { Database } from './storage/database.js';
+
+/** The composed application's shape: what a running server or a CLI command is handed. */
+export interface Stores {
+  clients: ClientStore;
+  users: UserStore;
+  audit: AuditStore;
+  oneTime: OneTimeStore;
+  throttle: ThrottleStore;
+  sessions: SessionStore;
+}
+
+/**
+ * Extension points: modules register what must happen when the registry or users change, so the
+ * admin use cases need not know about tokens, grants or sessions.
+ */
+export interface Hooks {
+  /** A client stopped being usable (disapproved or removed): cut off everything issued to it. */
+  clientCutOff: Array<(clientKey: string, reason: 'disapproved' | 'removed') => Promise<void>>;
+  /** A client started waiting for an administrator (created, or put back to pending). */
+  clientPending: Array<(client: Client) => Promise<void>>;
+  /**
+   * A user was disabled, had a password set or lost a role: end their sessions (all but
+   * `keepSid`) and cut off their grants, refresh and access tokens and OAuth 1.0a tokens.
+   */
+  userCutOff: Array<(userId: string, cut: UserCutOff) => Promise<void>>;
+  /** A user revoked an application on the "Authorized applications" page. */
+  userRevokedClient: Array<(userId: string, clientKey: string) => Promise<void>>;
+  /** A sign-in session ended (sign-out, RP-initiated logout): notify the clients of that session. */
+  sessionEnded: Array<(session: { sid: string; userId: string }) => Promise<void>>;
+}
+
+/** Everything a running server or a CLI command needs, assembled in one place. */
+export interface App {
+  config: Config;
+  database: Database;
+  stores: Stores;
+  clock: Clock;
+  random: Random;
+  secrets: SecretBox;
+  clientAdmin: ClientAdmin;
+  userAdmin: UserAdmin;
+  hooks: Hooks;
+  /** Consent remembered per user, client and scopes. */
+  consents: ConsentStore;
+  /** Work to run on close (timers, listeners). */
+  closers: Array<() => Promise<void> | void>;
+  /** Expired data each module knows how to delete in batches (run in the background by `serve`). */
+  purgeTasks: PurgeTask[];
+  metrics: Metrics;
+  /** Hot-path rate counting, shared through the throttle store within a fraction of a second. */
+  rateCounter: SharedRateCounter;
+  /** The one client for server-side requests (back-channel logout, webhooks) and its up-front check. */
+  outbound: Outbound;
+  /** The one password check of every channel (form, password grant, Basic, My account). */
+  passwords: PasswordCheck;
+  close(): Promise<void>;
+}
