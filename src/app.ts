@@ -5,11 +5,16 @@ import type { Client } from './core/clients/client.js';
 import type { SecretBox } from './core/crypto/secret-box.js';
 import type { PurgeTask } from './core/maintenance/purger.js';
 import type { Metrics } from './core/metrics.js';
+import type { OAuth1Service } from './core/oauth1/install.js';
+import type { OAuth2Service } from './core/oauth2/install.js';
+import type { OidcService } from './core/oidc/install.js';
 import type { Outbound } from './core/outbound.js';
 import type { AuditStore, ClientStore, Clock, OneTimeStore, Random, ThrottleStore, UserCutOff, UserStore } from './core/ports.js';
+import type { SecurityEventSink } from './core/security-events.js';
 import type { ConsentStore, SessionStore } from './core/sessions/ports.js';
 import type { SharedRateCounter } from './core/throttle/shared-rate-counter.js';
 import type { PasswordCheck } from './core/users/password-check.js';
+import type { Registration } from './registration/install.js';
 import type { Database } from './storage/database.js';
 
 /** The composed application's shape: what a running server or a CLI command is handed. */
@@ -66,5 +71,12 @@ export interface App {
   outbound: Outbound;
   /** The one password check of every channel (form, password grant, Basic, My account). */
   passwords: PasswordCheck;
+  /** Where security events go: the audit log and the metrics. */
+  securityEvents: SecurityEventSink;
+  oauth1: OAuth1Service;
+  oauth2: OAuth2Service;
+  oidc: OidcService;
+  /** Self-service registration (RFC 7591, RFC 7592) and its initial access tokens. */
+  registration: Registration;
   close(): Promise<void>;
 }

@@ -9,17 +9,17 @@ import { randomToken, systemRandom } from './core/crypto/random.js';
 import { SecretBox } from './core/crypto/secret-box.js';
 import type { PurgeTask } from './core/maintenance/purger.js';
 import { Metrics } from './core/metrics.js';
-import { installOAuth1 } from './core/oauth1/install.js';
-import { installOAuth2 } from './core/oauth2/install.js';
-import { installOidc } from './core/oidc/install.js';
+import { buildOAuth1 } from './core/oauth1/install.js';
+import { buildOAuth2, signingKeyRing } from './core/oauth2/install.js';
+import { buildOidc } from './core/oidc/install.js';
 import { type Clock, type Random, systemClock } from './core/ports.js';
 import { securityEventSink } from './core/security-events.js';
 import { SharedRateCounter } from './core/throttle/shared-rate-counter.js';
 import { OPERATOR } from './core/users/authorization.js';
 import { verifyPassword } from './core/users/password.js';
 import { passwordCheck } from './core/users/password-check.js';
-import { outboundOf } from './outbound/http-client.js';
-import { installRegistration } from './registration/install.js';
+import { createOutbound } from './outbound/http-client.js';
+import { buildRegistration } from './registration/install.js';
 import { type Database, migrate, openDatabase } from './storage/database.js';
 import { KyselyAuditStore } from './storage/kysely/audit-store.js';
 import { KyselyClientStore } from './storage/kysely/client-store.js';
@@ -78,6 +78,7 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
   });
   const closers: App['closers'] = [];
   const metrics = new Metrics();
+  const securityEvents = securityEventSink({ audit: stores.audit, metrics, clock });
   const passwords = passwordCheck({
     users: stores.users,
     throttle: stores.throttle,
@@ -85,9 +86,31 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
     random,
     macs: secrets,
     verify: verifyPassword,
-    events: securityEventSink({ audit: stores.audit, metrics, clock }),
+    events: securityEvents,
     settings: { limit: config.loginThrottleLimit, windowMs: LOGIN_THROTTLE_WINDOW_MS },
   });
+  const consents = new KyselyConsentStore(database.db);
+  const outbound = createOutbound(config);
+  const base = { config, clock, random, secrets, stores, consents, passwords, securityEvents, outbound };
+
+  // The protocols, each built from what it needs; OpenID Connect passes its extension into OAuth 2.0.
+  const oauth1 = buildOAuth1(base, kyselyOAuth1Stores(database.db));
+  const oauth2Stores = kyselyOAuth2Stores(database.db);
+  const keys = signingKeyRing(config, oauth2Stores.signingKeys, secrets, clock);
+  const oidc = buildOidc({ ...base, grants: oauth2Stores.grants, keys });
+  const oauth2 = buildOAuth2(base, oauth2Stores, keys, { oidc: oidc.extension });
+  const registration = buildRegistration({ ...base, database, clientAdmin, scopes: oauth2.deps.scopes });
+
+  // What happens when the registry or users change, in the order it happens.
+  for (const m of [oauth2.cutOff, oauth1.cutOff]) {
+    hooks.clientCutOff.push(m.client);
+    hooks.userCutOff.push(m.user);
+    hooks.userRevokedClient.push(m.userRevokedClient);
+  }
+  hooks.clientPending.push(registration.clientPending);
+  hooks.sessionEnded.push(oidc.sessionEnded);
+  closers.push(oidc.close, registration.close);
+
   const app: App = {
     config,
     database,
@@ -98,12 +121,17 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
     clientAdmin,
     userAdmin,
     hooks,
-    consents: new KyselyConsentStore(database.db),
-    purgeTasks: foundationPurgeTasks(database, stores),
+    consents,
+    purgeTasks: [...foundationPurgeTasks(database, stores), ...oauth1.purgeTasks, ...oauth2.purgeTasks],
     metrics,
     rateCounter: new SharedRateCounter(stores.throttle, clock),
-    outbound: outboundOf(config),
+    outbound,
     passwords,
+    securityEvents,
+    oauth1,
+    oauth2,
+    oidc,
+    registration,
     closers,
     async close() {
       for (const c of closers.reverse()) await c();
@@ -111,10 +139,6 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
       await database.close();
     },
   };
-  installOAuth1(app, kyselyOAuth1Stores(database.db));
-  installOAuth2(app, kyselyOAuth2Stores(database.db));
-  installRegistration(app);
-  installOidc(app);
   return app;
 }
 

@@ -182,6 +182,17 @@ export type ConsumeResult =
   | { outcome: 'unknown' };
 
 /** Failure counters shared by every instance (password guessing, rate limits). */
+/**
+ * What a module ends when a client stops being usable (disapproved or removed), a user is cut off
+ * (disabled, a password set, a role fewer), or a user revokes an application. Each protocol module
+ * returns one; the composition calls them all.
+ */
+export interface CutOffHandlers {
+  client(clientKey: string, reason: 'disapproved' | 'removed'): Promise<void>;
+  user(userId: string, cut: UserCutOff): Promise<void>;
+  userRevokedClient(userId: string, clientKey: string): Promise<void>;
+}
+
 export interface ThrottleStore {
   /** Adds `by` hits (default 1) within a window and returns the count in the current window. */
   hit(key: string, now: number, windowMs: number, by?: number): Promise<number>;

@@ -169,18 +169,11 @@ function send(
   });
 }
 
-const composed = new WeakMap<object, Outbound>();
-
 /**
- * The outbound policy and client of a configuration (LATCHKEY_OUTBOUND_ALLOW and _SCHEMES), made
- * once per configuration object so that registration and sending judge alike.
+ * The outbound policy and client of a configuration (LATCHKEY_OUTBOUND_ALLOW and _SCHEMES): one
+ * per app, so that registration and sending judge alike.
  */
-export function outboundOf(config: OutboundConfig): Outbound {
-  let found = composed.get(config);
-  if (!found) {
-    const policy = new OutboundPolicy({ allow: config.outboundAllow, schemes: config.outboundSchemes });
-    found = { http: createOutboundHttp({ policy }), refusal: (url) => policy.targetRefusal(url) };
-    composed.set(config, found);
-  }
-  return found;
+export function createOutbound(config: OutboundConfig): Outbound {
+  const policy = new OutboundPolicy({ allow: config.outboundAllow, schemes: config.outboundSchemes });
+  return { http: createOutboundHttp({ policy }), refusal: (url) => policy.targetRefusal(url) };
 }

@@ -1,13 +1,18 @@
 import pino from 'pino';
+import type { ClientAdmin } from '../admin/client-admin.js';
 import { AdminError } from '../admin/errors.js';
 import { RegistrationTokenAdmin } from '../admin/registration-tokens.js';
-import type { App } from '../app.js';
+import type { Config } from '../config/schema.js';
+import type { Client } from '../core/clients/client.js';
 import { secretContext } from '../core/clients/client.js';
-import { oauth2Of } from '../core/oauth2/install.js';
+import type { SecretBox } from '../core/crypto/secret-box.js';
+import type { ScopeCatalog } from '../core/oauth2/scopes.js';
+import type { Outbound } from '../core/outbound.js';
+import type { AuditStore, ClientStore, Clock, Random, ThrottleStore } from '../core/ports.js';
 import { StaleWriteError } from '../core/ports.js';
 import type { RegistryPort } from '../core/registration/ports.js';
 import { RegistrationService, type RegistrationSettings } from '../core/registration/service.js';
-import { outboundOf } from '../outbound/http-client.js';
+import type { Database } from '../storage/database.js';
 import { countPendingRegistrations, KyselyInitialAccessTokenStore, KyselyRegistrationAccessTokenStore } from '../storage/kysely/registration-stores.js';
 import { WebhookNotifier } from './webhook.js';
 
@@ -17,18 +22,34 @@ export interface Registration {
   tokens: RegistrationTokenAdmin;
   settings: RegistrationSettings;
   webhook: WebhookNotifier | null;
+  /** A client started waiting for an administrator: the webhook, when one is configured, is told. */
+  clientPending(client: Client): Promise<void>;
+  /** Waits for webhook deliveries in flight. */
+  close(): Promise<void>;
 }
 
-const installed = new WeakMap<App, Registration>();
+/** What self-service registration is built from. */
+export interface RegistrationHost {
+  config: Config;
+  database: Database;
+  stores: { clients: ClientStore; audit: AuditStore; throttle: ThrottleStore };
+  clientAdmin: ClientAdmin;
+  secrets: SecretBox;
+  clock: Clock;
+  random: Random;
+  outbound: Outbound;
+  /** The OAuth 2.0 scope catalog: registration offers a client type the scopes made for it. */
+  scopes: ScopeCatalog;
+}
 
-export function registrationSettings(config: App['config']): RegistrationSettings {
+function registrationSettings(config: Config, outbound: Outbound): RegistrationSettings {
   return {
     issuer: config.issuer,
     mode: config.registrationMode,
     policy: {
       grantTypes: config.registrationGrantTypes,
       responseTypes: config.registrationResponseTypes,
-      outboundTarget: outboundOf(config).refusal,
+      outboundTarget: outbound.refusal,
     },
     rateLimit: config.registrationRateLimit,
     rateWindowMs: config.registrationRateWindow * 1000,
@@ -36,10 +57,8 @@ export function registrationSettings(config: App['config']): RegistrationSetting
   };
 }
 
-/** Builds the registration services of an app and registers the pending-client webhook. */
-export function installRegistration(app: App): Registration {
-  const existing = installed.get(app);
-  if (existing) return existing;
+/** The registration services (RFC 7591, RFC 7592) and the pending-client webhook. */
+export function buildRegistration(app: RegistrationHost): Registration {
   const db = app.database.db;
   const registry: RegistryPort = {
     get: (key) => app.stores.clients.get(key),
@@ -54,7 +73,7 @@ export function installRegistration(app: App): Registration {
     openSecret: (client) => (client.secretSealed === null ? null : app.secrets.open(client.secretSealed, secretContext(client.key))),
   };
   const initialTokens = new KyselyInitialAccessTokenStore(db);
-  const settings = registrationSettings(app.config);
+  const settings = registrationSettings(app.config, app.outbound);
   const service = new RegistrationService({
     registry,
     accessTokens: new KyselyRegistrationAccessTokenStore(db),
@@ -63,15 +82,7 @@ export function installRegistration(app: App): Registration {
     clock: app.clock,
     random: app.random,
     settings,
-    knownScopes: (type) => {
-      let catalog: ReturnType<typeof oauth2Of>['deps']['scopes'];
-      try {
-        catalog = oauth2Of(app).deps.scopes;
-      } catch {
-        return undefined; // no OAuth 2.0 server on this app (some CLI or test setups)
-      }
-      return catalog.names().filter((name) => catalog.get(name)?.clientTypes?.includes(type) ?? true);
-    },
+    knownScopes: (type) => app.scopes.names().filter((name) => app.scopes.get(name)?.clientTypes?.includes(type) ?? true),
   });
   const tokens = new RegistrationTokenAdmin({ store: initialTokens, audit: app.stores.audit, clock: app.clock, random: app.random });
 
@@ -90,11 +101,18 @@ export function installRegistration(app: App): Registration {
       onFailure: (message, err) => log.warn({ err: err instanceof Error ? err.message : err, origin: new URL(url).origin }, message),
       load: (key) => app.stores.clients.get(key),
     });
-    app.hooks.clientPending.push(async (client) => notifier.notify(client));
-    app.closers.push(() => notifier.drain());
     webhook = notifier;
   }
-  const registration: Registration = { service, tokens, settings, webhook };
-  installed.set(app, registration);
-  return registration;
+  return {
+    service,
+    tokens,
+    settings,
+    webhook,
+    clientPending: async (client) => {
+      await webhook?.notify(client);
+    },
+    close: async () => {
+      await webhook?.drain();
+    },
+  };
 }

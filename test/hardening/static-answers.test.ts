@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { oauth2Of } from '../../src/core/oauth2/install.js';
 import { startServer, type TestServer } from '../support/server.js';
 
 /** Headers that must match between the in-memory answer and the Fastify route (date and connection aside). */
@@ -37,7 +36,7 @@ describe('discovery, metadata and JWKS answered before routing', () => {
 
   it('serves a new JWK Set at once after a rotation at this instance', async () => {
     const before = (await (await fetch(`${s.baseUrl}/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
-    const rotated = await oauth2Of(s.app).keys.rotate();
+    const rotated = await s.app.oauth2.keys.rotate();
     const afterRotation = (await (await fetch(`${s.baseUrl}/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
     for (const k of rotated)
       assert.ok(

@@ -91,6 +91,7 @@ const deps = {
   sealer: box,
   timestampWindow: 300,
   dummies: makeDummies(box, () => 'dummy'),
+  events: async () => {},
 };
 {
   const fresh = Array.from({ length: 20000 }, () => authHeader(oauth, { url: `${URL_}?q=1`, method: 'GET' }, token));

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
 import { DEVICE_CODE_GRANT } from '../../src/core/clients/client.js';
-import { oauth2Of } from '../../src/core/oauth2/install.js';
 import { OPERATOR } from '../../src/core/users/authorization.js';
 import { backendNames } from '../support/backends.js';
 import { ManualClock, startServer, type TestServer } from '../support/server.js';
@@ -191,7 +190,7 @@ for (const backend of backendNames()) {
         );
       const old = await tokenAt(b.baseUrl);
       const oldKid = decodeProtectedHeader(old).kid;
-      const [rotated] = await oauth2Of(t.app).keys.rotate(['ES256']);
+      const [rotated] = await t.app.oauth2.keys.rotate(['ES256']);
       // A token from A's new key validates at B at once (unknown kid → B re-reads the keys).
       const fresh = await tokenAt(t.baseUrl);
       assert.equal(decodeProtectedHeader(fresh).kid, rotated?.kid);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { OAuth2Stores } from '../../src/core/oauth2/install.js';
-import { oauth2Of } from '../../src/core/oauth2/install.js';
 import { backendNames } from '../support/backends.js';
 import { startServer, type TestServer } from '../support/server.js';
 
@@ -25,7 +24,7 @@ for (const backend of backendNames()) {
 
     before(async () => {
       t = await startServer({ backend });
-      s = oauth2Of(t.app).stores;
+      s = t.app.oauth2.stores;
     });
     after(() => t.close());
 

@@ -3,7 +3,6 @@ import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { DEVICE_CODE_GRANT } from '../../src/core/clients/client.js';
-import { oidcOf } from '../../src/core/oidc/install.js';
 import { approveDevice } from '../oauth2/helpers.js';
 import { LOOPBACK_RECEIVERS, startServer, type TestServer } from '../support/server.js';
 import {
@@ -406,7 +405,7 @@ describe('the discovery document, proven member by member', () => {
     },
     backchannel_logout_session_supported: async (v) => {
       assert.equal(v, true);
-      await oidcOf(t.app).backChannel.settle();
+      await t.app.oidc.backChannel.settle();
       const last = receiver.received.at(-1)?.body.get('logout_token') ?? '';
       assert.equal(typeof decodeJwt(last).sid, 'string', 'logout tokens carry sid');
     },

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
-import { oauth2Of } from '../../src/core/oauth2/install.js';
 import { backendNames } from '../support/backends.js';
 import { startServer, type TestServer } from '../support/server.js';
 import { alice, CookieJar, discover, header, makeOidcClient, makeUser, REDIRECT, redirected, startPeer, verifyIdToken, walk } from './helpers.js';
@@ -44,7 +43,7 @@ for (const backend of backendNames()) {
       await walk(jar, t, client.buildAuthorizationUrl(rpConfig, { redirect_uri: REDIRECT, scope: 'openid' }).href, alice);
 
       // The rotation happens at the other instance (as `latchkey keys rotate` would).
-      const rotated = await oauth2Of(peer.app).keys.rotate();
+      const rotated = await peer.app.oauth2.keys.rotate();
       assert.deepEqual(rotated.map((k) => k.alg).sort(), ['ES256', 'RS256']);
 
       // The first instance picks the new keys up from the database within its refresh period.

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as client from 'openid-client';
-import { oidcOf } from '../../src/core/oidc/install.js';
 import { signIn } from '../oauth2/helpers.js';
 import { backendNames } from '../support/backends.js';
 import { LOOPBACK_RECEIVERS, startServer, type TestServer } from '../support/server.js';
@@ -213,8 +212,8 @@ for (const backend of backendNames()) {
         assert.equal(out.status, 303);
         assert.ok(Date.now() - started < 1_000, `sign-out took ${Date.now() - started} ms`);
         await slow.waitFor(1);
-        await oidcOf(t.app).backChannel.settle();
-        const delivered = oidcOf(t.app).deliveries.find((d) => d.clientKey === slowClient.key);
+        await t.app.oidc.backChannel.settle();
+        const delivered = t.app.oidc.deliveries.find((d) => d.clientKey === slowClient.key);
         assert.equal(delivered?.status, 200);
       } finally {
         await slow.close();

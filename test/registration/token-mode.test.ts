@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { installRegistration } from '../../src/registration/install.js';
 import { backendNames } from '../support/backends.js';
 import { ManualClock, startServer, type TestServer } from '../support/server.js';
 import { call, latchkey } from './helpers.js';
@@ -65,7 +64,7 @@ for (const backend of backendNames()) {
     });
 
     it('refuses a revoked or expired token', async () => {
-      const { tokens } = installRegistration(server.app);
+      const { tokens } = server.app.registration;
       const admin = { name: 'admin', source: '127.0.0.1' };
       const revokable = await tokens.create({ label: 'to revoke' }, admin);
       const revoked = await latchkey(server, 'registration-token', 'revoke', revokable.token.id);
@@ -86,7 +85,7 @@ for (const backend of backendNames()) {
     });
 
     it('lets exactly one of many concurrent registrations spend a single-use token', async () => {
-      const { tokens } = installRegistration(server.app);
+      const { tokens } = server.app.registration;
       const once = await tokens.create({ label: 'race', maxUses: 1 }, { name: 'admin', source: '127.0.0.1' });
       const results = await Promise.all(Array.from({ length: 6 }, () => call('POST', url, { body: BODY, token: once.secret })));
       assert.deepEqual(results.map((r) => r.status).sort(), [201, 401, 401, 401, 401, 401]);

@@ -4,7 +4,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../../scripts/services.mjs';
-import { installRegistration } from '../../src/registration/install.js';
 import { LOOPBACK_RECEIVERS, startServer, type TestServer } from '../support/server.js';
 import { call } from './helpers.js';
 
@@ -131,7 +130,7 @@ describe('an unreachable or stalled webhook never holds up a registration', () =
       assert.ok(elapsed < 400, `registration took ${Math.round(elapsed)} ms`);
       await stalled.next();
       // The delivery is abandoned after 0.5 s, so draining it ends soon after.
-      const webhook = installRegistration(server.app).webhook;
+      const webhook = server.app.registration.webhook;
       assert.ok(webhook);
       const drainStart = performance.now();
       await webhook.drain();

@@ -5,10 +5,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { oidcOf } from '../../src/core/oidc/install.js';
 import { blockedRange, OutboundPolicy } from '../../src/outbound/address-policy.js';
 import { createOutboundHttp, OutboundError, type Resolver } from '../../src/outbound/http-client.js';
-import { installRegistration } from '../../src/registration/install.js';
 import { basic } from '../oauth2/helpers.js';
 import { CookieJar, makeOidcClient, makeUser, postForm, REDIRECT, redirected, startLogoutReceiver, walk } from '../oidc/helpers.js';
 import { call } from '../registration/helpers.js';
@@ -412,8 +410,8 @@ describe('V1.3.6 server-side requests at send time', () => {
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
           body: new URLSearchParams({ csrf_token: csrf }),
         });
-        await oidcOf(t.app).backChannel.settle();
-        const delivery = oidcOf(t.app).deliveries.find((d) => d.clientKey === rp.key);
+        await t.app.oidc.backChannel.settle();
+        const delivery = t.app.oidc.deliveries.find((d) => d.clientKey === rp.key);
         assert.ok(delivery, 'a delivery was attempted and recorded');
         if (allowed) {
           assert.equal(bc.received.length, 1, 'the allow-listed receiver got the logout token');
@@ -444,7 +442,7 @@ describe('V1.3.6 server-side requests at send time', () => {
         const res = await call('POST', `${t.baseUrl}/api/oauth2/register`, { body: { client_name: 'Hooked', redirect_uris: ['https://rp.example.test/cb'] } });
         assert.equal(res.status, 201);
         await new Promise((r) => setTimeout(r, 400));
-        await installRegistration(t.app).webhook?.drain();
+        await t.app.registration.webhook?.drain();
         assert.deepEqual(hook.hits, allowed ? ['POST /hooks'] : [], allowed ? 'delivered' : 'never contacted');
       } finally {
         await t.close();

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { oauth2Of } from '../../core/oauth2/install.js';
 import { isSigningAlg, SIGNING_ALGS, type SigningAlg } from '../../core/tokens/signing-keys.js';
 import { CliError, print, withApp } from '../context.js';
 
@@ -20,7 +19,7 @@ export function registerKeysCommands(program: Command): void {
         algs = [o.alg];
       }
       await withApp(async (app) => {
-        const added = await oauth2Of(app).keys.rotate(algs);
+        const added = await app.oauth2.keys.rotate(algs);
         const view = added.map((k) => ({ kid: k.kid, alg: k.alg, created_at: new Date(k.createdAt).toISOString() }));
         await app.stores.audit.append({
           at: app.clock.now(),
@@ -41,7 +40,7 @@ export function registerKeysCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
       await withApp(async (app) => {
-        const service = oauth2Of(app);
+        const service = app.oauth2;
         const { keys: jwks } = await service.keys.jwks();
         const published = new Set(jwks.map((k) => k.kid));
         const rows = (await service.stores.signingKeys.list())

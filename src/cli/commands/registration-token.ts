@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { viewInitialToken } from '../../admin/registration-tokens.js';
-import { installRegistration } from '../../registration/install.js';
 import { CLI_ACTOR, CliError, print, withApp } from '../context.js';
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
@@ -36,7 +35,7 @@ export function registerRegistrationTokenCommands(program: Command): void {
       const maxUses = parseUses(o.uses);
       const expiresIn = parseDuration(o.expiresIn);
       await withApp(async (app) => {
-        const { tokens } = installRegistration(app);
+        const { tokens } = app.registration;
         const { token, secret } = await tokens.create({ label: o.label ?? '', maxUses, expiresIn }, CLI_ACTOR);
         const view = viewInitialToken(token, app.clock.now());
         print({ ...view, token: secret }, o.json === true, () =>
@@ -58,7 +57,7 @@ export function registerRegistrationTokenCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (o: { all?: boolean; json?: boolean }) => {
       await withApp(async (app) => {
-        const { tokens } = installRegistration(app);
+        const { tokens } = app.registration;
         const now = app.clock.now();
         const items = (await tokens.list(o.all === true)).map((t) => viewInitialToken(t, now));
         print({ items }, o.json === true, () =>
@@ -75,7 +74,7 @@ export function registerRegistrationTokenCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (id: string, o: { json?: boolean }) => {
       await withApp(async (app) => {
-        const { tokens } = installRegistration(app);
+        const { tokens } = app.registration;
         const token = await tokens.revoke(id, CLI_ACTOR);
         print(viewInitialToken(token, app.clock.now()), o.json === true, () => `revoked ${token.id}`);
       });

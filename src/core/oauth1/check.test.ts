@@ -121,6 +121,7 @@ function setup() {
     sealer: countingSealer,
     timestampWindow: 300,
     dummies: makeDummies(sealer, () => 'dummy'),
+    events: async () => {},
   };
   return { deps, calls, users, clients };
 }

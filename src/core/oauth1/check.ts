@@ -29,7 +29,7 @@ export interface CheckDeps {
   /** Sealed throwaway secrets opened for unknown consumers and tokens, so their cost is the same. */
   dummies: { consumerSecret: string; tokenSecret: string };
   /** Where replayed nonces are reported (audit log, metrics). */
-  events?: SecurityEventSink;
+  events: SecurityEventSink;
 }
 
 export const DUMMY_CONSUMER_KEY = '\u0000oauth1-dummy-consumer';
@@ -187,7 +187,7 @@ export async function checkRequest(d: CheckDeps, req: SignedRequest, kind: Token
     const key = sha256Hex([consumer.key, params.token ?? '', String(params.timestamp ?? ''), params.nonce].join('\n'));
     const expiresAt = ((params.timestamp ?? nowSeconds) + d.timestampWindow + 1) * 1000;
     if (!(await d.nonces.remember(key, expiresAt))) {
-      await d.events?.({ kind: 'nonce_replayed', clientKey: consumer.key, source: req.remoteAddress, details: { timestamp: params.timestamp ?? null } });
+      await d.events({ kind: 'nonce_replayed', clientKey: consumer.key, source: req.remoteAddress, details: { timestamp: params.timestamp ?? null } });
       throw OAuth1Problem.of('nonce_used', 'this nonce was already used with this timestamp and token');
     }
   }

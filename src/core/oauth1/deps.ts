@@ -2,7 +2,7 @@ import type { Random } from '../ports.js';
 import type { CheckDeps } from './check.js';
 import type { TemporaryCredentialStore, TokenCredentialStore } from './storage.js';
 
-/** Everything the OAuth 1.0a endpoints use; assembled once by installOAuth1. */
+/** Everything the OAuth 1.0a endpoints use; assembled once by buildOAuth1. */
 export interface OAuth1Deps extends CheckDeps {
   random: Random;
   temporaries: TemporaryCredentialStore;

@@ -47,7 +47,7 @@ export interface OAuth2Deps {
   codes: OneTimeStore;
   throttle: ThrottleStore;
   /** Where replayed codes, reused refresh tokens and failed passwords are reported (audit log, metrics). */
-  events?: SecurityEventSink;
+  events: SecurityEventSink;
   /** Access tokens revoked one by one (by jti) whose grant is not stored (client_credentials). */
   revokedTokens: {
     add(jti: string, at: number, expiresAt: number): Promise<void>;

@@ -1,6 +1,7 @@
 import type { Config } from '../../config/schema.js';
 import type { PurgeTask } from '../maintenance/purger.js';
-import type { ClientStore, Clock, OneTimeStore, Random, ThrottleStore, UserCutOff, UserStore } from '../ports.js';
+import type { ClientStore, Clock, CutOffHandlers, OneTimeStore, Random, ThrottleStore, UserStore } from '../ports.js';
+import type { SecurityEventSink } from '../security-events.js';
 import { AccessTokens } from '../tokens/access-token.js';
 import { KeyRing, type Sealer } from '../tokens/signing-keys.js';
 import type { PasswordCheck } from '../users/password-check.js';
@@ -10,7 +11,7 @@ import type { ClientFamily } from './endpoints/request.js';
 import { GRANT_HANDLERS, type GrantHandler, type GrantResult } from './grants/index.js';
 import type { TokenResponseExtension } from './issue.js';
 import type { MarkerKeys } from './reauth-marker.js';
-import { ScopeCatalog } from './scopes.js';
+import { API_SCOPE_DEFINITIONS, ScopeCatalog, type ScopeDefinition } from './scopes.js';
 import type { DeviceCodeStore, GrantStore, RefreshTokenStore, SigningKeyStore } from './storage.js';
 
 /** The OAuth 2.0 storage adapters, plus housekeeping. */
@@ -46,53 +47,60 @@ export interface OAuth2Host {
     get(userId: string, clientKey: string): Promise<{ scopes: string[] } | undefined>;
     grant(userId: string, clientKey: string, scopes: string[], at: number): Promise<void>;
   };
-  hooks: {
-    clientCutOff: Array<(clientKey: string, reason: 'disapproved' | 'removed') => Promise<void>>;
-    userCutOff: Array<(userId: string, cut: UserCutOff) => Promise<void>>;
-    userRevokedClient: Array<(userId: string, clientKey: string) => Promise<void>>;
-  };
-  purgeTasks: PurgeTask[];
   passwords: PasswordCheck;
+  /** Where replayed codes, reused refresh tokens and failed passwords are reported. */
+  securityEvents: SecurityEventSink;
 }
 
-/** What the HTTP layer (and the OpenID Connect layer after it) use. Extension points are mutable. */
+/**
+ * What a client family beyond plain OAuth 2.0 brings to the server: OpenID Connect passes its
+ * scopes, its authorization endpoint rules, the ID-token step of its token responses and its
+ * refresh-token rule in, rather than editing the OAuth 2.0 server.
+ */
+export interface FamilyExtension {
+  scopes: readonly ScopeDefinition[];
+  authorize: AuthorizeOptions;
+  tokenExtensions: readonly TokenResponseExtension[];
+  /** Whether a grant result may carry a refresh token (OIDC: only with offline_access). */
+  refreshPolicy?: (result: GrantResult) => boolean;
+}
+
+/** What the HTTP layer uses. */
 export interface OAuth2Service {
   deps: OAuth2Deps;
   keys: KeyRing;
   stores: OAuth2Stores;
   /** grant_type → handler; the token endpoints of both families dispatch on it. */
-  grantHandlers: Record<string, GrantHandler<OAuth2Deps>>;
+  grantHandlers: Readonly<Record<string, GrantHandler<OAuth2Deps>>>;
   /** Extra token-response fields per family (OIDC adds id_token on its endpoint). */
-  tokenExtensions: Record<ClientFamily, TokenResponseExtension[]>;
-  /** Authorization endpoint configuration per family (OIDC registers "oidc"). */
-  authorize: Partial<Record<ClientFamily, AuthorizeOptions>>;
-  /** Whether a grant result may carry a refresh token, per family (OIDC: only with offline_access). */
-  refreshPolicies: Partial<Record<ClientFamily, (result: GrantResult) => boolean>>;
+  tokenExtensions: Readonly<Record<ClientFamily, readonly TokenResponseExtension[]>>;
+  /** Authorization endpoint configuration per family. */
+  authorize: Readonly<Partial<Record<ClientFamily, AuthorizeOptions>>>;
+  /** Whether a grant result may carry a refresh token, per family. */
+  refreshPolicies: Readonly<Partial<Record<ClientFamily, (result: GrantResult) => boolean>>>;
+  /** What ends when a client, a user or a user's consent is cut off (composition wires them). */
+  cutOff: CutOffHandlers;
+  /** Expired refresh tokens and device codes, old grants: deleted in batches by `serve`. */
+  purgeTasks: PurgeTask[];
 }
 
 const REVOKED_KIND = 'oauth2.revoked-jti';
 
-const services = new WeakMap<object, OAuth2Service>();
-
-/** The service installed on an app. */
-export function oauth2Of(host: object): OAuth2Service {
-  const s = services.get(host);
-  if (!s) throw new Error('the OAuth 2.0 server is not installed on this app');
-  return s;
+/** The signing keys of access and ID tokens. A retired key validates until the longest-lived token it may have signed has expired. */
+export function signingKeyRing(c: Pick<Config, 'accessTokenTtl' | 'idTokenTtl'>, store: SigningKeyStore, secrets: Sealer, clock: Clock): KeyRing {
+  const retainRetiredMs = (Math.max(c.accessTokenTtl, c.idTokenTtl) + 60) * 1000;
+  return new KeyRing({ store, secrets, clock, retainRetiredMs });
 }
 
 /**
- * Sets up the OAuth 2.0 server on a composed app: signing keys, token services, grant handlers,
- * and the hooks that cut off grants (and so every token, code and device code under them) the
- * moment a client is disapproved or removed, a user disabled, given a new password or a role
- * fewer, or an application revoked.
+ * The OAuth 2.0 server: token services, grant handlers, the families it serves (OpenID Connect
+ * passed in as an extension), and the cut-off handlers that end grants (and so every token, code
+ * and device code under them) the moment a client is disapproved or removed, a user disabled,
+ * given a new password or a role fewer, or an application revoked.
  */
-export function installOAuth2(host: OAuth2Host, stores: OAuth2Stores): OAuth2Service {
+export function buildOAuth2(host: OAuth2Host, stores: OAuth2Stores, keys: KeyRing, families: { oidc?: FamilyExtension } = {}): OAuth2Service {
   const c = host.config;
-  // A retired key validates until the longest-lived token it may have signed has expired.
-  const retainRetiredMs = (Math.max(c.accessTokenTtl, c.idTokenTtl) + 60) * 1000;
-  const keys = new KeyRing({ store: stores.signingKeys, secrets: host.secrets, clock: host.clock, retainRetiredMs });
-  const scopes = new ScopeCatalog();
+  const scopes = new ScopeCatalog([...API_SCOPE_DEFINITIONS, ...(families.oidc?.scopes ?? [])]);
   const deps: OAuth2Deps = {
     settings: {
       issuer: c.issuer,
@@ -131,37 +139,39 @@ export function installOAuth2(host: OAuth2Host, stores: OAuth2Stores): OAuth2Ser
     accessTokens: new AccessTokens({ keys, clock: host.clock, random: host.random, issuer: c.issuer, audience: apiAudience(c.issuer) }),
     scopes,
     passwords: host.passwords,
+    events: host.securityEvents,
   };
 
   const now = () => host.clock.now();
-  host.hooks.clientCutOff.push(async (clientKey) => {
-    await stores.grants.revokeForClient(clientKey, now());
-    await stores.deviceCodes.denyForClient(clientKey);
-  });
-  // A disabled user, a password set, a role removed: every grant of the user ends.
-  host.hooks.userCutOff.push(async (userId) => {
-    await stores.grants.revokeForUser(userId, now());
-  });
-  host.hooks.userRevokedClient.push(async (userId, clientKey) => {
-    await stores.grants.revokeForUserAndClient(userId, clientKey, now());
-  });
+  const cutOff: CutOffHandlers = {
+    async client(clientKey) {
+      await stores.grants.revokeForClient(clientKey, now());
+      await stores.deviceCodes.denyForClient(clientKey);
+    },
+    // A disabled user, a password set, a role removed: every grant of the user ends.
+    async user(userId) {
+      await stores.grants.revokeForUser(userId, now());
+    },
+    async userRevokedClient(userId, clientKey) {
+      await stores.grants.revokeForUserAndClient(userId, clientKey, now());
+    },
+  };
 
-  // Housekeeping, run in the background by `serve`: a grant without refresh tokens is kept until
-  // every access token, code or device code that may name it has expired.
+  // A grant without refresh tokens is kept until every access token, code or device code that may
+  // name it has expired.
   const longest = Math.max(c.accessTokenTtl, c.codeTtl, c.deviceCodeTtl, c.idTokenTtl) * 1000;
-  host.purgeTasks.push(...stores.purgeTasks(longest + 3600_000));
-
-  const service: OAuth2Service = {
+  const oidc = families.oidc;
+  return {
     deps,
     keys,
     stores,
     grantHandlers: { ...GRANT_HANDLERS },
-    tokenExtensions: { oauth2: [], oidc: [] },
-    authorize: { oauth2: oauth2AuthorizeOptions() },
-    refreshPolicies: {},
+    tokenExtensions: { oauth2: [], oidc: oidc?.tokenExtensions ?? [] },
+    authorize: { oauth2: oauth2AuthorizeOptions(), ...(oidc ? { oidc: oidc.authorize } : {}) },
+    refreshPolicies: oidc?.refreshPolicy ? { oidc: oidc.refreshPolicy } : {},
+    cutOff,
+    purgeTasks: stores.purgeTasks(longest + 3600_000),
   };
-  services.set(host, service);
-  return service;
 }
 
 /** The audience of access tokens: Latchkey's own API (RFC 9068 §3 default resource). */

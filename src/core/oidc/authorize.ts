@@ -41,7 +41,7 @@ export interface OidcAuthorizeDeps {
   oneTime: Pick<OneTimeStore, 'put'>;
   settings: { idTokenTtl: number };
   /** Where replayed nonces are reported (audit log, metrics). */
-  events?: SecurityEventSink;
+  events: SecurityEventSink;
 }
 
 const requests = new WeakMap<AuthorizeState, OidcRequest>();
@@ -242,7 +242,7 @@ function nonceUnused(d: OidcAuthorizeDeps): (s: AuthorizeState, client: Client) 
     const ttl = Math.max(d.settings.idTokenTtl, 3600) * 1000;
     const first = await d.oneTime.put(NONCE_KIND, sha256Hex(`${client.key}\n${nonce}`), {}, d.clock.now() + ttl);
     if (!first) {
-      await d.events?.({ kind: 'nonce_replayed', clientKey: client.key, details: { protocol: 'oidc' } });
+      await d.events({ kind: 'nonce_replayed', clientKey: client.key, details: { protocol: 'oidc' } });
       throw new InvalidRequest('this nonce was already used: send a fresh nonce with every authorization request');
     }
   };

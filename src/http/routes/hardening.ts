@@ -1,10 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../compose.js';
-import { oauth1Of } from '../../core/oauth1/install.js';
 import { parseAuthorizationHeader } from '../../core/oauth1/request.js';
 import type { EndpointRequest, EndpointResponse } from '../../core/oauth2/endpoints/request.js';
-import { oauth2Of } from '../../core/oauth2/install.js';
-import { type SecurityEventSink, securityEventSink } from '../../core/security-events.js';
 import { type HttpModule, REQUEST_LOG_LEVELS } from '../context.js';
 import { parameterLimit } from '../hardening.js';
 
@@ -16,8 +13,6 @@ declare module 'fastify' {
     authenticatedClient?: string;
   }
 }
-
-const sinks = new WeakMap<App, SecurityEventSink>();
 
 /** A client identifier as it may appear in the log. */
 const CLIENT_ID = /^[\x21-\x7e]{1,100}$/;
@@ -48,22 +43,11 @@ function clientOf(req: FastifyRequest): string | undefined {
   return consumer !== undefined && CLIENT_ID.test(consumer) ? consumer : undefined;
 }
 
-/** The app's security event sink: audit log plus latchkey_security_events_total. */
-export function securityEventsOf(app: App): SecurityEventSink {
-  let sink = sinks.get(app);
-  if (!sink) {
-    sink = securityEventSink({ audit: app.stores.audit, metrics: app.metrics, clock: app.clock });
-    sinks.set(app, sink);
-  }
-  return sink;
-}
-
 /**
  * Cross-cutting protections registered before any route: the query parameter limit on every
- * request, and the security event sink handed to the protocol cores (replayed codes and nonces,
- * refresh token reuse, failed password grants).
+ * request, and one structured log line per request.
  */
-export const registerHardening: HttpModule = (server, { app }) => {
+export const registerHardening: HttpModule = (server) => {
   server.addHook('onRequest', parameterLimit);
   // One structured line per request: id, method, redacted URL, status, time, client and outcome.
   server.addHook('onSend', (req, reply, payload, done) => {
@@ -81,9 +65,6 @@ export const registerHardening: HttpModule = (server, { app }) => {
       'request completed',
     );
   });
-  const events = securityEventsOf(app);
-  oauth2Of(app).deps.events = events;
-  oauth1Of(app).deps.events = events;
 };
 
 /** Counts issued tokens in latchkey_tokens_issued_total{grant_type, token_type, client_type}. */

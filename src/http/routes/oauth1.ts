@@ -12,7 +12,6 @@ import { decideAuthorization, pendingAuthorization } from '../../core/oauth1/end
 import { requestToken } from '../../core/oauth1/endpoints/request-token.js';
 import { authenticateResource } from '../../core/oauth1/endpoints/resource.js';
 import { requestFromInput, verifyForResourceServer } from '../../core/oauth1/endpoints/verify.js';
-import { oauth1Of } from '../../core/oauth1/install.js';
 import { OAuth1Problem, type OAuth1Response, problemChallenge } from '../../core/oauth1/problems.js';
 import { looksSigned, type SignedRequest } from '../../core/oauth1/request.js';
 import { permissionsOf } from '../../core/users/permissions.js';
@@ -160,10 +159,10 @@ async function resourceServerOf(app: App, req: FastifyRequest, dummySealed: stri
 
 export const registerOAuth1: HttpModule = (server, ctx: HttpContext) => {
   const { app } = ctx;
-  const d = oauth1Of(app).deps;
+  const d = app.oauth1.deps;
   ctx.resolvers.push(oauth1Resolver(app, d));
 
-  // Expired temporary credentials and nonces are purged by the app's purge tasks (installOAuth1).
+  // Expired temporary credentials and nonces are purged by the app's purge tasks (buildOAuth1).
 
   // RFC 5849 §2.1 and §2.3 ask for POST unless documented otherwise; GET is accepted too.
   for (const method of ['GET', 'POST'] as const) {

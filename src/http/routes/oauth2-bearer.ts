@@ -1,7 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { App } from '../../compose.js';
 import { bearerChallenge, InsufficientScope, InvalidRequest, InvalidToken, OAuth2Error } from '../../core/oauth2/errors.js';
-import { oauth2Of } from '../../core/oauth2/install.js';
 import { authenticateAccessToken } from '../../core/oauth2/resource.js';
 import { type PrincipalResolver, permissionsForToken } from '../principal.js';
 
@@ -18,7 +17,7 @@ export function bearerResolver(app: App): PrincipalResolver {
     const token = (m[2] ?? '').trim();
     try {
       if (token === '' || !/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) throw new InvalidRequest('the Authorization header does not carry a token (RFC 6750 §2.1)');
-      const found = await authenticateAccessToken(oauth2Of(app).deps, token);
+      const found = await authenticateAccessToken(app.oauth2.deps, token);
       if (!found.user) throw new InvalidToken("this token was issued to a client without a user (client_credentials); Latchkey's API acts for users");
       return {
         kind: 'ok',

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DEVICE_VERIFICATION_PATH } from '../../core/oauth2/endpoints/device-authorization.js';
 import { decideUserCode, lookUpUserCode } from '../../core/oauth2/endpoints/device-verification.js';
-import { oauth2Of } from '../../core/oauth2/install.js';
 import { formatUserCode } from '../../core/oauth2/user-code.js';
 import type { HttpContext } from '../context.js';
 import { html, layout, pageHeaders } from '../html.js';
@@ -41,7 +40,7 @@ function resultPage(title: string, message: string): string {
  * then allows or denies. Every step is a CSRF-protected POST.
  */
 export function registerDevicePages(server: FastifyInstance, ctx: HttpContext): void {
-  const service = oauth2Of(ctx.app);
+  const service = ctx.app.oauth2;
   const deps = service.deps;
   const send = (reply: FastifyReply, status: number, body: string) => reply.code(status).headers(pageHeaders()).send(body);
 

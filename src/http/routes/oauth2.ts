@@ -6,7 +6,6 @@ import { authorizationServerMetadata, OAUTH2_PATHS } from '../../core/oauth2/end
 import type { ClientFamily, EndpointRequest, EndpointResponse } from '../../core/oauth2/endpoints/request.js';
 import { revocationEndpoint } from '../../core/oauth2/endpoints/revoke.js';
 import { tokenEndpoint } from '../../core/oauth2/endpoints/token.js';
-import { oauth2Of } from '../../core/oauth2/install.js';
 import type { RawParams } from '../../core/oauth2/params.js';
 import { registrationEndpointMember } from '../../core/registration/endpoints.js';
 import { recordClientFailure, recordClientSignIn, recordingFailures } from '../client-activity.js';
@@ -16,7 +15,7 @@ import { pageHeaders } from '../html.js';
 import { renderConsentPage, renderErrorPage } from '../pages/consent.js';
 import { toPlainRequest } from '../plain.js';
 import { checkCsrf, currentSession, loginUrl } from '../session.js';
-import { countingTokens, securityEventsOf } from './hardening.js';
+import { countingTokens } from './hardening.js';
 import { bearerResolver } from './oauth2-bearer.js';
 import { registerDevicePages } from './oauth2-device.js';
 import { registerApiMe } from './oauth2-me.js';
@@ -50,9 +49,9 @@ function postOnly(server: FastifyInstance, path: string, endpoint: Endpoint, onR
 
 /** The token endpoint of one family (/api/oauth2/token, and /api/oidc/token for the OIDC layer). */
 export function registerTokenRoute(server: FastifyInstance, ctx: HttpContext, path: string, family: ClientFamily): void {
-  const service = oauth2Of(ctx.app);
+  const service = ctx.app.oauth2;
   // Per source address, counted across instances; 429 with Retry-After over the limit.
-  const limit = rateLimit(ctx.app, () => ({ name: 'token', limit: ctx.app.config.tokenRateLimit, windowSeconds: 60 }), securityEventsOf(ctx.app));
+  const limit = rateLimit(ctx.app, () => ({ name: 'token', limit: ctx.app.config.tokenRateLimit, windowSeconds: 60 }), ctx.app.securityEvents);
   postOnly(
     server,
     path,
@@ -75,8 +74,8 @@ export function registerTokenRoute(server: FastifyInstance, ctx: HttpContext, pa
 }
 
 export function registerDeviceAuthorizationRoute(server: FastifyInstance, ctx: HttpContext, path: string, family: ClientFamily): void {
-  const limit = rateLimit(ctx.app, () => ({ name: 'device', limit: ctx.app.config.deviceRateLimit, windowSeconds: 60 }), securityEventsOf(ctx.app));
-  postOnly(server, path, deviceAuthorizationEndpoint(oauth2Of(ctx.app).deps, { family }), limit);
+  const limit = rateLimit(ctx.app, () => ({ name: 'device', limit: ctx.app.config.deviceRateLimit, windowSeconds: 60 }), ctx.app.securityEvents);
+  postOnly(server, path, deviceAuthorizationEndpoint(ctx.app.oauth2.deps, { family }), limit);
 }
 
 /** Parameters that belong to the consent form, not to the authorization request. */
@@ -125,7 +124,7 @@ function sendOutcome(
  * every check runs again.
  */
 export function registerAuthorizeRoutes(server: FastifyInstance, ctx: HttpContext, path: string, family: ClientFamily): void {
-  const service = oauth2Of(ctx.app);
+  const service = ctx.app.oauth2;
   const run = async (req: FastifyRequest, reply: FastifyReply, params: RawParams, decision?: 'allow' | 'deny') => {
     const options = service.authorize[family];
     if (!options) return reply.code(404).send({ error: 'not_found' });
@@ -185,7 +184,7 @@ function metadataPaths(issuer: string): string[] {
 
 export const registerOAuth2: HttpModule = (server, ctx) => {
   const { app } = ctx;
-  const service = oauth2Of(app);
+  const service = app.oauth2;
   ctx.resolvers.push(bearerResolver(app));
 
   // Serialized once and sent as is, until the scope catalog or the registration setting changes.

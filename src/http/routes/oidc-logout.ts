@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RawParams } from '../../core/oauth2/params.js';
 import { OIDC_PATHS } from '../../core/oidc/discovery.js';
 import { decideEndSession } from '../../core/oidc/end-session.js';
-import { oidcOf } from '../../core/oidc/install.js';
 import type { HttpContext } from '../context.js';
 import { html, layout, pageHeaders } from '../html.js';
 import { renderErrorPage } from '../pages/consent.js';
@@ -62,7 +61,7 @@ function redirect(reply: FastifyReply, method: string, location: string): Fastif
  */
 export function registerEndSession(server: FastifyInstance, ctx: HttpContext): void {
   const { app } = ctx;
-  const deps = { idTokens: oidcOf(app).idTokens, clients: app.stores.clients };
+  const deps = { idTokens: app.oidc.idTokens, clients: app.stores.clients };
 
   const handle = async (req: FastifyRequest, reply: FastifyReply, params: RawParams, confirmed: boolean) => {
     const session = await currentSession(ctx, req);

@@ -1,5 +1,4 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { oauth2Of } from '../../core/oauth2/install.js';
 import { DISCOVERY_PATHS, OIDC_PATHS, openIdConfiguration } from '../../core/oidc/discovery.js';
 import { userInfoEndpoint } from '../../core/oidc/userinfo.js';
 import { registrationEndpointMember } from '../../core/registration/endpoints.js';
@@ -19,7 +18,7 @@ const CORS = { 'access-control-allow-origin': '*' } as const;
  */
 export const registerOidc: HttpModule = async (server, ctx) => {
   const { app } = ctx;
-  const oauth2 = oauth2Of(app);
+  const oauth2 = app.oauth2;
   // A key for each ID-token algorithm from the start, so /jwks.json lists both before any token.
   await oauth2.keys.signingKey('RS256');
   await oauth2.keys.signingKey('ES256');

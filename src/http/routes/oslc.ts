@@ -1,5 +1,4 @@
 import { AdminError } from '../../admin/errors.js';
-import { oauth1Of } from '../../core/oauth1/install.js';
 import { CONSUMER_KEY_LIMIT, consumerKeyRequestSchema, toClientInput } from '../../core/oslc/consumer-key.js';
 import { OSLC_PATHS, renderRootServices } from '../../core/oslc/rootservices.js';
 import type { HttpModule } from '../context.js';
@@ -13,7 +12,7 @@ export const registerOslc: HttpModule = (server, ctx) => {
   const { app } = ctx;
 
   server.get(OSLC_PATHS.rootServices, async (_req, reply) => {
-    const body = renderRootServices({ issuer: app.config.issuer, realm: oauth1Of(app).deps.realm, title: 'Latchkey' });
+    const body = renderRootServices({ issuer: app.config.issuer, realm: app.oauth1.deps.realm, title: 'Latchkey' });
     return reply.type('application/rdf+xml; charset=utf-8').header('cache-control', 'public, max-age=300').send(body);
   });
 

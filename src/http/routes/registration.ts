@@ -3,7 +3,6 @@ import { REGISTRATION_PATHS } from '../../core/registration/endpoints.js';
 import { errorResponse, RegistrationError, type RegistrationResponse } from '../../core/registration/errors.js';
 import type { RegistrableType } from '../../core/registration/metadata.js';
 import type { RegistrationCall } from '../../core/registration/service.js';
-import { installRegistration } from '../../registration/install.js';
 import type { HttpModule } from '../context.js';
 import { errorHandler } from '../errors.js';
 
@@ -52,7 +51,7 @@ function registrationErrors(err: FastifyError | Error, req: FastifyRequest, repl
  * registration at its registration_client_uri.
  */
 export const registerRegistration: HttpModule = (server, ctx) => {
-  const { service } = installRegistration(ctx.app);
+  const { service } = ctx.app.registration;
   const options = { bodyLimit: 64 * 1024, errorHandler: registrationErrors };
   for (const type of ['oauth2', 'oidc'] as const) {
     const path = REGISTRATION_PATHS[type];

@@ -57,7 +57,7 @@ export const authorizationCodeGrant = {
     if (result.outcome === 'expired') throw new InvalidGrant('the authorization code has expired');
     if (result.outcome === 'replayed') {
       if (typeof result.payload.grantId === 'string') await deps.grants.revoke(result.payload.grantId, deps.clock.now());
-      await deps.events?.({ kind: 'code_replayed', clientKey: client.key, source: remoteAddress, details: { grant: result.payload.grantId } });
+      await deps.events({ kind: 'code_replayed', clientKey: client.key, source: remoteAddress, details: { grant: result.payload.grantId } });
       throw new InvalidGrant('the authorization code was already used; the tokens issued with it have been revoked');
     }
     const payload = result.payload;

@@ -36,6 +36,7 @@ function setup(rotation: RotateOutcome, now: number, grace: number) {
     users: { get: async () => undefined, findByUsername: async () => undefined },
     clock: { now: () => now },
     settings: { refreshReuseGrace: grace } as OAuth2Settings,
+    events: async () => {},
   };
   return { deps, revoked, record };
 }

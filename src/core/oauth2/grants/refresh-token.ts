@@ -33,7 +33,7 @@ export const refreshTokenGrant = {
       const rotatedAt = r.token.rotatedAt ?? 0;
       if (now - rotatedAt > deps.settings.refreshReuseGrace * 1000) {
         await deps.grants.revoke(grant.id, now);
-        await deps.events?.({ kind: 'refresh_token_reused', clientKey: client.key, user: user?.id, source: remoteAddress, details: { grant: grant.id } });
+        await deps.events({ kind: 'refresh_token_reused', clientKey: client.key, user: user?.id, source: remoteAddress, details: { grant: grant.id } });
         throw new InvalidGrant('the refresh token was already used; every token of this authorization has been revoked');
       }
     }
