@@ -57,7 +57,7 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
   const random = options.random ?? systemRandom;
   const warn: Warn = options.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`));
   const secrets = new SecretBox(loadMasterKey(config.masterKey, config.dataDir, random, warn), random);
-  const database = openDatabase(config.databaseUrl, { warn });
+  const database = openDatabase(config.databaseUrl, { warn, readCache: config.sqliteReadCache === 'on' });
   await migrate(database, () => clock.now());
   const stores = kyselyStores(database);
   const hooks: Hooks = { clientCutOff: [], clientPending: [], userCutOff: [], userRevokedClient: [], sessionEnded: [] };

@@ -22,6 +22,11 @@ export const OPTIONS = {
       .regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite: or postgres://')
       .default('sqlite:./data/latchkey.db'),
   },
+  sqliteReadCache: {
+    env: 'LATCHKEY_SQLITE_READ_CACHE',
+    doc: 'on or off. On SQLite, on keeps the rows of small reads in memory until a table they read is written (a write by another process, such as the CLI, is seen a millisecond later); off reads every row from SQLite. No effect on PostgreSQL.',
+    schema: z.enum(['on', 'off']).default('on'),
+  },
   dataDir: { env: 'LATCHKEY_DATA_DIR', doc: 'Folder for the SQLite database and the generated master key file.', schema: z.string().min(1).default('./data') },
   masterKey: {
     env: 'LATCHKEY_MASTER_KEY',

@@ -24,13 +24,20 @@ export interface Database {
 
 const warnOnStderr: Warn = (message) => process.stderr.write(`warning: ${message}\n`);
 
-export function openDatabase(url: string, options: { poolSize?: number; warn?: Warn } = {}): Database {
-  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), options.warn ?? warnOnStderr);
+export interface OpenOptions {
+  poolSize?: number;
+  warn?: Warn;
+  /** SQLite only: keep small reads' rows until a table they read is written (sqlite-read-cache.ts). Default true. */
+  readCache?: boolean;
+}
+
+export function openDatabase(url: string, options: OpenOptions = {}): Database {
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), options.warn ?? warnOnStderr, options.readCache ?? true);
   if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, options.poolSize ?? 10);
   throw new Error('database URL must start with sqlite: or postgres://');
 }
 
-function openSqlite(path: string, warn: Warn): Database {
+function openSqlite(path: string, warn: Warn, readCache: boolean): Database {
   const file = path === ':memory:' ? path : resolve(path);
   if (file !== ':memory:') {
     // The file holds password hashes and sealed secrets: 0600 (its -wal and -shm follow), in a new folder 0700.
@@ -44,7 +51,7 @@ function openSqlite(path: string, warn: Warn): Database {
   raw.pragma('busy_timeout = 5000');
   // Every acknowledged write is on disk (as with synchronous=FULL), with one fdatasync of the WAL
   // per group of commits, off the event loop: see sqlite-driver.ts.
-  const db = new Kysely<FoundationTables>({ dialect: new DurableSqliteDialect(raw, file) });
+  const db = new Kysely<FoundationTables>({ dialect: new DurableSqliteDialect(raw, file, { readCache }) });
   return {
     dialect: 'sqlite',
     db,

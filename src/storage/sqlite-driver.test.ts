@@ -42,7 +42,7 @@ async function open(syncFile?: SyncFile, checkpoint?: Checkpoint) {
   const raw = new SQLite(file);
   raw.pragma('journal_mode = WAL');
   raw.exec('CREATE TABLE t (id TEXT PRIMARY KEY, v INTEGER NOT NULL)');
-  const db = new Kysely<Tables>({ dialect: new DurableSqliteDialect(raw, file, syncFile, checkpoint) });
+  const db = new Kysely<Tables>({ dialect: new DurableSqliteDialect(raw, file, { syncFile, checkpoint }) });
   return { db, raw, file };
 }
 

@@ -101,8 +101,8 @@ export class GroupCommitDriver implements Driver {
   private walFd: number | null = null;
   /** After a failed fdatasync nothing can be trusted to be on disk: every later statement fails. */
   private failure: Error | null = null;
-  /** Results of small reads, kept until a table they read is written (sqlite-read-cache.ts). */
-  readonly cache: SqliteReadCache;
+  /** Results of small reads, kept until a table they read is written (sqlite-read-cache.ts); null when turned off. */
+  readonly cache: SqliteReadCache | null;
 
   /** `walPath` null: nothing to sync (an in-memory database, or not in WAL mode, then synchronous=FULL). */
   constructor(
@@ -112,8 +112,9 @@ export class GroupCommitDriver implements Driver {
     private readonly syncFile: SyncFile = syncThread(),
     /** WAL checkpoints off the event loop (null: SQLite's automatic checkpoint). */
     private checkpoint: Checkpoint | null = null,
+    readCache = true,
   ) {
-    this.cache = new SqliteReadCache(raw);
+    this.cache = readCache ? new SqliteReadCache(raw) : null;
   }
 
   async init(): Promise<void> {}
@@ -152,7 +153,7 @@ export class GroupCommitDriver implements Driver {
       // SQLite may already have rolled back on its own (e.g. SQLITE_FULL).
       if (this.raw.inTransaction) this.raw.exec('rollback');
     } finally {
-      this.cache.clear();
+      this.cache?.clear();
       h.inTransaction = false;
       this.lock.unlock();
     }
@@ -175,7 +176,7 @@ export class GroupCommitDriver implements Driver {
     if (!this.lock.tryLock()) await this.lock.lock();
     let out: { result: QueryResult<unknown>; wrote: boolean };
     try {
-      const rows = this.cache.lookup(q.sql, q.parameters);
+      const rows = this.cache?.lookup(q.sql, q.parameters);
       out = rows ? { result: { rows }, wrote: false } : this.run(q, true);
     } catch (err) {
       this.lock.unlock();
@@ -204,10 +205,10 @@ export class GroupCommitDriver implements Driver {
     const stmt = this.statement(q.sql);
     const params = q.parameters as unknown[];
     const dml = DML.test(q.sql);
-    if (!stmt.readonly) this.cache.wrote(q.sql);
+    if (!stmt.readonly) this.cache?.wrote(q.sql);
     if (stmt.reader) {
       const rows = stmt.all(params);
-      if (stmt.readonly && cacheable) this.cache.store(q.sql, params, rows);
+      if (stmt.readonly && cacheable) this.cache?.store(q.sql, params, rows);
       return { result: { rows }, wrote: !stmt.readonly && (!dml || rows.length > 0) };
     }
     const { changes, lastInsertRowid } = stmt.run(params);
@@ -289,6 +290,15 @@ export class GroupCommitDriver implements Driver {
   }
 }
 
+export interface DurableSqliteOptions {
+  /** fdatasync(2) of the WAL file (default: a thread of its own); replaceable in tests. */
+  syncFile?: SyncFile;
+  /** WAL checkpoints (default: a thread of its own). */
+  checkpoint?: Checkpoint;
+  /** Keep small reads' rows in memory (sqlite-read-cache.ts); false reads every row from SQLite. Default true. */
+  readCache?: boolean;
+}
+
 /**
  * Kysely's SQLite dialect with the group-commit driver. Sets synchronous=NORMAL when the database
  * is a file in WAL mode (the driver syncs the WAL itself, and checkpoints it off the event loop),
@@ -297,15 +307,16 @@ export class GroupCommitDriver implements Driver {
 export class DurableSqliteDialect extends SqliteDialect {
   private readonly driver: GroupCommitDriver;
 
-  constructor(raw: SQLite.Database, file: string, syncFile?: SyncFile, checkpoint?: Checkpoint) {
+  constructor(raw: SQLite.Database, file: string, options: DurableSqliteOptions = {}) {
     super({ database: raw });
+    const { syncFile, checkpoint, readCache = true } = options;
     const wal = file !== ':memory:' && String(raw.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
     raw.pragma(wal ? 'synchronous = NORMAL' : 'synchronous = FULL');
     // In WAL mode a thread of its own does the checkpoints' copying (sqlite-checkpointer.ts); the
     // connection's own checkpoint remains as the bound on the WAL's size (SQLite restarts the WAL
     // only after a checkpoint made between two writes), and then finds little left to copy.
     if (wal) raw.pragma(`wal_autocheckpoint = ${BOUNDING_CHECKPOINT_PAGES}`);
-    this.driver = new GroupCommitDriver(raw, wal ? `${file}-wal` : null, syncFile, wal ? (checkpoint ?? checkpointThread(file)) : null);
+    this.driver = new GroupCommitDriver(raw, wal ? `${file}-wal` : null, syncFile, wal ? (checkpoint ?? checkpointThread(file)) : null, readCache);
   }
 
   override createDriver(): Driver {

@@ -1,81 +1,33 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Backend, backendNames, openBackend } from '../../../test/support/backends.js';
 import { kyselyStores, type Stores } from '../../compose.js';
-import type { Client } from '../../core/clients/client.js';
 import { DuplicateKeyError, type User, type UserProfile } from '../../core/ports.js';
-import { type Database, migrate, openDatabase } from '../database.js';
+import { type Database, migrate } from '../database.js';
 import { KyselyConsentStore } from '../kysely/session-store.js';
+import { type ContractDatabases, client, contractVariants, openDatabases, transactionRival, user } from './harness.js';
 
 /**
- * One contract for every storage adapter: each backend must pass the same assertions, including
- * atomic single use when several instances (separate connection pools) race on one row.
+ * One contract for every storage adapter: each backend (and SQLite with its read cache on and off)
+ * must pass the same assertions, including atomic single use when several instances (separate
+ * connection pools) race on one row. The other stores' contracts sit beside this file.
  */
-function client(key: string, patch: Partial<Client> = {}): Client {
-  return {
-    key,
-    type: 'oauth2',
-    name: `Client ${key}`,
-    status: 'pending',
-    secretSealed: 'v1.sealed',
-    isPublic: false,
-    requirePkce: false,
-    redirectUris: ['https://app.example/cb'],
-    postLogoutRedirectUris: [],
-    grantTypes: ['authorization_code', 'refresh_token'],
-    responseTypes: ['code'],
-    callbackUrl: null,
-    rsaPublicKey: null,
-    metadata: { note: 'x' },
-    createdVia: 'test',
-    resourceServer: false,
-    createdAt: 1000,
-    updatedAt: 1000,
-    statusChangedAt: null,
-    statusChangedBy: null,
-    lastUsedAt: null,
-    version: 1,
-    ...patch,
-  };
-}
-
-function user(id: string, username: string): User {
-  return {
-    id,
-    username,
-    displayName: username,
-    email: null,
-    passwordHash: 'h',
-    enabled: true,
-    roles: ['user_manager'],
-    createdAt: 1,
-    updatedAt: 1,
-    lastSignInAt: null,
-  };
-}
-
-for (const name of backendNames()) {
-  describe(`storage contract on ${name}`, () => {
-    let backend: Backend;
+for (const variant of contractVariants()) {
+  describe(`storage contract on ${variant.name}`, () => {
+    let opened: ContractDatabases;
     let database: Database;
     let second: Database;
     let s: Stores;
     let s2: Stores;
 
     before(async () => {
-      backend = await openBackend(name);
-      database = openDatabase(backend.url);
+      opened = await openDatabases(variant, { migrated: false });
+      ({ database, second } = opened);
       assert.deepEqual(await migrate(database), ['0001-foundation', '0002-sessions', ...(await pendingIds(database))]);
-      second = openDatabase(backend.url);
       assert.deepEqual(await migrate(second), [], 'a second migrate applies nothing');
       s = kyselyStores(database);
       s2 = kyselyStores(second);
     });
-    after(async () => {
-      await database.close();
-      await second.close();
-      await backend.cleanup();
-    });
+    after(() => opened.close());
 
     it('stores and reads a client with every field intact', async () => {
       const c = client('k1', { rsaPublicKey: 'PEM', callbackUrl: null, lastUsedAt: 5 });
@@ -252,9 +204,8 @@ for (const name of backendNames()) {
       assert.equal(await s.users.countEnabledHolders(['server_administrator']), 2);
       assert.equal(await s.users.countEnabledHolders(['server_administrator'], 'ua'), 1);
       assert.equal(await s.users.countEnabledHolders([]), 0);
-      // Two pools on PostgreSQL. SQLite has one writer: two connections of one process would only
-      // wait on each other's lock synchronously, so its race runs on one connection's queue.
-      const other = name === 'postgres' ? s2 : s;
+      // Two pools on PostgreSQL; one connection's queue on SQLite (see transactionRival).
+      const other = transactionRival(variant, s, s2);
       for (let round = 0; round < 10; round++) {
         const results = await Promise.allSettled([s.users.update({ ...a, enabled: false }, keep), other.users.update({ ...b, roles: ['user_manager'] }, keep)]);
         assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected'], `round ${round}`);
@@ -304,21 +255,18 @@ async function pendingIds(_database: Database): Promise<string[]> {
   return MIGRATIONS.map((m) => m.id).filter((id) => id !== '0001-foundation' && id !== '0002-sessions');
 }
 
-for (const name of backendNames()) {
-  describe(`hostile values on ${name}`, () => {
+for (const variant of contractVariants()) {
+  describe(`hostile values on ${variant.name}`, () => {
     it('looks up keys, usernames and one-time ids holding NUL without failing, and finds nothing', async () => {
-      const backend = await openBackend(name);
-      const database = openDatabase(backend.url);
+      const opened = await openDatabases(variant);
       try {
-        await migrate(database);
-        const s = kyselyStores(database);
+        const s = kyselyStores(opened.database);
         assert.equal(await s.clients.get('abc\u0000def'), undefined);
         assert.equal(await s.users.findByUsername('admin\u0000'), undefined);
         assert.deepEqual(await s.oneTime.consume('code', 'x\u0000', 1), { outcome: 'unknown' });
         assert.equal((await s.clients.list({ search: '\u0000', limit: 5, offset: 0 })).total, 0);
       } finally {
-        await database.close();
-        await backend.cleanup();
+        await opened.close();
       }
     });
   });
