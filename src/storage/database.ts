@@ -84,9 +84,10 @@ function openPostgres(url: string, poolSize: number): Database {
 export async function migrate(database: Database, clock: () => number = Date.now): Promise<string[]> {
   const { db, dialect } = database;
   return db.connection().execute(async (conn) => {
-    await sql`CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`.execute(conn);
+    // The lock comes first: two CREATE TABLE IF NOT EXISTS at once can still collide on PostgreSQL.
     if (dialect === 'postgres') await sql`SELECT pg_advisory_lock(7262021)`.execute(conn);
     try {
+      await sql`CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`.execute(conn);
       const done = new Set((await conn.selectFrom('schema_migrations').select('id').execute()).map((r) => r.id));
       const applied: string[] = [];
       for (const m of MIGRATIONS) {
