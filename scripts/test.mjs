@@ -79,12 +79,10 @@ function runNodeTests(label, list, extraEnv) {
 }
 
 const runs = [await runNodeTests('tests', files, {})];
-// End-to-end suites that do not loop over the backends themselves run a second time on PostgreSQL.
-const secondPass = files.filter((f) => {
-  if (!f.startsWith('test/')) return false;
-  const text = readFileSync(f, 'utf8');
-  return text.includes('startServer(') && !text.includes('backendNames') && !text.includes('startInstance');
-});
+// Suites that declare `@backends sqlite postgres` (in a comment of their first lines) run a second
+// time with LATCHKEY_TEST_BACKEND=postgres; suites that loop over the backends themselves do not.
+const BACKENDS_MARKER = /^\/\/.*@backends sqlite postgres\s*$/m;
+const secondPass = files.filter((f) => BACKENDS_MARKER.test(readFileSync(f, 'utf8').split('\n', 5).join('\n')));
 if (secondPass.length > 0 && !process.env.LATCHKEY_TEST_BACKEND) {
   runs.push(await runNodeTests('end-to-end suites again on PostgreSQL', secondPass, { LATCHKEY_TEST_BACKEND: 'postgres' }));
 }

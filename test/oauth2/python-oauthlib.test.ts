@@ -1,3 +1,4 @@
+// Runs again on PostgreSQL: @backends sqlite postgres
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';

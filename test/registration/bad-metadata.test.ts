@@ -1,3 +1,4 @@
+// Runs again on PostgreSQL: @backends sqlite postgres
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GRANT_TYPES, OIDC_RESPONSE_TYPES } from '../../src/core/clients/client.js';

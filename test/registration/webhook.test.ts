@@ -1,3 +1,4 @@
+// Runs again on PostgreSQL: @backends sqlite postgres
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';

@@ -1,3 +1,4 @@
+// Runs again on PostgreSQL: @backends sqlite postgres
 // ASVS 5.0 V1.3.6 SSRF: every request the server sends on its own goes through one outbound
 // client that refuses internal addresses (checked on the address it connects to), follows no
 // redirect and is bounded in time and size; registration refuses such targets up front.

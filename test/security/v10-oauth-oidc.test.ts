@@ -1,3 +1,4 @@
+// Runs again on PostgreSQL: @backends sqlite postgres
 // ASVS 5.0 V10 OAuth and OIDC: what the token endpoints tell a client about tokens that are not its own.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -1,3 +1,4 @@
+// Runs again on PostgreSQL: @backends sqlite postgres
 // ASVS 5.0 V2 Validation and Business Logic: a self-registered client is used only as an
 // administrator approved it. Every reviewed field changed over RFC 7592 sends it back to pending,
 // an approval names the version the administrator saw, and the console shows every field with

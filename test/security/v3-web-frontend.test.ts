@@ -1,3 +1,4 @@
+// Runs again on PostgreSQL: @backends sqlite postgres
 // ASVS 5.0 V3 Web Frontend Security: where the sign-in form sends a browser afterwards.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// Runs again on PostgreSQL: @backends sqlite postgres
 // ASVS 5.0 V4 API and Web Service: JSON bodies are bounded at the edge before any handler runs,
 // stored JSON is bounded before it is written, and a list never fails because one stored row is odd.
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// Runs again on PostgreSQL: @backends sqlite postgres
 // ASVS 5.0 V6 Authentication: one password check for the form, the password grant, HTTP Basic and
 // My account; guesses counted together whatever the channel and the source address; lock-outs that
 // a browser which signed in before gets through (OWASP's device cookies), and unknown sources do not.

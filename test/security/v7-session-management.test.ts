@@ -1,3 +1,4 @@
+// Runs again on PostgreSQL: @backends sqlite postgres
 // ASVS 5.0 V7 Session Management: a changed password or a disabled account ends what the old state
 // opened — browser sessions, OAuth 2.0 refresh and access tokens, OAuth 1.0a token credentials.
 import assert from 'node:assert/strict';

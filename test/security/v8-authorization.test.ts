@@ -1,3 +1,4 @@
+// Runs again on PostgreSQL: @backends sqlite postgres
 // ASVS 5.0 V8 Authorization: who may do what to which user account, over every channel of the
 // admin API, with the expectations stated apart from the server's code (v8-user-admin-matrix.ts).
 import assert from 'node:assert/strict';
