@@ -1,9 +1,16 @@
 import type { User } from '../ports.js';
 import type { AccessTokenClaims } from '../tokens/access-token.js';
+import { accessTokenLiveness, type CutOffReason, cutOffReason, grantUser } from './cut-off.js';
 import type { OAuth2Deps } from './deps.js';
 import { InvalidToken } from './errors.js';
-import { accessTokenLiveness } from './liveness.js';
 import type { GrantRecord } from './storage.js';
+
+const TOKEN_CUT_OFF: Record<CutOffReason, string> = {
+  unknown: 'the access token is not known',
+  revoked: 'the access token was revoked',
+  client_not_approved: 'the application is no longer approved',
+  user_disabled: 'the user cannot sign in',
+};
 
 export interface AuthenticatedAccessToken {
   claims: AccessTokenClaims;
@@ -25,14 +32,9 @@ export async function authenticateAccessToken(
 ): Promise<AuthenticatedAccessToken> {
   const claims = await deps.accessTokens.verify(token);
   const l = await accessTokenLiveness(deps, claims);
-  if (!l || l.grant.clientKey !== claims.client_id) throw new InvalidToken('the access token is not known');
-  if (l.grant.revokedAt !== null) throw new InvalidToken('the access token was revoked');
-  if (!l.clientApproved) throw new InvalidToken('the application is no longer approved');
-  if (!l.userEnabled) throw new InvalidToken('the user cannot sign in');
-  let user: User | null = null;
-  if (l.grant.userId !== null) {
-    user = (await deps.users.get(l.grant.userId)) ?? null;
-    if (!user?.enabled) throw new InvalidToken('the user cannot sign in');
-  }
+  const reason = cutOffReason(l, claims.client_id);
+  if (reason !== null || !l) throw new InvalidToken(TOKEN_CUT_OFF[reason ?? 'unknown']);
+  const user = await grantUser(deps, l);
+  if (user === 'disabled') throw new InvalidToken(TOKEN_CUT_OFF.user_disabled);
   return { claims, grant: l.grant, user, scopes: claims.scope.split(' ').filter((s) => s !== '') };
 }

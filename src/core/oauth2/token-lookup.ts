@@ -1,8 +1,8 @@
 import { sha256Hex } from '../crypto/constant-time.js';
 import type { AccessTokenClaims } from '../tokens/access-token.js';
+import { accessTokenLiveness } from './cut-off.js';
 import type { OAuth2Deps } from './deps.js';
 import { InvalidToken } from './errors.js';
-import { accessTokenLiveness } from './liveness.js';
 import type { GrantLiveness, RefreshTokenRecord } from './storage.js';
 
 export type TokenTypeHint = 'access_token' | 'refresh_token';
@@ -38,11 +38,6 @@ export async function findToken(
   const record = await deps.refreshTokens.find(sha256Hex(token));
   if (!record) return undefined;
   return { kind: 'refresh_token', record, liveness: await deps.grants.liveness(record.grantId) };
-}
-
-/** Cut-off: a token counts only while its grant stands, its client is approved and its user enabled. */
-export function isLive(l: GrantLiveness | undefined): l is GrantLiveness {
-  return l !== undefined && l.grant.revokedAt === null && l.clientApproved && l.userEnabled;
 }
 
 /** A refresh token is usable when live, not rotated (beyond the grace window) and not expired. */

@@ -1,6 +1,7 @@
 import { type Client, secretContext } from '../../clients/client.js';
 import { constantTimeEqual } from '../../crypto/constant-time.js';
 import type { ClientStore } from '../../ports.js';
+import { assertApproved } from '../cut-off.js';
 import { InvalidClient, InvalidRequest } from '../errors.js';
 import { clientSecretBasic } from './client-secret-basic.js';
 import { clientSecretPost } from './client-secret-post.js';
@@ -82,10 +83,4 @@ function secretMatches(deps: ClientAuthDeps, client: Client, secret: string): bo
     return false;
   }
   return constantTimeEqual(secret, expected);
-}
-
-/** Only approved clients may obtain or use anything (the approval workflow). */
-export function assertApproved(client: Client, basic = false): void {
-  if (client.status === 'pending') throw new InvalidClient('this client is waiting for an administrator to approve it', { basic });
-  if (client.status === 'disapproved') throw new InvalidClient('this client was disapproved by an administrator', { basic });
 }

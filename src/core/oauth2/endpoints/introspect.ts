@@ -1,6 +1,7 @@
+import { isLive } from '../cut-off.js';
 import type { OAuth2Deps } from '../deps.js';
 import { InvalidClient } from '../errors.js';
-import { findToken, isLive, refreshTokenActive } from '../token-lookup.js';
+import { findToken, refreshTokenActive } from '../token-lookup.js';
 import { answer, authenticate, type EndpointRequest, type EndpointResponse, formParams, json } from './request.js';
 
 /**

@@ -1,5 +1,5 @@
+import { isClientOnlyGrant } from '../cut-off.js';
 import type { OAuth2Deps } from '../deps.js';
-import { isClientOnlyGrant } from '../liveness.js';
 import { findToken } from '../token-lookup.js';
 import { answer, authenticate, type EndpointRequest, type EndpointResponse, formParams, json } from './request.js';
 

@@ -1,5 +1,5 @@
+import { clientOnlyGrantId } from '../cut-off.js';
 import type { OAuth2Deps } from '../deps.js';
-import { clientOnlyGrantId } from '../liveness.js';
 import { parseScope } from '../params.js';
 import type { GrantHandler } from './grant.js';
 

@@ -1,10 +1,18 @@
 import type { Client } from '../../clients/client.js';
 import { randomToken } from '../../crypto/random.js';
 import type { User } from '../../ports.js';
+import { type CutOffReason, cutOffReason, grantUser } from '../cut-off.js';
 import type { OAuth2Deps } from '../deps.js';
 import { InvalidGrant } from '../errors.js';
 import type { Params } from '../params.js';
 import type { GrantRecord } from '../storage.js';
+
+const GRANT_CUT_OFF: Record<CutOffReason, string> = {
+  unknown: 'the grant does not exist or belongs to another client',
+  revoked: 'the authorization was revoked',
+  client_not_approved: 'the client is no longer approved',
+  user_disabled: 'the user cannot sign in',
+};
 
 /** One token request, after client authentication (RFC 6749 §3.2). */
 export interface GrantRequest {
@@ -55,12 +63,9 @@ export async function liveGrant(
   revokedBefore = Number.POSITIVE_INFINITY,
 ): Promise<{ grant: GrantRecord; user: User | null }> {
   const l = await deps.grants.liveness(grantId);
-  if (!l || l.grant.clientKey !== client.key) throw new InvalidGrant('the grant does not exist or belongs to another client');
-  if (l.grant.revokedAt !== null && l.grant.revokedAt < revokedBefore) throw new InvalidGrant('the authorization was revoked');
-  if (!l.clientApproved) throw new InvalidGrant('the client is no longer approved');
-  if (!l.userEnabled) throw new InvalidGrant('the user cannot sign in');
-  if (l.grant.userId === null) return { grant: l.grant, user: null };
-  const user = await deps.users.get(l.grant.userId);
-  if (!user?.enabled) throw new InvalidGrant('the user cannot sign in');
+  const reason = cutOffReason(l, client.key, revokedBefore);
+  if (reason !== null || !l) throw new InvalidGrant(GRANT_CUT_OFF[reason ?? 'unknown']);
+  const user = await grantUser(deps, l);
+  if (user === 'disabled') throw new InvalidGrant(GRANT_CUT_OFF.user_disabled);
   return { grant: l.grant, user };
 }
