@@ -1,19 +1,8 @@
 import type { Client } from '../clients/client.js';
 import { sha256Hex } from '../crypto/constant-time.js';
 import { type AuthorizeOptions, codePart, OAUTH2_RESPONSE_MODES, REAUTH_PARAM, type ResponsePart, tokenPart } from '../oauth2/endpoints/authorize.js';
-import {
-  type AuthorizeCheck,
-  type AuthorizeState,
-  clientApproved,
-  clientIdGiven,
-  clientTypeFitsEndpoint,
-  NotRedirectable,
-  noRepeatedParameters,
-  pkceAcceptable,
-  redirectUriRegistered,
-  responseTypeAllowed,
-  stateReadable,
-} from '../oauth2/endpoints/authorize-checks.js';
+import { type AuthorizeCheck, type AuthorizeState, NotRedirectable } from '../oauth2/endpoints/authorize-checks.js';
+import { oidcChecks } from '../oauth2/endpoints/authorize-table.js';
 import { AccessDenied, InvalidRequest, InvalidScope, OAuth2Error } from '../oauth2/errors.js';
 import { Params, parseScope } from '../oauth2/params.js';
 import { type MarkerKeys, markReauth, readReauth } from '../oauth2/reauth-marker.js';
@@ -278,21 +267,17 @@ function responseParts(d: OidcAuthorizeDeps): Record<string, ResponsePart> {
 export function oidcAuthorizeOptions(d: OidcAuthorizeDeps): AuthorizeOptions {
   return {
     family: 'oidc',
-    clientChecks: [clientIdGiven, clientApproved, clientTypeFitsEndpoint, redirectUriGiven, redirectUriRegistered],
-    requestChecks: [
-      stateReadable,
-      noRepeatedParameters,
-      requestObjectsRefused,
-      responseTypeAllowed,
-      responseModeAllowed,
-      promptRead,
-      claimsRead,
-      scopeResolved,
-      pkceAcceptable,
-      nonceRead,
-      idTokenHintRead(d.idTokens),
-      reauthMarked(d.clock, d.secrets),
-    ],
+    ...oidcChecks({
+      'redirect_uri given': redirectUriGiven,
+      'request objects refused': requestObjectsRefused,
+      'response_mode allowed': responseModeAllowed,
+      'prompt and max_age read': promptRead,
+      'claims and acr_values read': claimsRead,
+      'scope resolved': scopeResolved,
+      'nonce read': nonceRead,
+      'id_token_hint read': idTokenHintRead(d.idTokens),
+      're-authentication marked': reauthMarked(d.clock, d.secrets),
+    }),
     loginPolicies: [(s, session) => needsLogin(oidcRequestOf(s), session, d.clock.now())],
     consentPolicies: [(s) => needsConsent(oidcRequestOf(s))],
     interactionGates: [(s, need) => promptNoneGate(oidcRequestOf(s), need)],

@@ -194,7 +194,7 @@ export const responseModeAllowed: AuthorizeCheck = {
 };
 
 export const scopeKnown: AuthorizeCheck = {
-  name: 'scope known and allowed',
+  name: 'scope resolved',
   run(s, deps) {
     s.scopes = deps.scopes.resolve(parseScope(s.params.optional('scope', 1000)), must(s.client));
   },
@@ -215,17 +215,6 @@ export const pkceAcceptable: AuthorizeCheck = {
     s.pkce = readChallenge(challenge, method, client.isPublic || client.requirePkce);
   },
 };
-
-/** The OAuth 2.0 authorization endpoint, as a readable table of checks (OIDC adds its own). */
-export const OAUTH2_CLIENT_CHECKS: readonly AuthorizeCheck[] = [clientIdGiven, clientApproved, clientTypeFitsEndpoint, redirectUriRegistered];
-export const OAUTH2_REQUEST_CHECKS: readonly AuthorizeCheck[] = [
-  stateReadable,
-  noRepeatedParameters,
-  responseTypeAllowed,
-  responseModeAllowed,
-  scopeKnown,
-  pkceAcceptable,
-];
 
 function must<T>(v: T | null): T {
   if (v === null) throw new Error('authorization check ran out of order');

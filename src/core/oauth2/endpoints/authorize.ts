@@ -10,7 +10,8 @@ import { mintAccessToken } from '../issue.js';
 import { Params, type RawParams } from '../params.js';
 import { markReauth } from '../reauth-marker.js';
 import type { GrantRecord } from '../storage.js';
-import { type AuthorizeCheck, type AuthorizeState, NotRedirectable, OAUTH2_CLIENT_CHECKS, OAUTH2_REQUEST_CHECKS } from './authorize-checks.js';
+import { type AuthorizeCheck, type AuthorizeState, NotRedirectable } from './authorize-checks.js';
+import { oauth2Checks } from './authorize-table.js';
 import type { ClientFamily } from './request.js';
 
 /** Added to a request sent back to sign in again: when it was sent (ms). */
@@ -125,8 +126,7 @@ export const OAUTH2_RESPONSE_MODES: Readonly<Record<string, ResponseModeWriter>>
 export function oauth2AuthorizeOptions(): AuthorizeOptions {
   return {
     family: 'oauth2',
-    clientChecks: OAUTH2_CLIENT_CHECKS,
-    requestChecks: OAUTH2_REQUEST_CHECKS,
+    ...oauth2Checks(),
     loginPolicies: [],
     consentPolicies: [],
     interactionGates: [],
