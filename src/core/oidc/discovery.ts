@@ -1,7 +1,5 @@
 import { GRANT_TYPES, OIDC_RESPONSE_TYPES } from '../clients/client.js';
-import { CLIENT_AUTH_METHODS } from '../oauth2/client-auth/index.js';
-import { OAUTH2_PATHS } from '../oauth2/endpoints/metadata.js';
-import { CODE_CHALLENGE_METHODS } from '../oauth2/pkce.js';
+import { authorizationServerMetadata, OAUTH2_PATHS } from '../oauth2/endpoints/metadata.js';
 import { ID_TOKEN_ALGS } from '../registration/metadata.js';
 import { OIDC_RESPONSE_MODES } from './authorize.js';
 import { ACR_VALUES_SUPPORTED, CLAIMS_SUPPORTED } from './claims.js';
@@ -25,31 +23,20 @@ export const DISCOVERY_PATHS = ['/.well-known/openid-configuration', '/.well-kno
 
 /**
  * OpenID Provider Metadata (OIDC Discovery §3, RP-Initiated Logout §3.1, Back-Channel Logout
- * §2.1). Every value is true of the server; a test walks the document and exercises each one.
+ * §2.1): the RFC 8414 document at the OpenID Connect paths, with OpenID Connect's members. Every
+ * value is true of the server; a test walks the document and exercises each one.
  */
 export function openIdConfiguration(issuer: string, scopes: readonly string[]): Record<string, unknown> {
-  const secretMethods = CLIENT_AUTH_METHODS.filter((m) => m !== 'none');
   return {
-    issuer,
-    authorization_endpoint: `${issuer}${OIDC_PATHS.authorize}`,
-    token_endpoint: `${issuer}${OIDC_PATHS.token}`,
-    device_authorization_endpoint: `${issuer}${OIDC_PATHS.deviceAuthorization}`,
+    ...authorizationServerMetadata(issuer, scopes, OIDC_PATHS),
     userinfo_endpoint: `${issuer}${OIDC_PATHS.userinfo}`,
-    jwks_uri: `${issuer}${OIDC_PATHS.jwks}`,
     end_session_endpoint: `${issuer}${OIDC_PATHS.endSession}`,
-    introspection_endpoint: `${issuer}${OIDC_PATHS.introspect}`,
-    revocation_endpoint: `${issuer}${OIDC_PATHS.revoke}`,
-    scopes_supported: [...scopes],
     response_types_supported: [...OIDC_RESPONSE_TYPES],
     response_modes_supported: [...OIDC_RESPONSE_MODES],
     // RFC 7591 §2: "implicit" names the flows that return tokens from the authorization endpoint.
     grant_types_supported: [...GRANT_TYPES, 'implicit'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [...ID_TOKEN_ALGS],
-    token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
-    introspection_endpoint_auth_methods_supported: secretMethods,
-    revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
-    code_challenge_methods_supported: [...CODE_CHALLENGE_METHODS],
     claims_supported: [...CLAIMS_SUPPORTED],
     claim_types_supported: ['normal'],
     claims_parameter_supported: true,
@@ -62,7 +49,5 @@ export function openIdConfiguration(issuer: string, scopes: readonly string[]): 
     backchannel_logout_supported: true,
     backchannel_logout_session_supported: true,
     frontchannel_logout_supported: false,
-    // RFC 9207: iss in every authorization response.
-    authorization_response_iss_parameter_supported: true,
   };
 }

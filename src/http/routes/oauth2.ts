@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandle
 import { type AuthorizeOutcome, authorize } from '../../core/oauth2/endpoints/authorize.js';
 import { deviceAuthorizationEndpoint } from '../../core/oauth2/endpoints/device-authorization.js';
 import { introspectionEndpoint } from '../../core/oauth2/endpoints/introspect.js';
-import { authorizationServerMetadata, OAUTH2_PATHS } from '../../core/oauth2/endpoints/metadata.js';
+import { authorizationServerMetadata, metadataWellKnownPaths, OAUTH2_PATHS } from '../../core/oauth2/endpoints/metadata.js';
 import type { ClientFamily, EndpointRequest, EndpointResponse } from '../../core/oauth2/endpoints/request.js';
 import { revocationEndpoint } from '../../core/oauth2/endpoints/revoke.js';
 import { tokenEndpoint } from '../../core/oauth2/endpoints/token.js';
@@ -175,13 +175,6 @@ function recordAuthorizeOutcome(
   }
 }
 
-function metadataPaths(issuer: string): string[] {
-  const suffix = new URL(issuer).pathname.replace(/\/$/, '');
-  const paths = ['/.well-known/oauth-authorization-server', '/.well-known/oauth2.0-configuration'];
-  // RFC 8414 §3.1: for an issuer with a path, the well-known segment goes before it.
-  return suffix === '' ? paths : [...paths, `/.well-known/oauth-authorization-server${suffix}`];
-}
-
 export const registerOAuth2: HttpModule = (server, ctx) => {
   const { app } = ctx;
   const service = app.oauth2;
@@ -197,7 +190,7 @@ export const registerOAuth2: HttpModule = (server, ctx) => {
     return metadata.body;
   };
   const METADATA_HEADERS = { 'cache-control': 'public, max-age=300', 'content-type': 'application/json; charset=utf-8' };
-  for (const path of metadataPaths(app.config.issuer)) {
+  for (const path of metadataWellKnownPaths(app.config.issuer)) {
     server.get(path, async (_req, reply) => reply.headers(METADATA_HEADERS).send(metadataBody()));
     ctx.staticAnswers.add(path, () => ({ body: metadataBody(), headers: METADATA_HEADERS }));
   }

@@ -15,17 +15,37 @@ export const OAUTH2_PATHS = {
   me: '/api/me',
 } as const;
 
-/** Every value here is true of the server (RFC 8414 §2). */
-export function authorizationServerMetadata(issuer: string, scopes: readonly string[]): Record<string, unknown> {
+/** The endpoints a metadata document names; OpenID Connect has its own authorization and token paths. */
+export type MetadataPaths = Pick<typeof OAUTH2_PATHS, 'jwks' | 'introspect' | 'revoke'> & {
+  readonly authorize: string;
+  readonly token: string;
+  readonly deviceAuthorization: string;
+};
+
+/**
+ * Where the document is served (RFC 8414 §3, and the reference product's own name): for an issuer
+ * with a path, RFC 8414 §3.1 puts the well-known segment before that path.
+ */
+export function metadataWellKnownPaths(issuer: string): string[] {
+  const suffix = new URL(issuer).pathname.replace(/\/$/, '');
+  const paths = ['/.well-known/oauth-authorization-server', '/.well-known/oauth2.0-configuration'];
+  return suffix === '' ? paths : [...paths, `/.well-known/oauth-authorization-server${suffix}`];
+}
+
+/**
+ * Authorization server metadata (RFC 8414 §2); every value here is true of the server. OpenID
+ * Connect discovery extends this document with its own paths and members.
+ */
+export function authorizationServerMetadata(issuer: string, scopes: readonly string[], paths: MetadataPaths = OAUTH2_PATHS): Record<string, unknown> {
   const secretMethods = CLIENT_AUTH_METHODS.filter((m) => m !== 'none');
   return {
     issuer,
-    authorization_endpoint: `${issuer}${OAUTH2_PATHS.authorize}`,
-    token_endpoint: `${issuer}${OAUTH2_PATHS.token}`,
-    device_authorization_endpoint: `${issuer}${OAUTH2_PATHS.deviceAuthorization}`,
-    introspection_endpoint: `${issuer}${OAUTH2_PATHS.introspect}`,
-    revocation_endpoint: `${issuer}${OAUTH2_PATHS.revoke}`,
-    jwks_uri: `${issuer}${OAUTH2_PATHS.jwks}`,
+    authorization_endpoint: `${issuer}${paths.authorize}`,
+    token_endpoint: `${issuer}${paths.token}`,
+    device_authorization_endpoint: `${issuer}${paths.deviceAuthorization}`,
+    introspection_endpoint: `${issuer}${paths.introspect}`,
+    revocation_endpoint: `${issuer}${paths.revoke}`,
+    jwks_uri: `${issuer}${paths.jwks}`,
     scopes_supported: [...scopes],
     response_types_supported: ['code', 'token'],
     response_modes_supported: ['query', 'fragment'],
