@@ -1,17 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { App } from '../../compose.js';
-import { secretContext } from '../../core/clients/client.js';
 import { isLoopbackHost } from '../../core/clients/redirect-uri.js';
-import { constantTimeEqual } from '../../core/crypto/constant-time.js';
-import { randomToken } from '../../core/crypto/random.js';
-import { DUMMY_CONSUMER_KEY, lookupKey } from '../../core/oauth1/check.js';
 import type { OAuth1Deps } from '../../core/oauth1/deps.js';
 import { accessToken } from '../../core/oauth1/endpoints/access-token.js';
 import { decideAuthorization, pendingAuthorization } from '../../core/oauth1/endpoints/authorize.js';
 import { requestToken } from '../../core/oauth1/endpoints/request-token.js';
 import { authenticateResource } from '../../core/oauth1/endpoints/resource.js';
 import { requestFromInput, verifyForResourceServer } from '../../core/oauth1/endpoints/verify.js';
+import { authenticateVerifyCaller, VERIFY_FAILURES } from '../../core/oauth1/endpoints/verify-caller.js';
 import { OAuth1Problem, type OAuth1Response, problemChallenge } from '../../core/oauth1/problems.js';
 import { looksSigned, type SignedRequest } from '../../core/oauth1/request.js';
 import { permissionsOf } from '../../core/users/permissions.js';
@@ -110,53 +107,6 @@ const verifyBody = z
   })
   .strict();
 
-const VERIFY_FAILURES = { limit: 20, windowMs: 15 * 60_000 };
-
-/**
- * Authenticates a resource server at POST /api/oauth1/verify: HTTP Basic with the client key and
- * secret (RFC 6749 §2.3.1 encoding) of an approved, confidential OAuth 2.0 or OpenID Connect
- * client. Unknown keys cost the same decryption and comparison as known ones. Only a client an
- * administrator marked as a resource server may verify requests of other clients ('not_allowed',
- * told only after its secret matched), as at the introspection endpoint.
- */
-async function resourceServerOf(app: App, req: FastifyRequest, dummySealed: string): Promise<{ key: string } | 'throttled' | 'not_allowed' | null> {
-  const now = app.clock.now();
-  const throttleKey = `oauth1-verify:${req.ip}`;
-  if ((await app.stores.throttle.count(throttleKey, now, VERIFY_FAILURES.windowMs)) >= VERIFY_FAILURES.limit) return 'throttled';
-  const header = req.headers.authorization ?? '';
-  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-  const decoded = m ? Buffer.from(m[1] ?? '', 'base64').toString('utf8') : '';
-  const colon = decoded.indexOf(':');
-  const formDecode = (s: string) => {
-    try {
-      return decodeURIComponent(s.replace(/\+/g, ' '));
-    } catch {
-      return s;
-    }
-  };
-  const key = colon >= 0 ? formDecode(decoded.slice(0, colon)) : '';
-  const secret = colon >= 0 ? formDecode(decoded.slice(colon + 1)) : '';
-  const client = await app.stores.clients.get(lookupKey(key));
-  const eligible =
-    client !== undefined && client.key === key && client.type !== 'oauth1' && client.status === 'approved' && !client.isPublic && client.secretSealed !== null;
-  let expected = '';
-  try {
-    expected =
-      eligible && client.secretSealed
-        ? app.secrets.open(client.secretSealed, secretContext(client.key))
-        : app.secrets.open(dummySealed, secretContext(DUMMY_CONSUMER_KEY));
-  } catch {
-    expected = '';
-  }
-  const ok = constantTimeEqual(expected, secret) && eligible && expected !== '';
-  if (!ok) {
-    await app.stores.throttle.hit(throttleKey, now, VERIFY_FAILURES.windowMs);
-    return null;
-  }
-  if (!client.resourceServer) return 'not_allowed';
-  return { key };
-}
-
 export const registerOAuth1: HttpModule = (server, ctx: HttpContext) => {
   const { app } = ctx;
   const d = app.oauth1.deps;
@@ -247,9 +197,8 @@ export const registerOAuth1: HttpModule = (server, ctx: HttpContext) => {
   });
 
   // Verification for other resource servers; documented in docs/oauth1.md.
-  const dummySealed = app.secrets.seal(randomToken(app.random, 256), secretContext(DUMMY_CONSUMER_KEY));
   server.post('/api/oauth1/verify', { bodyLimit: 128 * 1024 }, async (req, reply) => {
-    const caller = await resourceServerOf(app, req, dummySealed);
+    const caller = await authenticateVerifyCaller({ ...app.oauth1.deps, throttle: app.stores.throttle }, req.headers.authorization, req.ip);
     if (caller === 'throttled') {
       return reply
         .code(429)
