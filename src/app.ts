@@ -12,10 +12,15 @@ import type { Outbound } from './core/outbound.js';
 import type { AuditStore, ClientStore, Clock, OneTimeStore, Random, ThrottleStore, UserCutOff, UserStore } from './core/ports.js';
 import type { SecurityEventSink } from './core/security-events.js';
 import type { ConsentStore, SessionStore } from './core/sessions/ports.js';
+import type { passwordMethod } from './core/sign-in/local.js';
+import type { PasswordCheck } from './core/sign-in/password.js';
+import type { SignIn } from './core/sign-in/pipeline.js';
 import type { SharedRateCounter } from './core/throttle/shared-rate-counter.js';
-import type { PasswordCheck } from './core/users/password-check.js';
 import type { Registration } from './registration/install.js';
 import type { Database } from './storage/database.js';
+
+/** The sign-in methods a running server offers. */
+export type AppSignIn = SignIn<{ password: ReturnType<typeof passwordMethod> }>;
 
 /** The composed application's shape: what a running server or a CLI command is handed. */
 export interface Stores {
@@ -71,6 +76,8 @@ export interface App {
   outbound: Outbound;
   /** The one password check of every channel (form, password grant, Basic, My account). */
   passwords: PasswordCheck;
+  /** Sign-in of people: first factor, user mapping, second factor (core/sign-in). */
+  signIn: AppSignIn;
   /** Where security events go: the audit log and the metrics. */
   securityEvents: SecurityEventSink;
   oauth1: OAuth1Service;

@@ -14,10 +14,12 @@ import { buildOAuth2, signingKeyRing } from './core/oauth2/install.js';
 import { buildOidc } from './core/oidc/install.js';
 import { type Clock, type Random, systemClock } from './core/ports.js';
 import { securityEventSink } from './core/security-events.js';
+import { firstFactorOnly, internalUsers, passwordMethod } from './core/sign-in/local.js';
+import { passwordCheck } from './core/sign-in/password.js';
+import { signInPipeline } from './core/sign-in/pipeline.js';
 import { SharedRateCounter } from './core/throttle/shared-rate-counter.js';
 import { OPERATOR } from './core/users/authorization.js';
 import { verifyPassword } from './core/users/password.js';
-import { passwordCheck } from './core/users/password-check.js';
 import { createOutbound } from './outbound/http-client.js';
 import { buildRegistration } from './registration/install.js';
 import { type Database, migrate, openDatabase } from './storage/database.js';
@@ -89,6 +91,7 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
     events: securityEvents,
     settings: { limit: config.loginThrottleLimit, windowMs: LOGIN_THROTTLE_WINDOW_MS },
   });
+  const signIn = signInPipeline({ methods: { password: passwordMethod(passwords) }, users: internalUsers(stores.users), secondFactor: firstFactorOnly });
   const consents = new KyselyConsentStore(database.db);
   const outbound = createOutbound(config);
   const base = { config, clock, random, secrets, stores, consents, passwords, securityEvents, outbound };
@@ -127,6 +130,7 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
     rateCounter: new SharedRateCounter(stores.throttle, clock),
     outbound,
     passwords,
+    signIn,
     securityEvents,
     oauth1,
     oauth2,

@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { App } from '../compose.js';
-import { DEVICE_COOKIE_MAX_AGE_SECONDS } from '../core/users/password-check.js';
+import { DEVICE_COOKIE_MAX_AGE_SECONDS } from '../core/sign-in/password.js';
 
 /** The browser's device cookie: lets it through a lock-out that guesses from elsewhere caused. */
 export const DEVICE_COOKIE = 'latchkey_device';

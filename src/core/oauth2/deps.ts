@@ -1,8 +1,8 @@
 import type { ClientStore, Clock, OneTimeStore, Random, ThrottleStore, UserStore } from '../ports.js';
 import type { SecurityEventSink } from '../security-events.js';
+import type { PasswordCheck } from '../sign-in/password.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import type { SigningAlg } from '../tokens/signing-keys.js';
-import type { PasswordCheck } from '../users/password-check.js';
 import type { MarkerKeys } from './reauth-marker.js';
 import type { ScopeCatalog } from './scopes.js';
 import type { DeviceCodeStore, GrantStore, RefreshTokenStore } from './storage.js';

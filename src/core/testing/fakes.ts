@@ -26,9 +26,9 @@ import type {
 } from '../oauth2/storage.js';
 import type { ClientStore, Clock, ConsumeResult, OneTimeStore, Random, ThrottleStore, User, UserStore } from '../ports.js';
 import type { SecurityEvent, SecurityEventSink } from '../security-events.js';
+import type { PasswordAttempt, PasswordCheck, PasswordOutcome } from '../sign-in/password.js';
 import { AccessTokens } from '../tokens/access-token.js';
 import { KeyRing } from '../tokens/signing-keys.js';
-import type { PasswordAttempt, PasswordCheck, PasswordOutcome } from '../users/password-check.js';
 import { T0 } from './builders.js';
 
 /** A clock that moves only when told. */

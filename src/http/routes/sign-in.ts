@@ -99,7 +99,7 @@ export const registerSignIn: HttpModule = async (server, ctx) => {
     }
     if (username === '' || password === '') return again(400, 'Enter your username and password.');
 
-    const outcome = await app.passwords.check({ username, password, channel: 'login', source: req.ip, device: req.cookies[DEVICE_COOKIE] });
+    const outcome = await app.signIn.run('password', { username, password, source: req.ip, device: req.cookies[DEVICE_COOKIE] });
     if (outcome.kind === 'locked') {
       reply.header('retry-after', String(outcome.retryAfterSeconds));
       return again(429, `Too many failed sign-in attempts. Try again in ${Math.ceil(outcome.retryAfterSeconds / 60)} minutes.`);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { PasswordOutcome } from '../../sign-in/password.js';
 import { aClient, aUser } from '../../testing/builders.js';
 import { fakeOAuth2Deps, ScriptedPasswords } from '../../testing/fakes.js';
-import type { PasswordOutcome } from '../../users/password-check.js';
 import { Params } from '../params.js';
 import { passwordGrant } from './password.js';
 
