@@ -5,8 +5,8 @@
  */
 import { createHmac } from 'node:crypto';
 import { type Client, secretContext } from '../clients/client.js';
-import { constantTimeEqual } from '../crypto/constant-time.js';
-import { makeDummies, type Sealer } from '../oauth1/check.js';
+import { constantTimeEqual, sha256Hex } from '../crypto/constant-time.js';
+import { makeDummies, type Sealer, temporaryContext, tokenContext } from '../oauth1/check.js';
 import type { OAuth1Deps } from '../oauth1/deps.js';
 import type { NonceStore, TemporaryCredential, TemporaryCredentialStore, TokenCredential, TokenCredentialStore } from '../oauth1/storage.js';
 import type { ConsentPort, OAuth2Deps, OAuth2Settings } from '../oauth2/deps.js';
@@ -558,4 +558,48 @@ export function fakeOAuth1Deps(o: { clients?: Client[]; users?: User[] } = {}): 
     },
     touchedClients,
   };
+}
+
+/**
+ * Stores temporary credentials (RFC 5849 §2.1) as request_token leaves them: under the hash of
+ * `token`, the secret sealed, `app`'s, for a callback, unanswered and lasting the deps' TTL. An
+ * `authorizedBy` user and `verifier` make them authorized (§2.2).
+ */
+export async function putTemporary(
+  deps: FakeOAuth1Deps,
+  o: { token: string; secret: string } & Partial<Omit<TemporaryCredential, 'tokenHash' | 'secretSealed' | 'verifierHash'>> & { verifier?: string },
+): Promise<TemporaryCredential> {
+  const tokenHash = sha256Hex(o.token);
+  const now = deps.clock.now();
+  const t: TemporaryCredential = {
+    tokenHash,
+    clientKey: o.clientKey ?? 'app',
+    secretSealed: deps.sealer.seal(o.secret, temporaryContext(tokenHash)),
+    callback: o.callback ?? 'https://app.example/cb',
+    createdAt: o.createdAt ?? now,
+    expiresAt: o.expiresAt ?? now + deps.temporaryTtl * 1000,
+    userId: o.userId ?? null,
+    verifierHash: o.verifier === undefined ? null : sha256Hex(o.verifier),
+    authorizedAt: o.authorizedAt ?? (o.userId ? now : null),
+    usedAt: o.usedAt ?? null,
+  };
+  await deps.temporaries.insert(t);
+  return t;
+}
+
+/** Stores token credentials (RFC 5849 §2.3) of `app` for a user, under the hash of `token`, the secret sealed. */
+export async function putTokenCredential(
+  deps: FakeOAuth1Deps,
+  o: { token: string; secret: string; clientKey?: string; userId?: string },
+): Promise<TokenCredential> {
+  const tokenHash = sha256Hex(o.token);
+  const t: TokenCredential = {
+    tokenHash,
+    clientKey: o.clientKey ?? 'app',
+    userId: o.userId ?? 'u1',
+    secretSealed: deps.sealer.seal(o.secret, tokenContext(tokenHash)),
+    createdAt: deps.clock.now(),
+  };
+  await deps.tokens.insert(t);
+  return t;
 }
