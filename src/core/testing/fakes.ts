@@ -24,6 +24,8 @@ import type {
   SigningKeyStore,
   StoredSigningKey,
 } from '../oauth2/storage.js';
+import type { OidcAuthorizeDeps } from '../oidc/authorize.js';
+import { IdTokens } from '../oidc/id-token.js';
 import type { ClientStore, Clock, ConsumeResult, OneTimeStore, Random, ThrottleStore, User, UserStore } from '../ports.js';
 import type { SecurityEvent, SecurityEventSink } from '../security-events.js';
 import { AccessTokens } from '../tokens/access-token.js';
@@ -602,4 +604,25 @@ export async function putTokenCredential(
   };
   await deps.tokens.insert(t);
   return t;
+}
+
+/** The scopes OpenID Connect adds to the catalog (OIDC Core §5.4, §11), for OIDC clients only. */
+export const OIDC_TEST_SCOPES = ['openid', 'email', 'phone', 'address', 'offline_access'] as const;
+
+/** What the OIDC authorization rules need, over the OAuth 2.0 fakes (their clock, keys and events); adds the OIDC scopes. */
+export interface FakeOidcAuthorizeDeps extends OidcAuthorizeDeps {
+  oneTime: MemoryOneTime;
+}
+
+export function fakeOidcAuthorizeDeps(oauth2: FakeOAuth2Deps, o: { idTokenTtl?: number } = {}): FakeOidcAuthorizeDeps {
+  for (const name of OIDC_TEST_SCOPES) oauth2.scopes.add({ name, description: `The ${name} scope.`, clientTypes: ['oidc'] });
+  const ttlSeconds = o.idTokenTtl ?? 300;
+  return {
+    clock: oauth2.clock,
+    secrets: oauth2.secrets,
+    idTokens: new IdTokens({ keys: memoryKeyRing(oauth2.clock), clock: oauth2.clock, random: oauth2.random, issuer: TEST_ISSUER, ttlSeconds }),
+    oneTime: new MemoryOneTime(),
+    settings: { idTokenTtl: ttlSeconds },
+    events: oauth2.events,
+  };
 }
