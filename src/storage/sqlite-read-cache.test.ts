@@ -83,6 +83,7 @@ describe('SQLite read cache', () => {
         assert.equal((await childOf(trx, 'c'))?.name, 'uncommitted');
         throw new Error('roll back');
       }),
+      { message: 'roll back' },
     );
     assert.equal(cache.size, 0);
     assert.equal((await childOf(db, 'c'))?.name, 'first');

@@ -140,7 +140,8 @@ for (const backend of backendNames()) {
       assert.equal(replay.json.error, 'invalid_grant');
       assert.equal(replay.headers.get('cache-control'), 'no-store');
       assert.equal((await client.tokenIntrospection(config, tokens.access_token)).active, false);
-      await assert.rejects(client.refreshTokenGrant(config, tokens.refresh_token ?? ''));
+      // RFC 6749 §4.1.2: the refresh token of the first redemption is revoked with it.
+      await assert.rejects(client.refreshTokenGrant(config, tokens.refresh_token ?? ''), (err: client.ResponseBodyError) => err.error === 'invalid_grant');
     });
 
     it('introspects and revokes (RFC 7662, RFC 7009)', async () => {

@@ -161,8 +161,8 @@ describe('V1.3.6 the address classifier', () => {
     assert.match(none.targetRefusal('https://localhost/x') ?? '', /loopback name/);
     assert.match(none.targetRefusal('https://a.b.localhost/x') ?? '', /loopback name/);
     assert.equal(policy.targetRefusal('https://rp.example/x'), null, 'names are judged when resolved');
-    assert.throws(() => new OutboundPolicy({ allow: ['10.0.0.0/33'], schemes: ['https'] }));
-    assert.throws(() => new OutboundPolicy({ allow: ['not a host'], schemes: ['https'] }));
+    assert.throws(() => new OutboundPolicy({ allow: ['10.0.0.0/33'], schemes: ['https'] }), /is not an address, a CIDR or a host name/);
+    assert.throws(() => new OutboundPolicy({ allow: ['not a host'], schemes: ['https'] }), /is not an address, a CIDR or a host name/);
   });
 });
 

@@ -5,6 +5,10 @@
  * Test code only: excluded from the production build (tsconfig.json).
  */
 import type { Client, ClientStatus, ClientType } from '../clients/client.js';
+import type { SignedRequest } from '../oauth1/request.js';
+import { percentEncode, signatureBaseString } from '../oauth1/signature/base-string.js';
+import { hmacSignature } from '../oauth1/signature/hmac.js';
+import { plaintextSignature } from '../oauth1/signature/plaintext.js';
 import type { GrantRecord } from '../oauth2/storage.js';
 import type { User, UserProfile } from '../ports.js';
 
@@ -271,4 +275,124 @@ export class GrantBuilder {
 
 export function aGrant(): GrantBuilder {
   return new GrantBuilder();
+}
+
+/**
+ * A signed OAuth 1.0a request (RFC 5849 §3.1) as the HTTP layer hands it to the core: protocol
+ * parameters in the Authorization header (§3.5.1), signed with HMAC-SHA1 by the consumer `app`
+ * whose secret is `app-secret`, at T0, over TLS, e.g.
+ * `anOAuth1Request('POST', 'https://as.example/oauth1/request_token').withCallback('oob').build()`.
+ */
+export class OAuth1RequestBuilder {
+  private consumerKey = 'app';
+  private consumerSecret = 'app-secret';
+  private tokenSecret = '';
+  private method = 'HMAC-SHA1';
+  private secure = true;
+  private forged: string | null = null;
+  private query = '';
+  private readonly oauth = new Map<string, string>([
+    ['oauth_timestamp', String(Math.floor(T0 / 1000))],
+    ['oauth_nonce', 'nonce-1'],
+    ['oauth_version', '1.0'],
+  ]);
+
+  constructor(
+    private readonly httpMethod: string,
+    private readonly baseUri: string,
+  ) {}
+
+  consumer(key: string, secret: string): this {
+    this.consumerKey = key;
+    this.consumerSecret = secret;
+    return this;
+  }
+
+  /** Temporary or token credentials: oauth_token, and the secret that signs with it. */
+  withToken(token: string, secret: string): this {
+    this.oauth.set('oauth_token', token);
+    this.tokenSecret = secret;
+    return this;
+  }
+
+  withCallback(callback: string): this {
+    this.oauth.set('oauth_callback', callback);
+    return this;
+  }
+
+  withVerifier(verifier: string): this {
+    this.oauth.set('oauth_verifier', verifier);
+    return this;
+  }
+
+  /** oauth_timestamp of this instant (ms). */
+  at(ms: number): this {
+    this.oauth.set('oauth_timestamp', String(Math.floor(ms / 1000)));
+    return this;
+  }
+
+  nonce(nonce: string): this {
+    this.oauth.set('oauth_nonce', nonce);
+    return this;
+  }
+
+  /** Any protocol parameter, e.g. oauth_version=2.0. */
+  param(name: string, value: string): this {
+    this.oauth.set(name, value);
+    return this;
+  }
+
+  without(name: string): this {
+    this.oauth.delete(name);
+    return this;
+  }
+
+  /** Query parameters the signature covers (§3.4.1.3.1). */
+  withQuery(query: string): this {
+    this.query = query;
+    return this;
+  }
+
+  signedWith(method: string): this {
+    this.method = method;
+    return this;
+  }
+
+  /** Sent over plain HTTP (not loopback). */
+  insecure(): this {
+    this.secure = false;
+    return this;
+  }
+
+  /** Sends this oauth_signature instead of the right one. */
+  forgedSignature(signature: string): this {
+    this.forged = signature;
+    return this;
+  }
+
+  build(): SignedRequest {
+    const protocol: Array<[string, string]> = [['oauth_consumer_key', this.consumerKey], ['oauth_signature_method', this.method], ...this.oauth];
+    const queryPairs = [...new URLSearchParams(this.query)];
+    const base = signatureBaseString(this.httpMethod, this.baseUri, [...protocol, ...queryPairs]);
+    const signature =
+      this.forged ??
+      (this.method === 'PLAINTEXT'
+        ? plaintextSignature(this.consumerSecret, this.tokenSecret)
+        : hmacSignature(this.method === 'HMAC-SHA256' ? 'sha256' : 'sha1', base, this.consumerSecret, this.tokenSecret));
+    const signed: Array<[string, string]> = [...protocol, ['oauth_signature', signature]];
+    const header = signed.map(([k, v]) => `${percentEncode(k)}="${percentEncode(v)}"`).join(', ');
+    return {
+      method: this.httpMethod,
+      baseUri: this.baseUri,
+      query: this.query,
+      authorization: `OAuth realm="${this.baseUri}", ${header}`,
+      formBody: null,
+      secureTransport: this.secure,
+      remoteAddress: '192.0.2.1',
+    };
+  }
+}
+
+export function anOAuth1Request(method: string, baseUri: string): OAuth1RequestBuilder {
+  return new OAuth1RequestBuilder(method, baseUri);
 }

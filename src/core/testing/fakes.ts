@@ -5,8 +5,8 @@
  */
 import { createHmac } from 'node:crypto';
 import { type Client, secretContext } from '../clients/client.js';
-import { constantTimeEqual } from '../crypto/constant-time.js';
-import { makeDummies, type Sealer } from '../oauth1/check.js';
+import { constantTimeEqual, sha256Hex } from '../crypto/constant-time.js';
+import { makeDummies, type Sealer, temporaryContext, tokenContext } from '../oauth1/check.js';
 import type { OAuth1Deps } from '../oauth1/deps.js';
 import type { NonceStore, TemporaryCredential, TemporaryCredentialStore, TokenCredential, TokenCredentialStore } from '../oauth1/storage.js';
 import type { ConsentPort, OAuth2Deps, OAuth2Settings } from '../oauth2/deps.js';
@@ -24,6 +24,8 @@ import type {
   SigningKeyStore,
   StoredSigningKey,
 } from '../oauth2/storage.js';
+import type { OidcAuthorizeDeps } from '../oidc/authorize.js';
+import { IdTokens } from '../oidc/id-token.js';
 import type { ClientStore, Clock, ConsumeResult, OneTimeStore, Random, ThrottleStore, User, UserStore } from '../ports.js';
 import type { SecurityEvent, SecurityEventSink } from '../security-events.js';
 import type { PasswordAttempt, PasswordCheck, PasswordOutcome } from '../sign-in/password.js';
@@ -557,5 +559,70 @@ export function fakeOAuth1Deps(o: { clients?: Client[]; users?: User[] } = {}): 
       touchedClients.push(key);
     },
     touchedClients,
+  };
+}
+
+/**
+ * Stores temporary credentials (RFC 5849 §2.1) as request_token leaves them: under the hash of
+ * `token`, the secret sealed, `app`'s, for a callback, unanswered and lasting the deps' TTL. An
+ * `authorizedBy` user and `verifier` make them authorized (§2.2).
+ */
+export async function putTemporary(
+  deps: FakeOAuth1Deps,
+  o: { token: string; secret: string } & Partial<Omit<TemporaryCredential, 'tokenHash' | 'secretSealed' | 'verifierHash'>> & { verifier?: string },
+): Promise<TemporaryCredential> {
+  const tokenHash = sha256Hex(o.token);
+  const now = deps.clock.now();
+  const t: TemporaryCredential = {
+    tokenHash,
+    clientKey: o.clientKey ?? 'app',
+    secretSealed: deps.sealer.seal(o.secret, temporaryContext(tokenHash)),
+    callback: o.callback ?? 'https://app.example/cb',
+    createdAt: o.createdAt ?? now,
+    expiresAt: o.expiresAt ?? now + deps.temporaryTtl * 1000,
+    userId: o.userId ?? null,
+    verifierHash: o.verifier === undefined ? null : sha256Hex(o.verifier),
+    authorizedAt: o.authorizedAt ?? (o.userId ? now : null),
+    usedAt: o.usedAt ?? null,
+  };
+  await deps.temporaries.insert(t);
+  return t;
+}
+
+/** Stores token credentials (RFC 5849 §2.3) of `app` for a user, under the hash of `token`, the secret sealed. */
+export async function putTokenCredential(
+  deps: FakeOAuth1Deps,
+  o: { token: string; secret: string; clientKey?: string; userId?: string },
+): Promise<TokenCredential> {
+  const tokenHash = sha256Hex(o.token);
+  const t: TokenCredential = {
+    tokenHash,
+    clientKey: o.clientKey ?? 'app',
+    userId: o.userId ?? 'u1',
+    secretSealed: deps.sealer.seal(o.secret, tokenContext(tokenHash)),
+    createdAt: deps.clock.now(),
+  };
+  await deps.tokens.insert(t);
+  return t;
+}
+
+/** The scopes OpenID Connect adds to the catalog (OIDC Core §5.4, §11), for OIDC clients only. */
+export const OIDC_TEST_SCOPES = ['openid', 'email', 'phone', 'address', 'offline_access'] as const;
+
+/** What the OIDC authorization rules need, over the OAuth 2.0 fakes (their clock, keys and events); adds the OIDC scopes. */
+export interface FakeOidcAuthorizeDeps extends OidcAuthorizeDeps {
+  oneTime: MemoryOneTime;
+}
+
+export function fakeOidcAuthorizeDeps(oauth2: FakeOAuth2Deps, o: { idTokenTtl?: number } = {}): FakeOidcAuthorizeDeps {
+  for (const name of OIDC_TEST_SCOPES) oauth2.scopes.add({ name, description: `The ${name} scope.`, clientTypes: ['oidc'] });
+  const ttlSeconds = o.idTokenTtl ?? 300;
+  return {
+    clock: oauth2.clock,
+    secrets: oauth2.secrets,
+    idTokens: new IdTokens({ keys: memoryKeyRing(oauth2.clock), clock: oauth2.clock, random: oauth2.random, issuer: TEST_ISSUER, ttlSeconds }),
+    oneTime: new MemoryOneTime(),
+    settings: { idTokenTtl: ttlSeconds },
+    events: oauth2.events,
   };
 }

@@ -82,8 +82,14 @@ for (const variant of contractVariants()) {
     it('refuses a second refresh token with the same hash, and one whose grant does not exist', async () => {
       await s.grants.create(grant('g-dup'));
       await s.refreshTokens.insert({ hash: 'h-dup', grantId: 'g-dup', createdAt: 1, expiresAt: 10_000, rotatedAt: null });
-      await assert.rejects(s2.refreshTokens.insert({ hash: 'h-dup', grantId: 'g-dup', createdAt: 2, expiresAt: 20_000, rotatedAt: null }));
-      await assert.rejects(s.refreshTokens.insert({ hash: 'h-orphan', grantId: 'no-grant', createdAt: 1, expiresAt: 10_000, rotatedAt: null }));
+      await assert.rejects(
+        s2.refreshTokens.insert({ hash: 'h-dup', grantId: 'g-dup', createdAt: 2, expiresAt: 20_000, rotatedAt: null }),
+        /UNIQUE constraint failed|duplicate key value/,
+      );
+      await assert.rejects(
+        s.refreshTokens.insert({ hash: 'h-orphan', grantId: 'no-grant', createdAt: 1, expiresAt: 10_000, rotatedAt: null }),
+        /FOREIGN KEY constraint failed|violates foreign key constraint/,
+      );
       assert.equal((await s.refreshTokens.find('h-dup'))?.createdAt, 1);
       assert.equal(await s.refreshTokens.find('h-orphan'), undefined);
     });

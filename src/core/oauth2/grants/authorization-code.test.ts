@@ -4,6 +4,7 @@ import { sha256Hex } from '../../crypto/constant-time.js';
 import { aClient, aGrant, aUser } from '../../testing/builders.js';
 import { fakeOAuth2Deps } from '../../testing/fakes.js';
 import { CODE_KIND } from '../deps.js';
+import { tokenEndpoint } from '../endpoints/token.js';
 import { Params } from '../params.js';
 import { s256 } from '../pkce.js';
 import { authorizationCodeGrant, type CodePayload } from './authorization-code.js';
@@ -35,7 +36,31 @@ describe('authorization_code grant (RFC 6749 §4.1.3)', () => {
     assert.equal(r.user?.id, 'u1');
     assert.deepEqual(r.scopes, ['profile']);
     assert.equal(r.refreshToken, true);
-    assert.equal(authorizationCodeGrant.publicClients, true);
+  });
+
+  it('lets a public client redeem its code at the token endpoint with PKCE (RFC 9700 §2.1.1)', async () => {
+    const spa = aClient().key('spa').public().withGrant('authorization_code').withRedirect(REDIRECT).build();
+    const deps = fakeOAuth2Deps({ clients: [spa], users: [alice] });
+    deps.grants.put(aGrant().id('g-spa').forClient(spa).ofUser(alice).withScopes('profile').build());
+    const payload: CodePayload = {
+      grantId: 'g-spa',
+      clientKey: 'spa',
+      redirectUri: REDIRECT,
+      redirectUriSent: true,
+      pkce: { challenge: s256(VERIFIER), method: 'S256' },
+    };
+    await deps.codes.put(CODE_KIND, sha256Hex('spa-code'), { ...payload }, deps.clock.now() + 60_000);
+    const endpoint = tokenEndpoint(deps, { family: 'oauth2', handlers: { authorization_code: authorizationCodeGrant }, extensions: [] });
+    const r = await endpoint({
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      query: {},
+      body: { grant_type: 'authorization_code', client_id: 'spa', code: 'spa-code', redirect_uri: REDIRECT, code_verifier: VERIFIER },
+      remoteAddress: '192.0.2.1',
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.token_type, 'Bearer');
+    assert.equal(r.body.scope, 'profile');
   });
 
   it('accepts the S256 verifier of the code challenge (RFC 7636 §4.6)', async () => {
