@@ -67,7 +67,7 @@ describe('the OpenAPI document of the admin API', () => {
   let served: string[];
 
   before(async () => {
-    t = await startServer({ backend: 'sqlite' });
+    t = await startServer();
     doc = (await (await fetch(`${t.baseUrl}/admin/api/openapi.json`)).json()) as Doc;
     served = servedRoutes(t.server.printRoutes({ commonPrefix: false }));
   });
