@@ -39,6 +39,7 @@ process.stdout.write(`== runtime: Node.js ${process.version} (${process.execPath
 ensureSystemPackages();
 if (!quick) {
   step('type check', 'npx', ['tsc', '-p', 'tsconfig.check.json']);
+  step('type check of the console (browser JavaScript)', 'npx', ['tsc', '-p', 'assets/console/tsconfig.json']);
   step('lint and format', 'npx', ['biome', 'check', '.']);
   step('build', 'npx', ['tsc', '-p', 'tsconfig.json']);
 }

@@ -1,9 +1,44 @@
+// @ts-check
 // The admin API, called with the session cookie. Unsafe methods carry the session's CSRF token in
 // X-CSRF-Token (the server refuses them otherwise).
 
 const csrfToken = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
 
+/**
+ * Shapes of the admin API's answers (described in /admin/api/openapi.json).
+ * @typedef {{ field: string, message: string }} FieldProblem
+ * @typedef {{ error?: string, message?: string, error_description?: string, fields?: FieldProblem[] }} ErrorBody
+ * @typedef {{
+ *   client_key: string, type: 'oauth1' | 'oauth2' | 'oidc', name: string, status: 'pending' | 'approved' | 'disapproved',
+ *   public: boolean, require_pkce: boolean, resource_server: boolean, has_secret: boolean,
+ *   redirect_uris: string[], post_logout_redirect_uris: string[], grant_types: string[], response_types: string[],
+ *   callback_url: string | null, rsa_public_key: string | null, metadata: Record<string, unknown>, created_via: string,
+ *   created_at: string, updated_at: string, status_changed_at: string | null, status_changed_by: string | null,
+ *   last_used_at: string | null, unreadable_fields: string[], version: number, client_secret?: string,
+ * }} Client
+ * @typedef {{
+ *   id: string, username: string, display_name: string, email: string | null, enabled: boolean, roles: string[],
+ *   created_at: string, last_sign_in_at: string | null,
+ * }} User
+ * @typedef {{ id: number | null, at: string, actor: string, action: string, source: string, details: Record<string, unknown>, reason: string | null }} ActivityEvent
+ * @typedef {Page<Client> & { pending_counts: Record<string, number | undefined> }} ClientPage
+ * @typedef {{
+ *   client_key: string, exists: boolean, last_used_at: string | null, status_history: ActivityEvent[], changes: ActivityEvent[],
+ *   sign_ins: ActivityEvent[], failed_requests: ActivityEvent[],
+ * }} ClientActivity
+ * @typedef {{ id?: number, at: string, actor: string, action: string, targetType: string, target: string | null, source: string, details: Record<string, unknown> }} AuditEntry
+ */
+
+/**
+ * @template T
+ * @typedef {{ items: T[], total: number, limit: number, offset: number }} Page
+ */
+
 export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {ErrorBody | null} body
+   */
   constructor(status, body) {
     super(body?.message ?? body?.error_description ?? `the server answered ${status}`);
     this.status = status;
@@ -13,7 +48,17 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Calls the admin API; the answer's JSON (null for 204). The caller names the answer's shape
+ * (the document at /admin/api/openapi.json describes each), by the type of what it assigns it to.
+ * @template [T=unknown]
+ * @param {'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE'} method
+ * @param {string} path
+ * @param {unknown} [body]
+ * @returns {Promise<T>}
+ */
 export async function api(method, path, body) {
+  /** @type {Record<string, string>} */
   const headers = { accept: 'application/json' };
   if (method !== 'GET' && method !== 'HEAD') headers['x-csrf-token'] = csrfToken;
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -35,10 +80,13 @@ export async function api(method, path, body) {
     }
     throw new ApiError(res.status, data);
   }
-  return data;
+  return /** @type {T} */ (data);
 }
 
-/** Query string from an object, leaving out empty values. */
+/**
+ * Query string from an object, leaving out empty values.
+ * @param {Record<string, unknown>} params
+ */
 export function query(params) {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));

@@ -1,3 +1,4 @@
+// @ts-check
 // The audit log: every administrative action, newest first, filterable by action, actor and target.
 import { api, query } from './api.js';
 import { h, time } from './dom.js';
@@ -18,12 +19,14 @@ const KNOWN_ACTIONS = [
   'user.set_password',
 ];
 
+/** @param {Record<string, unknown>} details */
 function detailText(details) {
   return Object.entries(details ?? {})
     .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' · ');
 }
 
+/** @param {HTMLElement} view */
 export function start(view) {
   const p = new URLSearchParams(location.search);
   const state = {
@@ -34,6 +37,11 @@ export function start(view) {
     offset: Math.max(0, Number.parseInt(p.get('offset') ?? '0', 10) || 0),
   };
 
+  /**
+   * @param {string} id
+   * @param {string} labelText
+   * @param {string} value
+   */
   const input = (id, labelText, value, extra = {}) => {
     const el = h('input', { type: 'text', id, name: id, value, autocomplete: 'off', spellcheck: 'false', ...extra });
     return { el, node: h('div', { class: 'field' }, h('label', { for: id }, labelText), el) };
@@ -82,6 +90,7 @@ export function start(view) {
       '',
       `${location.pathname}${query({ action: state.action, actor: state.actor, target: state.target, offset: state.offset || '' })}`,
     );
+    /** @type {import('./api.js').Page<import('./api.js').AuditEntry>} */
     let page;
     try {
       page = await api(
@@ -89,7 +98,7 @@ export function start(view) {
         `/admin/api/audit${query({ action: state.action, actor: state.actor, target: state.target, limit: state.limit, offset: state.offset })}`,
       );
     } catch (err) {
-      host.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, `Could not load the audit log: ${err.message}`));
+      host.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, `Could not load the audit log: ${/** @type {Error} */ (err).message}`));
       return;
     }
     const from = page.total === 0 ? 0 : state.offset + 1;

@@ -1,3 +1,4 @@
+// @ts-check
 // Approve, Disapprove, Remove and new-secret actions, each behind a confirmation dialog that says
 // what will happen. Shared by the clients table and the detail view.
 import { ApiError, api } from './api.js';
@@ -7,9 +8,20 @@ import { announce, h } from './dom.js';
 import { markedText, warningsBox, warningsOf } from './review.js';
 import { markedString } from './review-marks.js';
 
+/**
+ * @typedef {import('./api.js').Client} Client
+ * @typedef {{ trigger?: HTMLElement | null, focusKey?: string | null, after?: (updated: Client | null) => unknown }} ActionOptions
+ */
+
+/** @param {Client} client */
 const path = (client) => `/admin/api/clients/${encodeURIComponent(client.client_key)}`;
+/** @param {Pick<Client, 'type'>} client */
 const noun = (client) => (client.type === 'oauth1' ? 'consumer' : 'client');
 
+/**
+ * @param {Client} client
+ * @param {ActionOptions} options
+ */
 export function approveClient(client, { trigger, focusKey, after }) {
   return confirmDialog({
     title: ['Approve ', markedText(client.name), '?'],
@@ -28,6 +40,7 @@ export function approveClient(client, { trigger, focusKey, after }) {
     trigger,
     focusKey,
     action: async () => {
+      /** @type {Client} */
       let updated;
       try {
         // Only the version this page showed is approved; the server refuses it once the client changed.
@@ -44,6 +57,10 @@ export function approveClient(client, { trigger, focusKey, after }) {
   });
 }
 
+/**
+ * @param {Client} client
+ * @param {ActionOptions} options
+ */
 export function disapproveClient(client, { trigger, focusKey, after }) {
   return confirmDialog({
     title: ['Disapprove ', markedText(client.name), '?'],
@@ -62,6 +79,7 @@ export function disapproveClient(client, { trigger, focusKey, after }) {
     trigger,
     focusKey,
     action: async () => {
+      /** @type {Client} */
       const updated = await api('POST', `${path(client)}/disapprove`);
       await after?.(updated);
       announce(`${markedString(client.name)} disapproved`);
@@ -69,6 +87,10 @@ export function disapproveClient(client, { trigger, focusKey, after }) {
   });
 }
 
+/**
+ * @param {Client} client
+ * @param {ActionOptions} options
+ */
 export function removeClient(client, { trigger, focusKey, after }) {
   return confirmDialog({
     title: ['Remove ', markedText(client.name), '?'],
@@ -95,6 +117,10 @@ export function removeClient(client, { trigger, focusKey, after }) {
   });
 }
 
+/**
+ * @param {Client} client
+ * @param {ActionOptions} options
+ */
 export function editClient(client, { trigger, focusKey, after }) {
-  return openClientForm({ mode: 'edit', client, trigger, focusKey, onSaved: (updated) => after?.(updated) });
+  return openClientForm({ mode: 'edit', client, trigger, focusKey, onSaved: (/** @type {Client} */ updated) => after?.(updated) });
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // A client's detail view: its settings, status history (who approved or disapproved it, when),
 // recent failed requests with their reason, recent sign-ins and token requests, settings changes.
 import { api } from './api.js';
@@ -7,6 +8,7 @@ import { metadataRows, Review, registrationRows, warningsBox } from './review.js
 import { markedString } from './review-marks.js';
 import { copyButton } from './widgets.js';
 
+/** @type {Record<string, string | undefined>} */
 const ACTION_LABEL = {
   'client.create': 'Created (pending approval)',
   'client.register': 'Registered itself (pending approval)',
@@ -20,11 +22,16 @@ const ACTION_LABEL = {
   'consent.revoke': 'User revoked access',
 };
 
+/** @param {string} action */
 function label(action) {
   return ACTION_LABEL[action] ?? action;
 }
 
-/** The details of an event as "key: value" text (secrets are never recorded in the audit log). */
+/**
+ * The details of an event as "key: value" text (secrets are never recorded in the audit log).
+ * @param {Record<string, unknown>} details
+ * @param {readonly string[]} [skip]
+ */
 export function detailText(details, skip = []) {
   return Object.entries(details ?? {})
     .filter(([k]) => !skip.includes(k))
@@ -32,6 +39,12 @@ export function detailText(details, skip = []) {
     .join(' · ');
 }
 
+/**
+ * @param {string} caption
+ * @param {readonly string[]} columns
+ * @param {ReadonlyArray<readonly import('./dom.js').Child[]>} rows
+ * @param {string} empty
+ */
 function eventTable(caption, columns, rows, empty) {
   if (rows.length === 0) return h('p', { class: 'muted' }, empty);
   return h(
@@ -61,21 +74,34 @@ function eventTable(caption, columns, rows, empty) {
   );
 }
 
+/**
+ * @param {string} id
+ * @param {string} title
+ * @param {...import('./dom.js').Child} content
+ */
 function section(id, title, ...content) {
   return h('section', { class: 'card detail-section', 'aria-labelledby': id }, h('h2', { id }, title), content);
 }
 
+/** @param {HTMLElement} view */
 export function start(view) {
   const key = pageData().clientKey;
-  const base = `/admin/api/clients/${encodeURIComponent(key)}`;
+  const base = `/admin/api/clients/${encodeURIComponent(String(key))}`;
 
+  /** @param {string} [focusKey] */
   async function load(focusKey) {
     view.setAttribute('aria-busy', 'true');
+    /** @type {import('./api.js').Client} */
     let client;
+    /** @type {import('./api.js').ClientActivity} */
     let activity;
     try {
-      [client, activity] = await Promise.all([api('GET', base), api('GET', `${base}/activity`)]);
-    } catch (err) {
+      [client, activity] = await Promise.all([
+        /** @type {Promise<import('./api.js').Client>} */ (api('GET', base)),
+        /** @type {Promise<import('./api.js').ClientActivity>} */ (api('GET', `${base}/activity`)),
+      ]);
+    } catch (e) {
+      const err = /** @type {import('./api.js').ApiError} */ (e);
       view.removeAttribute('aria-busy');
       if (err.status === 404) {
         document.title = 'Client not found · Latchkey admin';
@@ -99,9 +125,13 @@ export function start(view) {
     }
     view.removeAttribute('aria-busy');
     render(client, activity);
-    if (focusKey) document.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus();
+    if (focusKey) /** @type {HTMLElement | null} */ (document.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`))?.focus();
   }
 
+  /**
+   * @param {import('./api.js').Client} c
+   * @param {import('./api.js').ClientActivity} activity
+   */
   function render(c, activity) {
     const oauth1 = c.type === 'oauth1';
     document.title = `${markedString(c.name)} · Latchkey admin`;
@@ -110,6 +140,7 @@ export function start(view) {
     // Every value a registrant chose goes through the review, which marks it and collects warnings.
     const review = new Review();
     const title = review.text('client_name', c.name);
+    /** @param {import('./api.js').Client | null} updated */
     const after = async (updated) => {
       if (updated === null) {
         location.assign(`/admin/clients?type=${c.type}`);
@@ -117,6 +148,12 @@ export function start(view) {
       }
       await load();
     };
+    /**
+     * @param {string} text
+     * @param {string} focusKey
+     * @param {(button: HTMLButtonElement) => unknown} run
+     * @param {string} [cls]
+     */
     const button = (text, focusKey, run, cls) => {
       const b = h('button', { type: 'button', class: cls ?? '', dataset: { focusKey } }, text);
       b.addEventListener('click', () => run(b));
@@ -160,7 +197,7 @@ export function start(view) {
       ['Created', [time(c.created_at), c.created_via && c.created_via !== 'admin' ? ` (via ${c.created_via})` : '']],
       ['Last changed', [time(c.updated_at), ` (version ${c.version})`]],
       ['Last used', time(c.last_used_at, 'Never')],
-    ].filter(Boolean);
+    ].filter((row) => row !== null);
 
     const statusRows = activity.status_history.map((e) => [
       time(e.at),
@@ -187,6 +224,7 @@ export function start(view) {
     // Every stored metadata member, and the server's record of the registration.
     const metadata = metadataRows(review, c.metadata ?? {});
     const registration = registrationRows(review, c.metadata?.registration);
+    /** @param {ReadonlyArray<readonly [import('./dom.js').Child, import('./dom.js').Child]>} rows */
     const settingsList = (rows) =>
       h(
         'dl',

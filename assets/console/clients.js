@@ -1,3 +1,4 @@
+// @ts-check
 // Settings → OAuth clients: one tab per client type with its pending count, and the data table of
 // keys (sortable, filterable by status, searchable, paged on the server through limit/offset).
 import { api, query } from './api.js';
@@ -8,26 +9,47 @@ import { markedText, warningsOf } from './review.js';
 import { markedString } from './review-marks.js';
 import { copyButton, menuButton } from './widgets.js';
 
+/**
+ * @typedef {import('./api.js').Client} Client
+ * @typedef {{ type: string, status: string, search: string, sort: string, order: string, limit: number, offset: number }} State
+ * @typedef {'name' | 'key' | 'status' | 'uris' | 'grants' | 'created' | 'used' | 'actions'} ColumnId
+ * @typedef {{ id: ColumnId, label: string, sort?: string, hidden?: boolean }} Column
+ */
+
+/** @type {readonly string[]} */
 const TYPES = ['oauth1', 'oauth2', 'oidc'];
+/** @type {Record<string, string | undefined>} */
 const SORTS = { name: 'Name', status: 'Status', created_at: 'Created', last_used_at: 'Last used' };
 const PAGE_SIZES = [25, 50, 100];
 
+/** @returns {State} */
 function stateFromUrl() {
   const p = new URLSearchParams(location.search);
-  const type = TYPES.includes(p.get('type')) ? p.get('type') : 'oauth2';
-  const sort = p.get('sort') in SORTS ? p.get('sort') : 'created_at';
+  const typeParam = p.get('type');
+  const type = typeParam !== null && TYPES.includes(typeParam) ? typeParam : 'oauth2';
+  const sortParam = p.get('sort');
+  const sort = sortParam !== null && sortParam in SORTS ? sortParam : 'created_at';
   const size = Number(p.get('size'));
+  const status = p.get('status');
+  const order = p.get('order');
   return {
     type,
-    status: ['pending', 'approved', 'disapproved'].includes(p.get('status')) ? p.get('status') : '',
+    status: status !== null && ['pending', 'approved', 'disapproved'].includes(status) ? status : '',
     search: (p.get('q') ?? '').slice(0, 200),
     sort,
-    order: p.get('order') === 'asc' || p.get('order') === 'desc' ? p.get('order') : sort === 'name' ? 'asc' : 'desc',
+    order: order === 'asc' || order === 'desc' ? order : sort === 'name' ? 'asc' : 'desc',
     limit: PAGE_SIZES.includes(size) ? size : 50,
     offset: Math.max(0, Number.parseInt(p.get('offset') ?? '0', 10) || 0),
   };
 }
 
+/**
+ * The type a tab shows (set from TYPES when the tab is made).
+ * @param {HTMLElement} tab
+ */
+const typeOf = (tab) => /** @type {string} */ (tab.dataset.type);
+
+/** @param {State} s */
 function saveState(s) {
   const params = query({
     type: s.type,
@@ -41,9 +63,11 @@ function saveState(s) {
   history.replaceState(null, '', `${location.pathname}${params}`);
 }
 
+/** @param {HTMLElement} view */
 export function start(view) {
   const state = stateFromUrl();
   let requestSeq = 0;
+  /** @type {Record<string, number | undefined>} */
   let lastPending = { oauth1: 0, oauth2: 0, oidc: 0 };
 
   // --- tabs ---
@@ -57,16 +81,20 @@ export function start(view) {
   );
   const tablist = h('div', { role: 'tablist', 'aria-label': 'Client type', class: 'tabs' }, tabs);
   tablist.addEventListener('keydown', (event) => {
-    const i = tabs.indexOf(document.activeElement);
+    // indexOf finds nothing (-1) when the focus is elsewhere.
+    const i = tabs.indexOf(/** @type {HTMLButtonElement} */ (document.activeElement));
     if (i < 0) return;
+    /** @type {Record<string, number | undefined>} */
     const moves = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 };
-    if (!(event.key in moves)) return;
+    const move = moves[event.key];
+    if (move === undefined) return;
     event.preventDefault();
-    const next = tabs[(moves[event.key] + tabs.length) % tabs.length];
+    const next = tabs[(move + tabs.length) % tabs.length];
+    if (!next) return;
     next.focus();
-    selectType(next.dataset.type);
+    selectType(typeOf(next));
   });
-  for (const tab of tabs) tab.addEventListener('click', () => selectType(tab.dataset.type));
+  for (const tab of tabs) tab.addEventListener('click', () => selectType(typeOf(tab)));
 
   // --- toolbar ---
   const heading = h('h2', { id: 'keys-title' });
@@ -108,7 +136,8 @@ export function start(view) {
   );
   view.replaceChildren(tablist, panel);
 
-  let searchTimer = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let searchTimer;
   search.addEventListener('input', () => {
     clearTimeout(searchTimer);
     searchTimer = setTimeout(() => {
@@ -135,7 +164,7 @@ export function start(view) {
       mode: 'create',
       type: state.type,
       trigger: createButton,
-      onSaved: (client) => {
+      onSaved: (/** @type {Client} */ client) => {
         // Show the new key where it lives: its type's tab, newest first.
         if (client.type !== state.type) selectType(client.type, false);
         else load();
@@ -143,6 +172,10 @@ export function start(view) {
     }),
   );
 
+  /**
+   * @param {string} type
+   * @param {boolean} [focusTab]
+   */
   function selectType(type, focusTab = false) {
     if (state.type === type) return;
     state.type = type;
@@ -153,12 +186,12 @@ export function start(view) {
 
   function paintTabs() {
     for (const tab of tabs) {
-      const t = tab.dataset.type;
+      const t = typeOf(tab);
       const selected = t === state.type;
       tab.setAttribute('aria-selected', String(selected));
       tab.tabIndex = selected ? 0 : -1;
       const n = lastPending[t] ?? 0;
-      const count = tab.querySelector('.tab-count');
+      const count = /** @type {HTMLElement} */ (tab.querySelector('.tab-count'));
       count.textContent = n > 0 ? `${n} pending` : '';
       count.hidden = n === 0;
     }
@@ -171,6 +204,7 @@ export function start(view) {
     paintTabs();
     const seq = ++requestSeq;
     tableHost.setAttribute('aria-busy', 'true');
+    /** @type {import('./api.js').ClientPage} */
     let page;
     try {
       page = await api(
@@ -180,7 +214,7 @@ export function start(view) {
     } catch (err) {
       if (seq !== requestSeq) return;
       tableHost.removeAttribute('aria-busy');
-      tableHost.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, `Could not load the keys: ${err.message}`));
+      tableHost.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, `Could not load the keys: ${/** @type {Error} */ (err).message}`));
       return;
     }
     if (seq !== requestSeq) return; // a newer request is on its way
@@ -195,6 +229,7 @@ export function start(view) {
     renderPager(page);
   }
 
+  /** @param {import('./api.js').ClientPage} page */
   function renderTable(page) {
     const oauth1 = state.type === 'oauth1';
     const from = page.total === 0 ? 0 : state.offset + 1;
@@ -210,7 +245,8 @@ export function start(view) {
       tableHost.replaceChildren();
       return;
     }
-    const columns = [
+    /** @type {Array<Column | null>} */
+    const all = [
       { id: 'name', label: 'Name', sort: 'name' },
       { id: 'key', label: oauth1 ? 'Consumer key' : 'Client key' },
       { id: 'status', label: 'Status', sort: 'status' },
@@ -219,16 +255,18 @@ export function start(view) {
       { id: 'created', label: 'Created', sort: 'created_at' },
       { id: 'used', label: 'Last used', sort: 'last_used_at' },
       { id: 'actions', label: 'Actions', hidden: true },
-    ].filter(Boolean);
+    ];
+    const columns = all.filter((col) => col !== null);
 
     const head = h(
       'tr',
       {},
       columns.map((c) => {
         if (c.hidden) return h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, c.label));
-        if (!c.sort) return h('th', { scope: 'col' }, c.label);
-        const active = state.sort === c.sort;
-        const nextOrder = active ? (state.order === 'asc' ? 'desc' : 'asc') : c.sort === 'name' ? 'asc' : 'desc';
+        const sort = c.sort;
+        if (!sort) return h('th', { scope: 'col' }, c.label);
+        const active = state.sort === sort;
+        const nextOrder = active ? (state.order === 'asc' ? 'desc' : 'asc') : sort === 'name' ? 'asc' : 'desc';
         const button = h(
           'button',
           { type: 'button', class: 'sort', dataset: { focusKey: `sort:${c.sort}` } },
@@ -236,11 +274,11 @@ export function start(view) {
           h('span', { class: 'sort-icon', 'aria-hidden': 'true' }, active ? (state.order === 'asc' ? ' ▲' : ' ▼') : ' ↕'),
         );
         button.addEventListener('click', async () => {
-          state.sort = c.sort;
+          state.sort = sort;
           state.order = nextOrder;
           state.offset = 0;
           await load();
-          document.querySelector(`[data-focus-key="sort:${c.sort}"]`)?.focus();
+          /** @type {HTMLElement | null} */ (document.querySelector(`[data-focus-key="sort:${sort}"]`))?.focus();
           announce(`Sorted by ${c.label}, ${state.order === 'asc' ? 'ascending' : 'descending'}`);
         });
         return h('th', { scope: 'col', 'aria-sort': active ? (state.order === 'asc' ? 'ascending' : 'descending') : null }, button);
@@ -255,6 +293,10 @@ export function start(view) {
     tableHost.replaceChildren(h('table', { class: 'data-table clients-table' }, caption, h('thead', {}, head), h('tbody', {}, rows)));
   }
 
+  /**
+   * @param {Client} c
+   * @param {readonly Column[]} columns
+   */
   function row(c, columns) {
     const detail = `/admin/clients/${encodeURIComponent(c.client_key)}`;
     const cells = {
@@ -308,10 +350,12 @@ export function start(view) {
     return tr;
   }
 
+  /** @param {Client} c */
   function rowMenu(c) {
     const focusKey = `menu:${c.client_key}`;
     const after = () => load();
-    const items = [
+    /** @type {Array<import('./widgets.js').MenuItem | null>} */
+    const all = [
       { label: 'Details', onSelect: () => location.assign(`/admin/clients/${encodeURIComponent(c.client_key)}`) },
       { label: 'Edit', onSelect: (trigger) => editClient(c, { trigger, focusKey, after }) },
       c.status !== 'approved' ? { label: 'Approve', onSelect: (trigger) => approveClient(c, { trigger, focusKey, after }) } : null,
@@ -321,16 +365,23 @@ export function start(view) {
         danger: true,
         onSelect: (trigger) => removeClient(c, { trigger, focusKey: 'create-client', after }),
       },
-    ].filter(Boolean);
+    ];
+    const items = all.filter((item) => item !== null);
     return menuButton({ label: '⋯', accessibleName: `Actions for ${markedString(c.name)}`, items, focusKey });
   }
 
+  /** @param {import('./api.js').ClientPage} page */
   function renderPager(page) {
     const pages = Math.max(1, Math.ceil(page.total / state.limit));
     const current = Math.floor(state.offset / state.limit) + 1;
+    /**
+     * @param {number} offset
+     * @param {string} key
+     */
     const go = (offset, key) => async () => {
       state.offset = offset;
       await load();
+      /** @type {HTMLButtonElement | null} */
       const again = document.querySelector(`[data-focus-key="${key}"]`);
       (again && !again.disabled ? again : document.getElementById('table-summary'))?.focus();
     };

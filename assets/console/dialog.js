@@ -1,3 +1,4 @@
+// @ts-check
 // Modal dialogs on the native <dialog> element: showModal() keeps focus inside and makes the page
 // behind inert, Escape closes, and focus goes back to the control that opened the dialog (or to its
 // re-rendered twin, found by data-focus-key) when it closes.
@@ -7,7 +8,10 @@ const FOCUSABLE = 'input:not([disabled]):not([type="hidden"]), select:not([disab
 
 /**
  * Builds a dialog; fill `body` and `footer`, then call show().
- * options: { title, trigger, focusKey, wide, onClose }
+ * @param {{
+ *   title: import('./dom.js').Child, trigger?: HTMLElement | null, focusKey?: string | null, wide?: boolean,
+ *   onClose?: (returnValue: string) => void,
+ * }} options
  */
 export function createDialog(options) {
   const titleId = uid('dialog-title');
@@ -17,7 +21,8 @@ export function createDialog(options) {
   const body = h('div', { class: 'dialog-body' });
   const footer = h('div', { class: 'dialog-footer actions' });
   dialog.append(h('div', { class: 'dialog-header' }, heading, closeButton), body, footer);
-  const trigger = options.trigger ?? document.activeElement;
+  // The focused element, when not named: the control that opened the dialog.
+  const trigger = options.trigger ?? /** @type {HTMLElement | null} */ (document.activeElement);
   const focusKey = options.focusKey ?? trigger?.dataset?.focusKey;
   let busy = false;
 
@@ -38,9 +43,11 @@ export function createDialog(options) {
     heading,
     body,
     footer,
+    /** @param {string} text */
     setTitle(text) {
       heading.textContent = text;
     },
+    /** @param {boolean} value */
     setBusy(value) {
       busy = value;
       dialog.toggleAttribute('aria-busy', value);
@@ -58,9 +65,15 @@ export function createDialog(options) {
   };
 }
 
-/** Focuses [data-autofocus] if present, else the first field or button of the body, else the title. */
+/**
+ * Focuses [data-autofocus] if present, else the first field or button of the body, else the title.
+ * @param {HTMLDialogElement} dialog
+ * @param {HTMLElement} heading
+ */
 export function focusInitial(dialog, heading) {
+  /** @type {HTMLElement | null} */
   const preferred = dialog.querySelector('[data-autofocus]');
+  /** @type {HTMLElement | null} */
   const first =
     preferred ?? dialog.querySelector(`.dialog-body ${FOCUSABLE.split(', ').join(', .dialog-body ')}`) ?? dialog.querySelector('.dialog-footer button');
   (first ?? heading).focus();
@@ -69,8 +82,12 @@ export function focusInitial(dialog, heading) {
 /**
  * A confirmation dialog that says what will happen. `action` runs when confirmed; the dialog
  * closes after it succeeds (so focus returns to a re-rendered trigger) and shows its error otherwise.
- * options: { title, message (string | Node | array), confirmLabel, danger, typeToConfirm, trigger, focusKey, action }
  * Resolves true when the action ran, false when cancelled.
+ * @param {{
+ *   title: import('./dom.js').Child, message: import('./dom.js').Child, confirmLabel: string, danger?: boolean,
+ *   typeToConfirm?: string, trigger?: HTMLElement | null, focusKey?: string | null, action: () => Promise<unknown>,
+ * }} options
+ * @returns {Promise<boolean>}
  */
 export function confirmDialog(options) {
   return new Promise((resolve) => {
@@ -83,6 +100,7 @@ export function confirmDialog(options) {
     const confirm = h('button', { type: 'button', class: options.danger ? 'danger' : 'primary' }, options.confirmLabel);
     const cancel = h('button', { type: 'button', onClick: () => d.close('cancel') }, 'Cancel');
 
+    /** @type {HTMLInputElement | null} */
     let typed = null;
     if (options.typeToConfirm !== undefined) {
       const id = uid('confirm-name');
@@ -94,12 +112,13 @@ export function confirmDialog(options) {
       );
       confirm.disabled = true;
       confirm.dataset.disabled = 'true';
-      typed.addEventListener('input', () => {
-        const ok = typed.value === options.typeToConfirm;
+      const input = typed;
+      input.addEventListener('input', () => {
+        const ok = input.value === options.typeToConfirm;
         confirm.disabled = !ok;
         confirm.dataset.disabled = String(!ok);
       });
-      typed.addEventListener('keydown', (event) => {
+      input.addEventListener('keydown', (event) => {
         if (event.key === 'Enter' && !confirm.disabled) confirm.click();
       });
     } else if (options.danger) {
@@ -119,7 +138,7 @@ export function confirmDialog(options) {
         d.close('confirm');
       } catch (err) {
         d.setBusy(false);
-        error.textContent = err?.message ?? 'Something went wrong.';
+        error.textContent = /** @type {{ message?: string } | null | undefined} */ (err)?.message ?? 'Something went wrong.';
         error.hidden = false;
         confirm.focus();
       }

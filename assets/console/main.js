@@ -1,6 +1,8 @@
+// @ts-check
 // Entry point of the admin console: starts the module of the page the server rendered.
 import { pageData } from './dom.js';
 
+/** @type {Record<string, (() => Promise<{ start: (view: HTMLElement) => void }>) | undefined>} */
 const PAGES = {
   clients: () => import('./clients.js'),
   client: () => import('./client-detail.js'),
@@ -10,8 +12,9 @@ const PAGES = {
 
 const { page } = pageData();
 const view = document.getElementById('view');
-if (view && PAGES[page]) {
-  PAGES[page]()
+const load = page === undefined ? undefined : PAGES[page];
+if (view && load) {
+  load()
     .then((m) => m.start(view))
     .catch(() => {
       view.textContent = 'The console could not start. Reload the page; if it persists, check the server log.';

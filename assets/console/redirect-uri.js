@@ -1,6 +1,8 @@
+// @ts-check
 // The redirect URI rule of src/core/clients/redirect-uri.ts, for validation as the administrator
 // types. The server checks again on save; test/console/redirect-uri-parity.test.ts keeps both equal.
 
+/** @param {string} hostname */
 function isLoopbackHost(hostname) {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
@@ -8,7 +10,11 @@ function isLoopbackHost(hostname) {
 
 const DANGEROUS_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:']);
 
-/** A human-readable problem with one redirect URI, or null when it is acceptable. */
+/**
+ * A human-readable problem with one redirect URI, or null when it is acceptable.
+ * @param {string} value
+ * @returns {string | null}
+ */
 export function redirectUriProblem(value) {
   if (value.length > 2000) return 'is longer than 2000 characters';
   let url;
@@ -25,9 +31,14 @@ export function redirectUriProblem(value) {
   return `uses the scheme ${url.protocol} which is neither https, loopback http nor a private-use scheme`;
 }
 
-/** Problems of a one-URI-per-line text: [{ line, uri, message }]; blank lines are ignored. */
+/**
+ * Problems of a one-URI-per-line text: [{ line, uri, message }]; blank lines are ignored.
+ * @param {string} text
+ */
 export function redirectUriLines(text) {
+  /** @type {Array<{ line: number, uri: string, message: string }>} */
   const problems = [];
+  /** @type {Map<string, number>} */
   const seen = new Map();
   text.split('\n').forEach((raw, i) => {
     const uri = raw.trim();
@@ -40,6 +51,7 @@ export function redirectUriLines(text) {
   return problems;
 }
 
+/** @param {string} text */
 export function uriList(text) {
   return text
     .split('\n')

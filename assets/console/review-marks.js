@@ -1,3 +1,4 @@
+// @ts-check
 // What a reviewer must see of a value a registrant chose: invisible, direction-changing and control
 // characters made visible by their code point, and hosts in punycode, with a warning for every
 // internationalized host and a stronger one for a label that mixes scripts (UTS #39 §5.2).
@@ -45,7 +46,10 @@ const NAMES = new Map([
 const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}\u115f\u1160\u2800\u3164\uffa0]|[\u034f\u17b4\u17b5\u180b-\u180f]|(?! )\p{Zs}/u;
 const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 
-/** "U+202E", "U+E0041" */
+/**
+ * "U+202E", "U+E0041"
+ * @param {number} cp
+ */
 export function codePointLabel(cp) {
   return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
 }
@@ -53,12 +57,15 @@ export function codePointLabel(cp) {
 /**
  * The text in parts: { text } for what shows as itself, { mark, name, kind } for each hidden
  * character (kind: 'bidi', 'control', 'space' or 'invisible'); `count` of marked characters.
+ * @param {unknown} value
  */
 export function markText(value) {
   const text = String(value ?? '');
+  /** @type {Array<{ text: string, mark?: undefined } | { mark: string, name: string, kind: string, text?: undefined }>} */
   const parts = [];
   let plain = '';
   let count = 0;
+  /** @type {Set<string>} */
   const kinds = new Set();
   for (const ch of text) {
     if (!HIDDEN.test(ch)) {
@@ -77,14 +84,20 @@ export function markText(value) {
   return { parts, count, kinds: [...kinds] };
 }
 
-/** The text with every hidden character written as ⟨U+XXXX⟩, for places that hold plain text (titles). */
+/**
+ * The text with every hidden character written as ⟨U+XXXX⟩, for places that hold plain text (titles).
+ * @param {unknown} value
+ */
 export function markedString(value) {
   return markText(value)
     .parts.map((p) => (p.mark ? `⟨${p.mark}⟩` : p.text))
     .join('');
 }
 
-/** A warning about a marked text, or null when nothing was marked. */
+/**
+ * A warning about a marked text, or null when nothing was marked.
+ * @param {unknown} value
+ */
 export function textWarning(value) {
   const { count } = markText(value);
   if (count === 0) return null;
@@ -100,6 +113,11 @@ const TMAX = 26;
 const SKEW = 38;
 const DAMP = 700;
 
+/**
+ * @param {number} delta
+ * @param {number} points
+ * @param {boolean} first
+ */
 function adapt(delta, points, first) {
   let d = first ? Math.floor(delta / DAMP) : Math.floor(delta / 2);
   d += Math.floor(d / points);
@@ -111,6 +129,7 @@ function adapt(delta, points, first) {
   return k + Math.floor(((BASE - TMIN + 1) * d) / (d + SKEW));
 }
 
+/** @param {number} c */
 function digitOf(c) {
   if (c >= 0x30 && c <= 0x39) return c - 22;
   if (c >= 0x41 && c <= 0x5a) return c - 0x41;
@@ -118,9 +137,13 @@ function digitOf(c) {
   return BASE;
 }
 
-/** RFC 3492 §6.2: the Unicode form of a punycode string (without "xn--"), or null when it is not valid. */
+/**
+ * RFC 3492 §6.2: the Unicode form of a punycode string (without "xn--"), or null when it is not valid.
+ * @param {string} input
+ */
 export function punycodeDecode(input) {
   if (input.length > 253) return null;
+  /** @type {number[]} */
   const output = [];
   const basic = Math.max(input.lastIndexOf('-'), 0);
   for (let j = 0; j < basic; j++) {
@@ -196,11 +219,15 @@ const SCRIPTS = [
   'Vai',
   'Lisu',
   'Adlam',
-].map((name) => [name, new RegExp(`\\p{Script=${name}}`, 'u')]);
+].map((name) => /** @type {const} */ ([name, new RegExp(`\\p{Script=${name}}`, 'u')]));
 const NEUTRAL = /[\p{Script=Common}\p{Script=Inherited}]/u;
 
-/** The scripts of the letters of a text (digits, punctuation and combining marks count for none). */
+/**
+ * The scripts of the letters of a text (digits, punctuation and combining marks count for none).
+ * @param {string} text
+ */
 export function scriptsOf(text) {
+  /** @type {Set<string>} */
   const found = new Set();
   for (const ch of text) {
     if (NEUTRAL.test(ch)) continue;
@@ -216,6 +243,7 @@ const ALLOWED_MIXES = [
   ['Latin', 'Han', 'Hangul'],
 ];
 
+/** @param {readonly string[]} scripts */
 export function mixesScripts(scripts) {
   if (scripts.length <= 1) return false;
   return !ALLOWED_MIXES.some((allowed) => scripts.every((s) => allowed.includes(s)));
@@ -225,6 +253,7 @@ export function mixesScripts(scripts) {
  * The host of a URI as a reviewer must see it: `host` as the WHATWG URL parser reads it (punycode
  * for an internationalized name, with the port), `unicode` as it would be displayed, and the
  * warnings: an IDN at all, and more strongly a label that mixes scripts. null without a host.
+ * @param {unknown} value
  */
 export function hostReview(value) {
   let url;
@@ -240,6 +269,7 @@ export function hostReview(value) {
     return { label, unicode, scripts, idn: unicode !== label, mixed: mixesScripts(scripts) };
   });
   const idn = labels.some((l) => l.idn);
+  /** @type {string[]} */
   const warnings = [];
   for (const l of labels) {
     if (l.unicode === null) warnings.push(`the host label ${l.label} is not valid punycode`);

@@ -1,10 +1,14 @@
+// @ts-check
 // What an administrator judges before approving a client, rendered: every stored field, each value
 // with its hidden characters shown as ⟨U+XXXX⟩ and its hosts in punycode (review-marks.js), and
 // the warnings these raise, collected so the page can list them above everything else.
 import { h } from './dom.js';
 import { hostReview, markText, textWarning } from './review-marks.js';
 
-/** A text with each hidden character shown as a highlighted ⟨U+XXXX⟩, isolated from the text around it. */
+/**
+ * A text with each hidden character shown as a highlighted ⟨U+XXXX⟩, isolated from the text around it.
+ * @param {unknown} value
+ */
 export function markedText(value) {
   const { parts } = markText(value);
   return h(
@@ -14,7 +18,10 @@ export function markedText(value) {
   );
 }
 
-/** Labels of the metadata a registrant sets (RFC 7591 §2, OIDC Registration §2), in the order shown. */
+/**
+ * Labels of the metadata a registrant sets (RFC 7591 §2, OIDC Registration §2), in the order shown.
+ * @type {Record<string, string | undefined>}
+ */
 const LABELS = {
   client_name: 'Name',
   client_uri: 'Home page',
@@ -43,26 +50,39 @@ const URI_FIELD = /(?:^|_)uris?$/;
 /** Longest JSON shown inline; the admin API has the whole value. */
 const MAX_JSON = 16_000;
 
-const baseOf = (key) => key.split('#')[0];
+/** @param {string} key */
+const baseOf = (key) => key.split('#')[0] ?? key;
 
 /** Collects the warnings of one rendering. */
 export class Review {
   constructor() {
-    /** [{ field, message }] */
+    /** @type {Array<{ field: string, message: string }>} */
     this.warnings = [];
   }
 
+  /**
+   * @param {string} field
+   * @param {string | null | undefined} message
+   */
   warn(field, message) {
     if (message && !this.warnings.some((w) => w.field === field && w.message === message)) this.warnings.push({ field, message });
   }
 
-  /** A registrant's text: marked, with a warning when it hides characters. */
+  /**
+   * A registrant's text: marked, with a warning when it hides characters.
+   * @param {string} field
+   * @param {unknown} value
+   */
   text(field, value) {
     this.warn(field, textWarning(value));
     return markedText(value);
   }
 
-  /** A URI: marked, with its host in punycode when it is not plain ASCII as written. */
+  /**
+   * A URI: marked, with its host in punycode when it is not plain ASCII as written.
+   * @param {string} field
+   * @param {unknown} value
+   */
   uri(field, value) {
     this.warn(field, textWarning(value));
     const host = hostReview(value);
@@ -78,7 +98,12 @@ export class Review {
     );
   }
 
-  /** A list of texts or URIs. */
+  /**
+   * A list of texts or URIs.
+   * @param {string} field
+   * @param {readonly string[]} values
+   * @param {boolean} asUri
+   */
   list(field, values, asUri) {
     if (values.length === 0) return h('span', { class: 'muted' }, 'None');
     return h(
@@ -88,7 +113,12 @@ export class Review {
     );
   }
 
-  /** Any stored value: strings, lists, flags and JSON objects (pretty-printed, bounded). */
+  /**
+   * Any stored value: strings, lists, flags and JSON objects (pretty-printed, bounded).
+   * @param {string} field
+   * @param {unknown} value
+   * @returns {import('./dom.js').Child}
+   */
   value(field, value) {
     const asUri = URI_FIELD.test(baseOf(field));
     if (typeof value === 'string') return asUri ? this.uri(field, value) : this.text(field, value);
@@ -107,9 +137,13 @@ export class Review {
   }
 }
 
-/** Every metadata key of a client, in the order a reviewer reads them: known fields, their language variants, the rest. */
+/**
+ * Every metadata key of a client, in the order a reviewer reads them: known fields, their language variants, the rest.
+ * @param {Record<string, unknown> | null | undefined} metadata
+ */
 export function metadataKeys(metadata) {
   const keys = Object.keys(metadata ?? {}).filter((k) => k !== BOOKKEEPING);
+  /** @param {string} k */
   const rank = (k) => {
     const i = ORDER.indexOf(baseOf(k));
     return i < 0 ? ORDER.length : i;
@@ -117,21 +151,35 @@ export function metadataKeys(metadata) {
   return keys.sort((a, b) => rank(a) - rank(b) || (a.includes('#') ? 1 : 0) - (b.includes('#') ? 1 : 0) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** The label of a metadata key: "Logo (fr)" for logo_uri#fr, the key itself for one Latchkey does not know. */
+/**
+ * The label of a metadata key: "Logo (fr)" for logo_uri#fr, the key itself for one Latchkey does not know.
+ * @param {string} key
+ */
 export function fieldLabel(key) {
-  const [base, tag] = key.split('#');
+  const [base = key, tag] = key.split('#');
   const label = LABELS[base] ?? base;
   return tag ? `${label} (${tag})` : label;
 }
 
-/** Rows [label node, value node] for every stored metadata member of a client. */
+/**
+ * Rows [label node, value node] for every stored metadata member of a client.
+ * @param {Review} review
+ * @param {Record<string, unknown>} metadata
+ * @returns {Array<[import('./dom.js').Child, import('./dom.js').Child]>}
+ */
 export function metadataRows(review, metadata) {
   return metadataKeys(metadata).map((key) => [h('span', {}, fieldLabel(key), ' ', h('code', { class: 'field-name' }, key)), review.value(key, metadata[key])]);
 }
 
-/** Rows for the server's record of the registration (who registered it, from where, when). */
+/**
+ * Rows for the server's record of the registration (who registered it, from where, when).
+ * @param {Review} review
+ * @param {unknown} registration
+ * @returns {Array<[import('./dom.js').Child, import('./dom.js').Child]>}
+ */
 export function registrationRows(review, registration) {
   if (typeof registration !== 'object' || registration === null) return [];
+  /** @type {Record<string, string | undefined>} */
   const labels = {
     source_address: 'Registered from',
     user_agent: 'User agent',
@@ -147,7 +195,10 @@ export function registrationRows(review, registration) {
     .map(([k, v]) => [labels[k] ?? k, review.value(`registration.${k}`, v)]);
 }
 
-/** The warnings of a review, listed: the first thing a reviewer sees. */
+/**
+ * The warnings of a review, listed: the first thing a reviewer sees.
+ * @param {Review} review
+ */
 export function warningsBox(review) {
   if (review.warnings.length === 0) return null;
   return h(
@@ -162,7 +213,10 @@ export function warningsBox(review) {
   );
 }
 
-/** The warnings a client's stored values raise, without rendering them anywhere. */
+/**
+ * The warnings a client's stored values raise, without rendering them anywhere.
+ * @param {Partial<import('./api.js').Client>} client
+ */
 export function warningsOf(client) {
   const review = new Review();
   review.text('client_name', client.name ?? '');

@@ -1,3 +1,4 @@
+// @ts-check
 // Users (for holders of manage_users): list, create, enable/disable, reset password, assign roles.
 import { ApiError, api, query } from './api.js';
 import { generateSecret } from './client-form.js';
@@ -8,9 +9,17 @@ import { choiceGroup, field, menuButton, renderPager } from './widgets.js';
 const data = pageData();
 const ROLES = data.roles ?? [];
 const MIN_PASSWORD = data.minPasswordLength ?? 8;
+/**
+ * @typedef {import('./api.js').User} User
+ * @typedef {{ setError: (message: string | null | undefined) => void }} ErrorSlot
+ */
+
+/** @type {Record<string, string | undefined>} */
 const PERMISSION_LABEL = { configure_server: 'Configure Server', manage_users: 'Manage Users' };
 
+/** @param {string} id */
 const roleName = (id) => ROLES.find((r) => r.id === id)?.name ?? id;
+/** @param {readonly string[]} checked */
 const roleOptions = (checked) =>
   ROLES.map((r) => ({
     value: r.id,
@@ -18,19 +27,27 @@ const roleOptions = (checked) =>
     checked: checked.includes(r.id),
     note: `Permission: ${r.permissions.map((p) => PERMISSION_LABEL[p] ?? p).join(', ')}`,
   }));
+/** @param {User} u */
 const userPath = (u) => `/admin/api/users/${encodeURIComponent(u.username)}`;
 
-/** Maps API field problems onto fields; returns the messages that fit nowhere. */
+/**
+ * Maps API field problems onto fields; returns the messages that fit nowhere.
+ * @param {ApiError} err
+ * @param {Record<string, ErrorSlot | undefined>} fields
+ */
 function placeErrors(err, fields) {
+  /** @type {string[]} */
   const rest = [];
   for (const f of err.fields) {
-    const target = fields[String(f.field).split('.')[0]];
+    const [name = ''] = String(f.field).split('.');
+    const target = fields[name];
     if (target) target.setError(f.message);
     else rest.push(`${f.field}: ${f.message}`);
   }
   return rest;
 }
 
+/** @param {string} labelText */
 function passwordFields(labelText) {
   const pw = h('input', { type: 'password', autocomplete: 'new-password', minlength: String(MIN_PASSWORD) });
   const again = h('input', { type: 'password', autocomplete: 'new-password' });
@@ -63,6 +80,7 @@ function passwordFields(labelText) {
   };
 }
 
+/** @param {HTMLElement} view */
 export function start(view) {
   const params = new URLSearchParams(location.search);
   const state = { search: params.get('q') ?? '', limit: 50, offset: Math.max(0, Number.parseInt(params.get('offset') ?? '0', 10) || 0) };
@@ -80,7 +98,8 @@ export function start(view) {
     pager,
   );
 
-  let timer = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
   search.addEventListener('input', () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
@@ -95,11 +114,12 @@ export function start(view) {
   async function load() {
     history.replaceState(null, '', `${location.pathname}${query({ q: state.search, offset: state.offset || '' })}`);
     const mine = ++seq;
+    /** @type {import('./api.js').Page<User>} */
     let page;
     try {
       page = await api('GET', `/admin/api/users${query({ search: state.search, limit: state.limit, offset: state.offset })}`);
     } catch (err) {
-      host.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, `Could not load users: ${err.message}`));
+      host.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, `Could not load users: ${/** @type {Error} */ (err).message}`));
       return;
     }
     if (mine !== seq) return;
@@ -132,14 +152,20 @@ export function start(view) {
     renderPager(pager, state, page.total, { previous: '‹ Previous', next: 'Next ›' }, () => load().then(() => summary.focus()));
   }
 
+  /**
+   * @param {User} u
+   * @param {readonly string[]} columns
+   */
   function userRow(u, columns) {
     const focusKey = `user:${u.username}`;
     const self = u.username === me;
-    const items = [
+    /** @type {Array<import('./widgets.js').MenuItem | null>} */
+    const all = [
       { label: 'Assign roles', onSelect: (trigger) => editRoles(u, trigger, focusKey) },
       { label: 'Reset password', onSelect: (trigger) => resetPassword(u, trigger, focusKey) },
       self ? null : { label: u.enabled ? 'Disable' : 'Enable', danger: u.enabled, onSelect: (trigger) => toggleEnabled(u, trigger, focusKey) },
-    ].filter(Boolean);
+    ];
+    const items = all.filter((item) => item !== null);
     const cells = [
       h('th', { scope: 'row' }, u.username, self ? h('span', { class: 'tag' }, 'you') : null),
       h('td', {}, u.display_name),
@@ -164,6 +190,7 @@ export function start(view) {
     return h('tr', {}, cells);
   }
 
+  /** @param {HTMLElement} trigger */
   function createUser(trigger) {
     const d = createDialog({ title: 'Create user', trigger });
     const formId = uid('user-form');
@@ -177,9 +204,9 @@ export function start(view) {
       email: field({ label: 'Email (optional)', input: h('input', { type: 'text', inputmode: 'email', autocomplete: 'off' }) }),
     };
     const pw = passwordFields('Password');
-    f.password = pw.password;
     const roles = choiceGroup({ legend: 'Roles', name: 'roles', options: roleOptions([]) });
-    f.roles = roles;
+    /** Where the server's field problems show, by field name. */
+    const slots = { ...f, password: pw.password, roles };
     const error = h('div', { class: 'form-error', role: 'alert', hidden: true });
     const form = h('form', { id: formId, novalidate: true }, error, f.username.wrapper, f.display_name.wrapper, f.email.wrapper, pw.nodes, roles.fieldset);
     form.addEventListener('submit', async (event) => {
@@ -189,16 +216,18 @@ export function start(view) {
       f.username.setError(username === '' ? 'Enter a username.' : null);
       const ok = pw.check() && username !== '';
       if (!ok) {
-        form.querySelector('[aria-invalid="true"]')?.focus();
+        /** @type {HTMLElement | null} */ (form.querySelector('[aria-invalid="true"]'))?.focus();
         return;
       }
       d.setBusy(true);
       try {
+        /** @type {{ username: string, password: string, roles: string[], display_name?: string, email?: string }} */
         const body = { username, password: pw.value(), roles: roles.values() };
         const display = f.display_name.input.value.trim();
         const email = f.email.input.value.trim();
         if (display) body.display_name = display;
         if (email) body.email = email;
+        /** @type {User} */
         const user = await api('POST', '/admin/api/users', body);
         await load();
         announce(`User ${user.username} created`);
@@ -206,12 +235,14 @@ export function start(view) {
       } catch (err) {
         d.setBusy(false);
         if (!(err instanceof ApiError)) throw err;
-        const rest = placeErrors(err, f);
+        const rest = placeErrors(err, slots);
         if (rest.length || err.fields.length === 0) {
           error.textContent = rest.length ? rest.join('; ') : err.message;
           error.hidden = false;
         }
-        (form.querySelector('[aria-invalid="true"]') ?? d.heading).focus();
+        /** @type {HTMLElement | null} */
+        const invalid = form.querySelector('[aria-invalid="true"]');
+        (invalid ?? d.heading).focus();
       }
     });
     d.body.append(form);
@@ -222,6 +253,11 @@ export function start(view) {
     d.show();
   }
 
+  /**
+   * @param {User} u
+   * @param {HTMLElement} trigger
+   * @param {string} focusKey
+   */
   function editRoles(u, trigger, focusKey) {
     const d = createDialog({ title: `Roles of ${u.username}`, trigger, focusKey });
     const formId = uid('roles-form');
@@ -242,7 +278,7 @@ export function start(view) {
         d.close('saved');
       } catch (err) {
         d.setBusy(false);
-        error.textContent = err.message;
+        error.textContent = /** @type {Error} */ (err).message;
         error.hidden = false;
       }
     });
@@ -254,6 +290,11 @@ export function start(view) {
     d.show();
   }
 
+  /**
+   * @param {User} u
+   * @param {HTMLElement} trigger
+   * @param {string} focusKey
+   */
   function resetPassword(u, trigger, focusKey) {
     const d = createDialog({ title: `Reset the password of ${u.username}`, trigger, focusKey });
     const formId = uid('password-form');
@@ -269,7 +310,7 @@ export function start(view) {
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       if (!pw.check()) {
-        form.querySelector('[aria-invalid="true"]')?.focus();
+        /** @type {HTMLElement | null} */ (form.querySelector('[aria-invalid="true"]'))?.focus();
         return;
       }
       d.setBusy(true);
@@ -279,8 +320,8 @@ export function start(view) {
         d.close('saved');
       } catch (err) {
         d.setBusy(false);
-        if (err instanceof ApiError && err.fields.length) pw.password.setError(err.fields[0].message);
-        error.textContent = err.message;
+        if (err instanceof ApiError && err.fields.length) pw.password.setError(err.fields[0]?.message);
+        error.textContent = /** @type {Error} */ (err).message;
         error.hidden = false;
       }
     });
@@ -292,6 +333,11 @@ export function start(view) {
     d.show();
   }
 
+  /**
+   * @param {User} u
+   * @param {HTMLElement} trigger
+   * @param {string} focusKey
+   */
   function toggleEnabled(u, trigger, focusKey) {
     const enable = !u.enabled;
     return confirmDialog({

@@ -1,7 +1,11 @@
+// @ts-check
 // Small widgets: copy buttons, the row menu (a WAI-ARIA menu button), form fields with their errors.
 import { announce, h, uid } from './dom.js';
 
-/** Writes text to the clipboard; falls back to a hidden text area where the Clipboard API is unavailable. */
+/**
+ * Writes text to the clipboard; falls back to a hidden text area where the Clipboard API is unavailable.
+ * @param {string} text
+ */
 export async function copyText(text) {
   if (navigator.clipboard && window.isSecureContext) {
     try {
@@ -34,7 +38,12 @@ function copyIcon() {
   return svg;
 }
 
-/** A "Copy" button; `what` names the value for screen readers ("Copy client key"). `compact` shows the icon only. */
+/**
+ * A "Copy" button; `what` names the value for screen readers ("Copy client key"). `compact` shows the icon only.
+ * @param {string | (() => string)} getText
+ * @param {string} what
+ * @param {{ compact?: boolean }} [options]
+ */
 export function copyButton(getText, what, { compact = false } = {}) {
   const label = h('span', { class: compact ? 'visually-hidden' : '' }, 'Copy');
   const button = h(
@@ -59,7 +68,8 @@ export function copyButton(getText, what, { compact = false } = {}) {
 /**
  * A menu button with a popup of actions. Keyboard: Enter/Space/ArrowDown open it on the first item,
  * ArrowUp on the last; arrows, Home and End move; Escape closes and returns to the button; Tab closes.
- * items: [{ label, onSelect(button), danger }]
+ * @typedef {{ label: string, onSelect: (button: HTMLButtonElement) => void, danger?: boolean }} MenuItem
+ * @param {{ label: string, accessibleName: string, focusKey?: string, items: MenuItem[] }} options
  */
 export function menuButton({ label, accessibleName, items, focusKey }) {
   const menuId = uid('menu');
@@ -81,7 +91,7 @@ export function menuButton({ label, accessibleName, items, focusKey }) {
   );
   const menu = h('ul', { role: 'menu', id: menuId, class: 'menu', hidden: true, 'aria-label': accessibleName }, entries);
   const wrapper = h('div', { class: 'menu-wrapper' }, button, menu);
-  const menuItems = () => [...menu.querySelectorAll('[role="menuitem"]')];
+  const menuItems = () => /** @type {HTMLButtonElement[]} */ ([...menu.querySelectorAll('[role="menuitem"]')]);
 
   function open(focusLast = false) {
     menu.hidden = false;
@@ -90,14 +100,16 @@ export function menuButton({ label, accessibleName, items, focusKey }) {
     (focusLast ? list[list.length - 1] : list[0])?.focus();
     document.addEventListener('pointerdown', outside, true);
   }
+  /** @param {boolean} returnFocus */
   function close(returnFocus) {
     menu.hidden = true;
     button.setAttribute('aria-expanded', 'false');
     document.removeEventListener('pointerdown', outside, true);
     if (returnFocus) button.focus();
   }
+  /** @param {PointerEvent} event */
   function outside(event) {
-    if (!wrapper.contains(event.target)) close(false);
+    if (!(event.target instanceof Node && wrapper.contains(event.target))) close(false);
   }
 
   button.addEventListener('click', () => (menu.hidden ? open() : close(true)));
@@ -109,11 +121,14 @@ export function menuButton({ label, accessibleName, items, focusKey }) {
   });
   menu.addEventListener('keydown', (event) => {
     const list = menuItems();
-    const i = list.indexOf(document.activeElement);
+    // indexOf finds nothing (-1) when the focus is elsewhere.
+    const i = list.indexOf(/** @type {HTMLButtonElement} */ (document.activeElement));
+    /** @type {Record<string, number | undefined>} */
     const moves = { ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: list.length - 1 };
-    if (event.key in moves) {
+    const move = moves[event.key];
+    if (move !== undefined) {
       event.preventDefault();
-      list[(moves[event.key] + list.length) % list.length]?.focus();
+      list[(move + list.length) % list.length]?.focus();
     } else if (event.key === 'Escape') {
       event.preventDefault();
       event.stopPropagation();
@@ -123,7 +138,7 @@ export function menuButton({ label, accessibleName, items, focusKey }) {
     }
   });
   items.forEach((item, i) => {
-    entries[i].firstChild.addEventListener('click', () => {
+    entries[i]?.firstChild?.addEventListener('click', () => {
       close(true);
       item.onSelect(button);
     });
@@ -134,6 +149,8 @@ export function menuButton({ label, accessibleName, items, focusKey }) {
 /**
  * A labelled field: { label, input, hint } → wrapper; `setError(message)` marks the input invalid
  * and ties the message to it with aria-describedby.
+ * @template {HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement} I
+ * @param {{ label: import('./dom.js').Child, input: I, hint?: import('./dom.js').Child, className?: string }} options
  */
 export function field({ label, input, hint, className }) {
   if (!input.id) input.id = uid('field');
@@ -150,6 +167,7 @@ export function field({ label, input, hint, className }) {
     wrapper,
     input,
     hintEl,
+    /** @param {string | null | undefined} message */
     setError(message) {
       errorEl.textContent = message ?? '';
       errorEl.hidden = !message;
@@ -160,10 +178,17 @@ export function field({ label, input, hint, className }) {
   };
 }
 
-/** A fieldset of checkboxes or radios with a legend and an error line. */
+/**
+ * A fieldset of checkboxes or radios with a legend and an error line.
+ * @param {{
+ *   legend: import('./dom.js').Child, name: string, type?: 'checkbox' | 'radio', hint?: import('./dom.js').Child,
+ *   options: Array<{ value: string, label: import('./dom.js').Child, checked?: boolean, disabled?: boolean, note?: string, warn?: boolean }>,
+ * }} options
+ */
 export function choiceGroup({ legend, name, type = 'checkbox', options, hint }) {
   const errorEl = h('p', { class: 'field-error', id: uid('group-error'), hidden: true });
   const hintEl = hint ? h('p', { class: 'hint', id: uid('group-hint') }, hint) : null;
+  /** @type {HTMLInputElement[]} */
   const inputs = [];
   const rows = options.map((o) => {
     const input = h('input', { type, name, value: o.value, id: uid(name), checked: Boolean(o.checked), disabled: Boolean(o.disabled) });
@@ -177,6 +202,7 @@ export function choiceGroup({ legend, name, type = 'checkbox', options, hint }) 
     fieldset,
     inputs,
     values: () => inputs.filter((i) => i.checked).map((i) => i.value),
+    /** @param {string | null | undefined} message */
     setError(message) {
       errorEl.textContent = message ?? '';
       errorEl.hidden = !message;
@@ -190,6 +216,11 @@ export function choiceGroup({ legend, name, type = 'checkbox', options, hint }) 
 /**
  * Previous/next paging over a limit/offset list: fills `pager` with the two buttons and
  * "Page X of Y", moves `state.offset`, and calls `reload` after a move.
+ * @param {HTMLElement} pager
+ * @param {{ limit: number, offset: number }} state
+ * @param {number} total
+ * @param {{ previous: string, next: string }} labels
+ * @param {() => void} reload
  */
 export function renderPager(pager, state, total, labels, reload) {
   const pages = Math.max(1, Math.ceil(total / state.limit));

@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
-import { CLIENT_STATUSES, type Client, type ClientStatus, type ClientType, normalizeResponseType, secretContext } from '../core/clients/client.js';
+import { CLIENT_STATUSES, CLIENT_TYPES, type Client, normalizeResponseType, secretContext } from '../core/clients/client.js';
 import {
   checkCallbackUrl,
   checkChosenSecret,
@@ -50,35 +50,44 @@ export type ClientPatch = z.infer<typeof clientPatchSchema>;
 /** Approve and disapprove: the version of the client the decision was made on (a GET shows it). */
 export const statusBodySchema = z.object({ version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() }).strict();
 
-/** What is shown of a client: never the secret. */
-export interface ClientView {
-  client_key: string;
-  type: ClientType;
-  name: string;
-  status: ClientStatus;
-  public: boolean;
-  require_pkce: boolean;
-  /** May introspect tokens issued to other clients (RFC 7662) and verify OAuth 1.0a requests. */
-  resource_server: boolean;
-  has_secret: boolean;
-  redirect_uris: string[];
-  post_logout_redirect_uris: string[];
-  grant_types: string[];
-  response_types: string[];
-  callback_url: string | null;
-  rsa_public_key: string | null;
-  metadata: Record<string, unknown>;
-  created_via: string;
-  created_at: string;
-  updated_at: string;
-  status_changed_at: string | null;
-  status_changed_by: string | null;
-  last_used_at: string | null;
-  /** Stored fields that could not be read and show as empty (see Client.unreadableFields). */
-  unreadable_fields: string[];
-  /** Increases with every change; an approval names the version that was reviewed. */
-  version: number;
-}
+const timestamp = z.iso.datetime();
+const stringArray = z.array(z.string());
+
+/** What is shown of a client: never the secret. The admin API documents its answers with this schema. */
+export const clientViewSchema = z
+  .object({
+    client_key: z.string(),
+    type: z.enum(CLIENT_TYPES),
+    name: z.string(),
+    status: z.enum(CLIENT_STATUSES),
+    public: z.boolean(),
+    require_pkce: z.boolean(),
+    resource_server: z
+      .boolean()
+      .describe(
+        'May introspect access tokens issued to other clients (RFC 7662 §4) and verify OAuth 1.0a requests; otherwise the client introspects only its own tokens',
+      ),
+    has_secret: z.boolean(),
+    redirect_uris: stringArray,
+    post_logout_redirect_uris: stringArray,
+    grant_types: stringArray,
+    response_types: stringArray,
+    callback_url: z.string().nullable(),
+    rsa_public_key: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()),
+    created_via: z.string(),
+    created_at: timestamp,
+    updated_at: timestamp,
+    status_changed_at: timestamp.nullable(),
+    status_changed_by: z.string().nullable(),
+    last_used_at: timestamp.nullable(),
+    unreadable_fields: stringArray.describe(
+      'Stored fields that could not be read back (damaged, too deeply nested) and show as empty; the server log names the client. Saving the client writes the empty values.',
+    ),
+    version: z.number().int().min(1).describe('Increases with every change; an approval names the version that was reviewed'),
+  })
+  .describe('A client as shown (never its secret)');
+export type ClientView = z.output<typeof clientViewSchema>;
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 

@@ -6,7 +6,7 @@ import { ADMINISTRATOR_ROLES, type Authority, decideUserChange, type UserChange,
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../core/users/password.js';
 import { isRoleId, ROLES } from '../core/users/permissions.js';
 import { type Actor, AdminError } from './errors.js';
-import { applyProfile, claimsChanged, PROFILE_SHAPE, type ProfileView, viewProfile } from './user-profile.js';
+import { applyProfile, claimsChanged, PROFILE_SHAPE, PROFILE_VIEW_SHAPE, viewProfile } from './user-profile.js';
 import { zodProblems } from './validation.js';
 
 const password = z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(MAX_PASSWORD_LENGTH);
@@ -15,6 +15,9 @@ const username = z
   .min(1)
   .max(100)
   .regex(/^[A-Za-z0-9._@-]+$/, 'may contain letters, digits and . _ @ - only');
+
+/** Setting a password: the body the admin API takes; setPassword checks the password with it. */
+export const passwordBodySchema = z.object({ password });
 
 export const userInputSchema = z
   .object({
@@ -38,16 +41,21 @@ export const userPatchSchema = z
   })
   .strict();
 
-export interface UserView extends ProfileView {
-  id: string;
-  username: string;
-  display_name: string;
-  email: string | null;
-  enabled: boolean;
-  roles: string[];
-  created_at: string;
-  last_sign_in_at: string | null;
-}
+/** A user as the admin API shows it (never the password). */
+export const userViewSchema = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    display_name: z.string(),
+    email: z.string().nullable(),
+    enabled: z.boolean(),
+    roles: z.array(z.string()),
+    created_at: z.iso.datetime(),
+    last_sign_in_at: z.iso.datetime().nullable(),
+    ...PROFILE_VIEW_SHAPE,
+  })
+  .describe('A user as shown (never the password)');
+export type UserView = z.output<typeof userViewSchema>;
 
 export function viewUser(u: User): UserView {
   return {
@@ -185,7 +193,7 @@ export class UserAdmin {
   /** Sets a password (an administrator's reset, or the user's own change) and ends what the old one opened. */
   async setPassword(user: User, newPassword: unknown, actor: UserActor): Promise<void> {
     await this.authorize(actor, { kind: 'set_password', target: user }, user.username);
-    const parsed = password.safeParse(newPassword);
+    const parsed = passwordBodySchema.shape.password.safeParse(newPassword);
     if (!parsed.success) throw AdminError.invalid(zodProblems(parsed.error).map((f) => ({ ...f, field: 'password' })));
     try {
       await this.d.users.setPasswordHash(user.id, await hashPassword(parsed.data), this.nextUpdatedAt(user), { ifUpdatedAt: user.updatedAt });

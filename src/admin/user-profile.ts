@@ -243,11 +243,33 @@ function sorted(p: UserProfile): unknown {
   return Object.entries({ ...p, address }).sort(([a], [b]) => (a < b ? -1 : 1));
 }
 
-export type ProfileView = { [K in (typeof FIELDS)[number][0]]: string | null } & {
-  address: Record<string, string> | null;
-  /** When the name, email or profile last changed. */
-  profile_updated_at: string;
+const shown = z.string().nullable();
+
+/** The profile as the admin API shows it: every field, null when not set. */
+export const PROFILE_VIEW_SHAPE = {
+  given_name: shown,
+  family_name: shown,
+  middle_name: shown,
+  nickname: shown,
+  profile: shown,
+  picture: shown,
+  website: shown,
+  gender: shown,
+  birthdate: shown,
+  zoneinfo: shown,
+  locale: shown,
+  phone_number: shown,
+  address: z.record(z.string(), z.string()).nullable(),
+  profile_updated_at: z.iso.datetime().describe('When the name, email or profile last changed'),
 };
+const profileViewSchema = z.object(PROFILE_VIEW_SHAPE);
+export type ProfileView = z.output<typeof profileViewSchema>;
+
+// Every wire name of FIELDS is shown, and nothing else besides the address and its date.
+type Shown = Exclude<keyof ProfileView, 'address' | 'profile_updated_at'>;
+type Listed = (typeof FIELDS)[number][0];
+const everyFieldShown: [Shown] extends [Listed] ? ([Listed] extends [Shown] ? true : false) : false = true;
+void everyFieldShown;
 
 /** The profile as the admin API shows it: every field, null when not set. */
 export function viewProfile(u: User): ProfileView {

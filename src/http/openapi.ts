@@ -1,200 +1,122 @@
 import { z } from 'zod';
-import { clientInputSchema, clientPatchSchema, statusBodySchema } from '../admin/client-admin.js';
-import { userInputSchema, userPatchSchema } from '../admin/user-admin.js';
+import { ADMIN_API_COMPONENTS, ADMIN_API_ROUTES, errorBodySchema } from './admin-api-routes.js';
+import type { AdminRoute } from './admin-route.js';
 
-const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
-const error = { $ref: '#/components/schemas/Error' };
-const keyParam = { name: 'key', in: 'path', required: true, schema: { type: 'string' } };
-const userParam = { name: 'username', in: 'path', required: true, schema: { type: 'string' } };
-const responses = (ok: Record<string, unknown>) => ({
-  ...ok,
-  '400': { description: 'Invalid input; `fields` names each offending field', content: { 'application/json': { schema: error } } },
-  '401': { description: 'Not authenticated' },
-  '403': { description: 'Missing permission' },
-});
+type JsonSchema = Record<string, unknown>;
+type Io = 'input' | 'output';
+
+const COMPONENT_PREFIX = '#/components/schemas/';
+
+/**
+ * Converts the named schemas and every schema the routes use in one pass per direction (request
+ * schemas as input, answers as output), so that a route's schema refers to a named one by $ref.
+ */
+function convert(
+  named: Record<string, z.ZodType>,
+  anonymous: z.ZodType[],
+  io: Io,
+): { components: Record<string, JsonSchema>; of: (s: z.ZodType) => JsonSchema } {
+  const registry = z.registry<{ id: string }>();
+  const ids = new Map<z.ZodType, string>();
+  for (const [id, schema] of Object.entries(named)) {
+    registry.add(schema, { id });
+    ids.set(schema, id);
+  }
+  for (const schema of anonymous) {
+    if (ids.has(schema)) continue;
+    const id = `route-schema-${ids.size}`;
+    registry.add(schema, { id });
+    ids.set(schema, id);
+  }
+  const { schemas } = z.toJSONSchema(registry, { io, unrepresentable: 'any', uri: (id) => `${COMPONENT_PREFIX}${id}` });
+  const clean = (id: string): JsonSchema => {
+    const { $schema: _schema, $id: _id, ...rest } = schemas[id] ?? {};
+    return rest;
+  };
+  const components = Object.fromEntries(Object.keys(named).map((id) => [id, clean(id)]));
+  return {
+    components,
+    of(schema) {
+      const id = ids.get(schema);
+      if (id === undefined) throw new Error('schema missing from the conversion');
+      return id in named ? { $ref: `${COMPONENT_PREFIX}${id}` } : clean(id);
+    },
+  };
+}
+
+/** `/admin/api/clients/:key` → `/admin/api/clients/{key}` and its path parameters. */
+function openApiPath(path: string): { path: string; parameters: JsonSchema[] } {
+  const names = [...path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1] ?? '');
+  return {
+    path: path.replace(/:([A-Za-z0-9_]+)/g, '{$1}'),
+    parameters: names.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
+  };
+}
+
+/** The query object's members, one parameter each. */
+function queryParameters(schema: JsonSchema): JsonSchema[] {
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((schema.required ?? []) as string[]);
+  return Object.entries(properties).map(([name, s]) => ({ name, in: 'query', ...(required.has(name) ? { required: true } : {}), schema: s }));
+}
+
+/** OpenAPI 3.1 description of the given admin API routes. */
+export function adminOpenApi(routes: readonly AdminRoute[]) {
+  const requests = convert(
+    ADMIN_API_COMPONENTS.input,
+    routes.flatMap((r) => [r.query, r.body].filter((s) => s !== undefined)),
+    'input',
+  );
+  const answers = convert(
+    ADMIN_API_COMPONENTS.output,
+    routes.flatMap((r) => Object.values(r.responses).flatMap((x) => (x.schema ? [x.schema] : []))),
+    'output',
+  );
+  const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+  const error = answers.of(errorBodySchema);
+
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const { path, parameters } = openApiPath(route.path);
+    const item = paths[path] ?? (parameters.length > 0 ? { parameters } : {});
+    paths[path] = item;
+    const responses: Record<string, unknown> = {
+      '400': { description: 'Invalid input; `fields` names each offending field', content: json(error) },
+      '401': { description: 'Not authenticated' },
+      '403': { description: `Missing permission (${route.permission})` },
+    };
+    for (const [status, r] of Object.entries(route.responses)) {
+      responses[status] = { description: r.description, ...(r.schema ? { content: json(answers.of(r.schema)) } : {}) };
+    }
+    item[route.method.toLowerCase()] = {
+      summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
+      'x-permission': route.permission,
+      ...(route.query ? { parameters: queryParameters(requests.of(route.query)) } : {}),
+      ...(route.body ? { requestBody: { content: json(requests.of(route.body)) } } : {}),
+      responses,
+    };
+  }
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Latchkey admin API',
+      version: '1',
+      description: 'Manage client keys, users and the audit log. Needs configure_server (clients, audit) or manage_users (users).',
+    },
+    components: {
+      securitySchemes: {
+        basic: { type: 'http', scheme: 'basic' },
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token carrying the latchkey:admin scope' },
+        session: { type: 'apiKey', in: 'cookie', name: 'latchkey_session', description: 'Browser session; mutations also need the X-CSRF-Token header' },
+      },
+      schemas: { ...answers.components, ...requests.components },
+    },
+    security: [{ basic: [] }, { bearer: [] }, { session: [] }],
+    paths,
+  };
+}
 
 /** OpenAPI 3.1 description of the admin REST API, served at /admin/api/openapi.json. */
-export const ADMIN_OPENAPI = {
-  openapi: '3.1.0',
-  info: {
-    title: 'Latchkey admin API',
-    version: '1',
-    description: 'Manage client keys, users and the audit log. Needs configure_server (clients, audit) or manage_users (users).',
-  },
-  components: {
-    securitySchemes: {
-      basic: { type: 'http', scheme: 'basic' },
-      bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token carrying the latchkey:admin scope' },
-      session: { type: 'apiKey', in: 'cookie', name: 'latchkey_session', description: 'Browser session; mutations also need the X-CSRF-Token header' },
-    },
-    schemas: {
-      Error: {
-        type: 'object',
-        properties: {
-          error: { type: 'string' },
-          message: { type: 'string' },
-          fields: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
-        },
-      },
-      Client: {
-        type: 'object',
-        description: 'A client as shown (never its secret)',
-        properties: {
-          client_key: { type: 'string' },
-          type: { enum: ['oauth1', 'oauth2', 'oidc'] },
-          name: { type: 'string' },
-          status: { enum: ['pending', 'approved', 'disapproved'] },
-          public: { type: 'boolean' },
-          require_pkce: { type: 'boolean' },
-          resource_server: {
-            type: 'boolean',
-            description:
-              'May introspect access tokens issued to other clients (RFC 7662 §4) and verify OAuth 1.0a requests; otherwise the client introspects only its own tokens',
-          },
-          has_secret: { type: 'boolean' },
-          redirect_uris: { type: 'array', items: { type: 'string' } },
-          post_logout_redirect_uris: { type: 'array', items: { type: 'string' } },
-          grant_types: { type: 'array', items: { type: 'string' } },
-          response_types: { type: 'array', items: { type: 'string' } },
-          callback_url: { type: ['string', 'null'] },
-          rsa_public_key: { type: ['string', 'null'] },
-          metadata: { type: 'object' },
-          created_via: { type: 'string' },
-          created_at: { type: 'string', format: 'date-time' },
-          updated_at: { type: 'string', format: 'date-time' },
-          status_changed_at: { type: ['string', 'null'], format: 'date-time' },
-          status_changed_by: { type: ['string', 'null'] },
-          last_used_at: { type: ['string', 'null'], format: 'date-time' },
-          unreadable_fields: {
-            type: 'array',
-            items: { type: 'string' },
-            description:
-              'Stored fields that could not be read back (damaged, too deeply nested) and show as empty; the server log names the client. Saving the client writes the empty values.',
-          },
-        },
-      },
-      ClientInput: schema(clientInputSchema),
-      ClientPatch: schema(clientPatchSchema),
-      UserInput: schema(userInputSchema),
-      UserPatch: schema(userPatchSchema),
-    },
-  },
-  security: [{ basic: [] }, { bearer: [] }, { session: [] }],
-  paths: {
-    '/admin/api/clients': {
-      get: {
-        summary: 'List clients',
-        parameters: ['type', 'status', 'search', 'sort', 'order', 'limit', 'offset'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
-        responses: responses({ '200': { description: 'A page of clients, the total and pending counts per type' } }),
-      },
-      post: {
-        summary: 'Create a client (starts pending); the secret is returned once',
-        requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/ClientInput' } } } },
-        responses: responses({ '201': { description: 'Created' } }),
-      },
-    },
-    '/admin/api/clients/{key}': {
-      parameters: [keyParam],
-      get: {
-        summary: 'Get a client',
-        responses: responses({
-          '200': { description: 'The client', content: { 'application/json': { schema: { $ref: '#/components/schemas/Client' } } } },
-          '404': { description: 'Unknown key' },
-        }),
-      },
-      patch: {
-        summary: 'Update name, secret, redirect URIs, grant and response types, PKCE, the resource server flag, callback or public key (never the key)',
-        requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/ClientPatch' } } } },
-        responses: responses({ '200': { description: 'Updated' }, '404': { description: 'Unknown key' } }),
-      },
-      delete: {
-        summary: 'Remove a client and cut off everything issued to it',
-        responses: responses({ '204': { description: 'Removed' }, '404': { description: 'Unknown key' } }),
-      },
-    },
-    '/admin/api/clients/{key}/approve': {
-      parameters: [keyParam],
-      post: {
-        summary: 'Approve the version of the client that was reviewed',
-        description:
-          '`version` is the `version` a GET of the client showed; when the client changed since (a registration update, an edit, a status change), nothing changes and the answer is 409. Required from a console session; scripts may leave it out to approve the client as it is.',
-        requestBody: { content: { 'application/json': { schema: schema(statusBodySchema) } } },
-        responses: responses({
-          '200': { description: 'Approved' },
-          '404': { description: 'Unknown key' },
-          '409': { description: 'The client changed since that version' },
-        }),
-      },
-    },
-    '/admin/api/clients/{key}/disapprove': {
-      parameters: [keyParam],
-      post: {
-        summary: 'Disapprove and cut off every token of the client',
-        description: '`version` is optional: when given, the client is disapproved only if it is still at that version (409 otherwise).',
-        requestBody: { content: { 'application/json': { schema: schema(statusBodySchema) } } },
-        responses: responses({
-          '200': { description: 'Disapproved' },
-          '404': { description: 'Unknown key' },
-          '409': { description: 'The client changed since that version' },
-        }),
-      },
-    },
-    '/admin/api/clients/{key}/activity': {
-      parameters: [keyParam],
-      get: {
-        summary: 'Status history, settings changes, recent sign-ins and failed requests of a client (from the audit log)',
-        responses: responses({ '200': { description: 'Grouped events, newest first' }, '404': { description: 'Unknown key' } }),
-      },
-    },
-    '/admin/api/clients/{key}/secret': {
-      parameters: [keyParam],
-      post: { summary: 'Generate a new secret (returned once)', responses: responses({ '200': { description: 'Rotated' } }) },
-    },
-    '/admin/api/audit': {
-      get: {
-        summary: 'Audit log, newest first',
-        parameters: ['action', 'target', 'actor', 'limit', 'offset'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
-        responses: responses({ '200': { description: 'A page of events' } }),
-      },
-    },
-    '/admin/api/users': {
-      get: { summary: 'List users', responses: responses({ '200': { description: 'A page of users' } }) },
-      post: {
-        summary: 'Create a user',
-        requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/UserInput' } } } },
-        responses: responses({
-          '201': { description: 'Created' },
-          '403': { description: 'Missing permission, or a role carrying a permission the caller does not hold' },
-          '409': { description: 'Username taken' },
-        }),
-      },
-    },
-    '/admin/api/users/{username}': {
-      parameters: [userParam],
-      get: { summary: 'Get a user', responses: responses({ '200': { description: 'The user' } }) },
-      patch: {
-        summary: 'Update display name, email, enabled flag or roles',
-        description:
-          'Grants only permissions the caller holds, and changes no user holding a permission the caller lacks. Disabling a user or removing a role ends their sessions and revokes their tokens.',
-        requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/UserPatch' } } } },
-        responses: responses({
-          '200': { description: 'Updated' },
-          '403': { description: 'Missing permission, the user holds a permission the caller lacks, or the roles grant one' },
-          '409': { description: 'The last enabled holder of configure_server would be disabled or demoted, or the user changed meanwhile' },
-        }),
-      },
-    },
-    '/admin/api/users/{username}/password': {
-      parameters: [userParam],
-      post: {
-        summary: 'Set a password',
-        description: "Ends the user's sessions and revokes their tokens.",
-        responses: responses({
-          '204': { description: 'Set' },
-          '403': { description: 'Missing permission, or the user holds a permission the caller lacks' },
-          '409': { description: 'The user changed meanwhile' },
-        }),
-      },
-    },
-  },
-} as const;
+export const ADMIN_OPENAPI = adminOpenApi(Object.values(ADMIN_API_ROUTES));

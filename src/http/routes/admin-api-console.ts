@@ -1,6 +1,7 @@
 import type { AuditEvent } from '../../core/ports.js';
+import { ADMIN_API_ROUTES } from '../admin-api-routes.js';
+import { registerAdminRoute } from '../admin-route.js';
 import type { HttpModule } from '../context.js';
-import { requirePermission } from './admin-api.js';
 import { type ActivityEvent, type ActivityGroup, activityView, classify, REQUEST_FAILED, STATUS_ACTIONS } from './console-activity.js';
 
 /**
@@ -13,8 +14,7 @@ const LIMITS: Record<ActivityGroup, number> = { status: 50, change: 25, use: 25,
 export const registerAdminApiConsole: HttpModule = (server, ctx) => {
   const { app } = ctx;
 
-  server.get<{ Params: { key: string } }>('/admin/api/clients/:key/activity', async (req, reply) => {
-    if (!(await requirePermission(ctx, req, reply, 'configure_server'))) return reply;
+  registerAdminRoute(server, ctx, ADMIN_API_ROUTES.clientActivity, async ({ req, reply }) => {
     const target = req.params.key;
     if (target.length > 200) return reply.code(404).send({ error: 'not_found', message: 'client not found' });
     // The newest events, plus the status and failure events on their own so a flood of one kind

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { AuditEvent } from '../../core/ports.js';
 
 /**
@@ -12,16 +13,28 @@ export const REQUEST_FAILED = 'client.request_failed';
 
 export type ActivityGroup = 'status' | 'change' | 'failure' | 'use';
 
-export interface ActivityEvent {
-  id: number | null;
-  at: string;
-  actor: string;
-  action: string;
-  source: string;
-  details: Record<string, unknown>;
-  /** For failures: why the request was refused, as recorded. */
-  reason: string | null;
-}
+/** One audit event about a client, as the activity answer shows it. */
+export const activityEventSchema = z.object({
+  id: z.number().int().nullable(),
+  at: z.iso.datetime(),
+  actor: z.string(),
+  action: z.string(),
+  source: z.string(),
+  details: z.record(z.string(), z.unknown()),
+  reason: z.string().nullable().describe('For failures: why the request was refused, as recorded'),
+});
+export type ActivityEvent = z.output<typeof activityEventSchema>;
+
+/** The activity of one client, grouped, newest first in each group. */
+export const clientActivitySchema = z.object({
+  client_key: z.string(),
+  exists: z.boolean(),
+  last_used_at: z.iso.datetime().nullable(),
+  status_history: z.array(activityEventSchema),
+  changes: z.array(activityEventSchema),
+  sign_ins: z.array(activityEventSchema),
+  failed_requests: z.array(activityEventSchema),
+});
 
 /** Which section of the detail view an audit event about a client belongs to. */
 export function classify(e: Pick<AuditEvent, 'action' | 'details'>): ActivityGroup {

@@ -1,0 +1,229 @@
+import { z } from 'zod';
+import { clientInputSchema, clientPatchSchema, clientViewSchema, statusBodySchema } from '../admin/client-admin.js';
+import { passwordBodySchema, userInputSchema, userPatchSchema, userViewSchema } from '../admin/user-admin.js';
+import { CLIENT_STATUSES, CLIENT_TYPES } from '../core/clients/client.js';
+import type { AdminRoute } from './admin-route.js';
+import { clientActivitySchema } from './routes/console-activity.js';
+
+/**
+ * The admin API, one entry per route: what it takes, what it answers and the permission it needs.
+ * The routes are registered from this table and the OpenAPI document is generated from it.
+ */
+
+const limit = z.coerce.number().int().min(1).max(500).default(50);
+
+const listQuery = z
+  .object({
+    type: z.enum(CLIENT_TYPES).optional(),
+    status: z.enum(CLIENT_STATUSES).optional(),
+    search: z.string().max(200).optional(),
+    sort: z.enum(['name', 'created_at', 'last_used_at', 'status']).optional(),
+    order: z.enum(['asc', 'desc']).optional(),
+    limit,
+    offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+  })
+  .strict();
+
+const auditQuery = z
+  .object({
+    action: z.string().max(100).optional(),
+    target: z.string().max(200).optional(),
+    actor: z.string().max(200).optional(),
+    limit,
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+const usersQuery = z
+  .object({
+    search: z.string().max(100).optional(),
+    limit,
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+/** The body of every error answer the admin API writes itself. */
+export const errorBodySchema = z.object({
+  error: z.string(),
+  message: z.string(),
+  fields: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+
+const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), total: z.number().int().min(0), limit: z.number().int().min(1), offset: z.number().int().min(0) });
+
+const count = z.number().int().min(0);
+
+const clientWithSecretSchema = clientViewSchema.extend({ client_secret: z.string().describe('Shown once') });
+
+const auditEntrySchema = z.object({
+  id: z.number().int().optional(),
+  at: z.iso.datetime(),
+  actor: z.string(),
+  action: z.string(),
+  targetType: z.string(),
+  target: z.string().nullable(),
+  source: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
+
+/** Schemas the document names under components/schemas; the routes refer to them. */
+export const ADMIN_API_COMPONENTS = {
+  input: { ClientInput: clientInputSchema, ClientPatch: clientPatchSchema, UserInput: userInputSchema, UserPatch: userPatchSchema },
+  output: { Error: errorBodySchema, Client: clientViewSchema, ClientWithSecret: clientWithSecretSchema, User: userViewSchema },
+} as const;
+
+const unknownClient = { '404': { description: 'Unknown key', schema: errorBodySchema } };
+const changedSince = { '409': { description: 'The client changed since that version', schema: errorBodySchema } };
+
+export const ADMIN_API_ROUTES = {
+  listClients: {
+    method: 'GET',
+    path: '/admin/api/clients',
+    summary: 'List clients',
+    permission: 'configure_server',
+    query: listQuery,
+    responses: {
+      '200': {
+        description: 'A page of clients, the total and pending counts per type',
+        schema: page(clientViewSchema).extend({ pending_counts: z.object({ oauth1: count, oauth2: count, oidc: count }) }),
+      },
+    },
+  },
+  createClient: {
+    method: 'POST',
+    path: '/admin/api/clients',
+    summary: 'Create a client (starts pending); the secret is returned once',
+    permission: 'configure_server',
+    body: clientInputSchema,
+    responses: { '201': { description: 'Created', schema: clientWithSecretSchema } },
+  },
+  getClient: {
+    method: 'GET',
+    path: '/admin/api/clients/:key',
+    summary: 'Get a client',
+    permission: 'configure_server',
+    responses: { '200': { description: 'The client', schema: clientViewSchema }, ...unknownClient },
+  },
+  updateClient: {
+    method: 'PATCH',
+    path: '/admin/api/clients/:key',
+    summary: 'Update name, secret, redirect URIs, grant and response types, PKCE, the resource server flag, callback or public key (never the key)',
+    permission: 'configure_server',
+    body: clientPatchSchema,
+    responses: {
+      '200': {
+        description: 'Updated; client_secret only when a new secret was set',
+        schema: clientViewSchema.extend({ client_secret: z.string().optional() }),
+      },
+      ...unknownClient,
+    },
+  },
+  removeClient: {
+    method: 'DELETE',
+    path: '/admin/api/clients/:key',
+    summary: 'Remove a client and cut off everything issued to it',
+    permission: 'configure_server',
+    responses: { '204': { description: 'Removed' }, ...unknownClient },
+  },
+  approveClient: {
+    method: 'POST',
+    path: '/admin/api/clients/:key/approve',
+    summary: 'Approve the version of the client that was reviewed',
+    description:
+      '`version` is the `version` a GET of the client showed; when the client changed since (a registration update, an edit, a status change), nothing changes and the answer is 409. Required from a console session; scripts may leave it out to approve the client as it is.',
+    permission: 'configure_server',
+    body: statusBodySchema,
+    responses: { '200': { description: 'Approved', schema: clientViewSchema }, ...unknownClient, ...changedSince },
+  },
+  disapproveClient: {
+    method: 'POST',
+    path: '/admin/api/clients/:key/disapprove',
+    summary: 'Disapprove and cut off every token of the client',
+    description: '`version` is optional: when given, the client is disapproved only if it is still at that version (409 otherwise).',
+    permission: 'configure_server',
+    body: statusBodySchema,
+    responses: { '200': { description: 'Disapproved', schema: clientViewSchema }, ...unknownClient, ...changedSince },
+  },
+  clientActivity: {
+    method: 'GET',
+    path: '/admin/api/clients/:key/activity',
+    summary: 'Status history, settings changes, recent sign-ins and failed requests of a client (from the audit log)',
+    permission: 'configure_server',
+    responses: { '200': { description: 'Grouped events, newest first', schema: clientActivitySchema }, ...unknownClient },
+  },
+  rotateSecret: {
+    method: 'POST',
+    path: '/admin/api/clients/:key/secret',
+    summary: 'Generate a new secret (returned once)',
+    permission: 'configure_server',
+    responses: { '200': { description: 'Rotated', schema: clientWithSecretSchema }, ...unknownClient },
+  },
+  listAudit: {
+    method: 'GET',
+    path: '/admin/api/audit',
+    summary: 'Audit log, newest first',
+    permission: 'configure_server',
+    query: auditQuery,
+    responses: { '200': { description: 'A page of events', schema: page(auditEntrySchema) } },
+  },
+  listUsers: {
+    method: 'GET',
+    path: '/admin/api/users',
+    summary: 'List users',
+    permission: 'manage_users',
+    query: usersQuery,
+    responses: { '200': { description: 'A page of users', schema: page(userViewSchema) } },
+  },
+  createUser: {
+    method: 'POST',
+    path: '/admin/api/users',
+    summary: 'Create a user',
+    permission: 'manage_users',
+    body: userInputSchema,
+    responses: {
+      '201': { description: 'Created', schema: userViewSchema },
+      '403': { description: 'Missing permission, or a role carrying a permission the caller does not hold' },
+      '409': { description: 'Username taken', schema: errorBodySchema },
+    },
+  },
+  getUser: {
+    method: 'GET',
+    path: '/admin/api/users/:username',
+    summary: 'Get a user',
+    permission: 'manage_users',
+    responses: { '200': { description: 'The user', schema: userViewSchema }, '404': { description: 'Unknown user', schema: errorBodySchema } },
+  },
+  updateUser: {
+    method: 'PATCH',
+    path: '/admin/api/users/:username',
+    summary: 'Update display name, email, enabled flag or roles',
+    description:
+      'Grants only permissions the caller holds, and changes no user holding a permission the caller lacks. Disabling a user or removing a role ends their sessions and revokes their tokens.',
+    permission: 'manage_users',
+    body: userPatchSchema,
+    responses: {
+      '200': { description: 'Updated', schema: userViewSchema },
+      '403': { description: 'Missing permission, the user holds a permission the caller lacks, or the roles grant one' },
+      '404': { description: 'Unknown user', schema: errorBodySchema },
+      '409': {
+        description: 'The last enabled holder of configure_server would be disabled or demoted, or the user changed meanwhile',
+        schema: errorBodySchema,
+      },
+    },
+  },
+  setPassword: {
+    method: 'POST',
+    path: '/admin/api/users/:username/password',
+    summary: 'Set a password',
+    description: "Ends the user's sessions and revokes their tokens.",
+    permission: 'manage_users',
+    body: passwordBodySchema,
+    responses: {
+      '204': { description: 'Set' },
+      '403': { description: 'Missing permission, or the user holds a permission the caller lacks' },
+      '404': { description: 'Unknown user', schema: errorBodySchema },
+      '409': { description: 'The user changed meanwhile', schema: errorBodySchema },
+    },
+  },
+} as const satisfies Record<string, AdminRoute>;
