@@ -109,28 +109,40 @@ export class KyselyConsentStore implements ConsentStore {
     return r ? { userId: r.user_id, clientKey: r.client_key, scopes: parseJson<string[]>(r.scopes, []), grantedAt: r.granted_at } : undefined;
   }
 
-  // Every password grant records its consent: a read and an upsert in one transaction.
+  // Every password grant records its consent: a read, then a conditional write.
   private readonly scopesOf = prepared(
     () => this.db,
     2,
     (userId: string, clientKey: string) => this.db.selectFrom('consents').select('scopes').where('user_id', '=', userId).where('client_key', '=', clientKey),
   );
-  private readonly upsert = prepared(
+  private readonly insertNew = prepared(
     () => this.db,
     4,
     (userId: string, clientKey: string, scopes: string, at: number) =>
       this.db
         .insertInto('consents')
         .values({ user_id: userId, client_key: clientKey, scopes, granted_at: at })
-        .onConflict((oc) => oc.columns(['user_id', 'client_key']).doUpdateSet({ scopes, granted_at: at })),
+        .onConflict((oc) => oc.columns(['user_id', 'client_key']).doNothing())
+        .returning('user_id'),
   );
 
   async grant(userId: string, clientKey: string, scopes: string[], at: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const [existing] = await this.scopesOf.on(trx)(userId, clientKey);
-      const merged = [...new Set([...(existing ? parseJson<string[]>(existing.scopes, []) : []), ...scopes])].sort();
-      await this.upsert.on(trx)(userId, clientKey, JSON.stringify(merged), at);
-    });
+    for (;;) {
+      const [existing] = await this.scopesOf(userId, clientKey);
+      const merged = JSON.stringify([...new Set([...(existing ? parseJson<string[]>(existing.scopes, []) : []), ...scopes])].sort());
+      if (existing === undefined) {
+        if ((await this.insertNew(userId, clientKey, merged, at)).length > 0) return;
+        continue;
+      }
+      const r = await this.db
+        .updateTable('consents')
+        .set({ scopes: merged, granted_at: at })
+        .where('user_id', '=', userId)
+        .where('client_key', '=', clientKey)
+        .where('scopes', '=', existing.scopes)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) > 0) return;
+    }
   }
 
   async revoke(userId: string, clientKey: string): Promise<boolean> {
