@@ -1,3 +1,4 @@
+import type { SharedRateCounter } from './adapters/shared-rate-counter.js';
 import type { ClientAdmin } from './admin/client-admin.js';
 import type { UserAdmin } from './admin/user-admin.js';
 import type { Config } from './config/schema.js';
@@ -15,7 +16,6 @@ import type { ConsentStore, SessionStore } from './core/sessions/ports.js';
 import type { passwordMethod } from './core/sign-in/local.js';
 import type { PasswordCheck } from './core/sign-in/password.js';
 import type { SignIn } from './core/sign-in/pipeline.js';
-import type { SharedRateCounter } from './core/throttle/shared-rate-counter.js';
 import type { Registration } from './registration/install.js';
 import type { Database } from './storage/database.js';
 

@@ -2,7 +2,7 @@
 // own: the same closed loop as the load generator (BENCH_CONCURRENCY verifications in flight), a
 // warm-up, then BENCH_DURATION seconds. Prints one JSON line with the measurement.
 import { verify } from '@node-rs/argon2';
-import { ARGON2_OPTIONS, hashPassword } from '../../src/core/users/password.js';
+import { ARGON2_OPTIONS, hashPassword } from '../../src/adapters/argon2.js';
 
 async function loop(hash: string, password: string, concurrency: number, seconds: number): Promise<number[]> {
   const latencies: number[] = [];

@@ -62,7 +62,7 @@ export interface RegistrationTokenAdminDeps {
  * may register while registration is in token mode. Stored by SHA-256 hash; shown once.
  */
 export class RegistrationTokenAdmin {
-  constructor(private readonly d: RegistrationTokenAdminDeps) {}
+  constructor(private readonly deps: RegistrationTokenAdminDeps) {}
 
   async create(input: InitialTokenInput, actor: Actor): Promise<{ token: InitialAccessToken; secret: string }> {
     const problems: FieldProblem[] = [];
@@ -80,10 +80,10 @@ export class RegistrationTokenAdmin {
     }
     if (problems.length > 0) throw AdminError.invalid(problems);
 
-    const now = this.d.clock.now();
-    const secret = `${INITIAL_TOKEN_PREFIX}${randomToken(this.d.random, 256)}`;
+    const now = this.deps.clock.now();
+    const secret = `${INITIAL_TOKEN_PREFIX}${randomToken(this.deps.random, 256)}`;
     const token: InitialAccessToken = {
-      id: this.d.random.bytes(8).toString('hex'),
+      id: this.deps.random.bytes(8).toString('hex'),
       label,
       createdAt: now,
       createdBy: actor.name,
@@ -94,18 +94,18 @@ export class RegistrationTokenAdmin {
       revokedAt: null,
       revokedBy: null,
     };
-    await this.d.store.insert(token, sha256Hex(secret));
+    await this.deps.store.insert(token, sha256Hex(secret));
     await this.record(actor, 'registration_token.create', token.id, { label, max_uses: maxUses, expires_at: iso(token.expiresAt) });
     return { token, secret };
   }
 
   list(includeInactive: boolean): Promise<InitialAccessToken[]> {
-    return this.d.store.list({ includeInactive, now: this.d.clock.now() });
+    return this.deps.store.list({ includeInactive, now: this.deps.clock.now() });
   }
 
   async revoke(id: string, actor: Actor): Promise<InitialAccessToken> {
-    const revoked = await this.d.store.revoke(id, this.d.clock.now(), actor.name);
-    const token = await this.d.store.get(id);
+    const revoked = await this.deps.store.revoke(id, this.deps.clock.now(), actor.name);
+    const token = await this.deps.store.get(id);
     if (!token) throw AdminError.notFound('registration token');
     if (!revoked) throw new AdminError(409, 'conflict', 'the registration token was already revoked');
     await this.record(actor, 'registration_token.revoke', id, { label: token.label });
@@ -113,8 +113,8 @@ export class RegistrationTokenAdmin {
   }
 
   private record(actor: Actor, action: string, id: string, details: Record<string, unknown>): Promise<void> {
-    return this.d.audit.append({
-      at: this.d.clock.now(),
+    return this.deps.audit.append({
+      at: this.deps.clock.now(),
       actor: actor.name,
       source: actor.source,
       action,

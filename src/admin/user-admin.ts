@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { hashPassword } from '../adapters/argon2.js';
 import { randomToken } from '../core/crypto/random.js';
 import type { AuditStore, Clock, Random, User, UserCutOff, UserStore } from '../core/ports.js';
 import { DuplicateKeyError, LastHolderError, StaleWriteError } from '../core/ports.js';
 import { ADMINISTRATOR_ROLES, type Authority, decideUserChange, type UserChange, type UserDecision } from '../core/users/authorization.js';
-import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../core/users/password.js';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../core/users/password.js';
 import { isRoleId, ROLES } from '../core/users/permissions.js';
 import { type Actor, AdminError } from './errors.js';
 import { applyProfile, claimsChanged, PROFILE_SHAPE, PROFILE_VIEW_SHAPE, viewProfile } from './user-profile.js';
@@ -93,7 +94,7 @@ export interface UserAdminDeps {
 }
 
 export class UserAdmin {
-  constructor(private readonly d: UserAdminDeps) {}
+  constructor(private readonly deps: UserAdminDeps) {}
 
   async create(raw: unknown, actor: UserActor): Promise<User> {
     const parsed = userInputSchema.safeParse(raw);
@@ -101,9 +102,9 @@ export class UserAdmin {
     const input = parsed.data;
     const roles = this.checkRoles(input.roles ?? []);
     await this.authorize(actor, { kind: 'create', roles }, input.username);
-    const now = this.d.clock.now();
+    const now = this.deps.clock.now();
     const user: User = {
-      id: randomToken(this.d.random, 128),
+      id: randomToken(this.deps.random, 128),
       username: input.username,
       displayName: input.display_name ?? input.username,
       email: input.email ?? null,
@@ -117,7 +118,7 @@ export class UserAdmin {
       profileUpdatedAt: now,
     };
     try {
-      await this.d.users.insert(user);
+      await this.deps.users.insert(user);
     } catch (err) {
       if (err instanceof DuplicateKeyError)
         throw new AdminError(409, 'conflict', `username "${input.username}" is taken`, [{ field: 'username', message: 'is taken' }]);
@@ -130,7 +131,7 @@ export class UserAdmin {
   /** A page of users, for an actor who may read them. */
   async list(query: { search?: string; limit: number; offset: number }, actor: UserActor): Promise<{ items: User[]; total: number }> {
     await this.authorize(actor, { kind: 'read' }, null);
-    return this.d.users.list(query);
+    return this.deps.users.list(query);
   }
 
   /** One user, for an actor who may read users. */
@@ -140,13 +141,13 @@ export class UserAdmin {
   }
 
   async getByUsername(name: string): Promise<User> {
-    const user = await this.d.users.findByUsername(name);
+    const user = await this.deps.users.findByUsername(name);
     if (!user) throw AdminError.notFound('user');
     return user;
   }
 
   async getById(id: string): Promise<User> {
-    const user = await this.d.users.get(id);
+    const user = await this.deps.users.get(id);
     if (!user) throw AdminError.notFound('user');
     return user;
   }
@@ -171,7 +172,7 @@ export class UserAdmin {
     if (claimsChanged(user, next)) next.profileUpdatedAt = next.updatedAt;
     try {
       // Written only if the user is still as the decision saw them.
-      await this.d.users.update(next, { ifUpdatedAt: user.updatedAt, ...(decision.keepAdministrator ? { enabledHolderOf: ADMINISTRATOR_ROLES } : {}) });
+      await this.deps.users.update(next, { ifUpdatedAt: user.updatedAt, ...(decision.keepAdministrator ? { enabledHolderOf: ADMINISTRATOR_ROLES } : {}) });
     } catch (err) {
       if (err instanceof StaleWriteError) throw changedMeanwhile();
       if (!(err instanceof LastHolderError)) throw err;
@@ -196,7 +197,7 @@ export class UserAdmin {
     const parsed = passwordBodySchema.shape.password.safeParse(newPassword);
     if (!parsed.success) throw AdminError.invalid(zodProblems(parsed.error).map((f) => ({ ...f, field: 'password' })));
     try {
-      await this.d.users.setPasswordHash(user.id, await hashPassword(parsed.data), this.nextUpdatedAt(user), { ifUpdatedAt: user.updatedAt });
+      await this.deps.users.setPasswordHash(user.id, await hashPassword(parsed.data), this.nextUpdatedAt(user), { ifUpdatedAt: user.updatedAt });
     } catch (err) {
       throw err instanceof StaleWriteError ? changedMeanwhile() : err;
     }
@@ -217,15 +218,17 @@ export class UserAdmin {
   /** Applies the user administration rule (src/core/users/authorization.ts); refusals are audited. */
   private async authorize(actor: UserActor, change: UserChange, target: string | null): Promise<Allowed> {
     const other =
-      change.kind === 'update' && actor.authority.kind === 'user' ? await this.d.users.countEnabledHolders(ADMINISTRATOR_ROLES, change.target.id) : undefined;
+      change.kind === 'update' && actor.authority.kind === 'user'
+        ? await this.deps.users.countEnabledHolders(ADMINISTRATOR_ROLES, change.target.id)
+        : undefined;
     const decision = decideUserChange({ actor: actor.authority, change, ...(other !== undefined ? { otherAdministrators: other } : {}) });
     if (!decision.allowed) throw await this.refused(actor, target, change, decision);
     return decision;
   }
 
   private async refused(actor: UserActor, target: string | null, change: UserChange, decision: Refused): Promise<AdminError> {
-    await this.d.audit.append({
-      at: this.d.clock.now(),
+    await this.deps.audit.append({
+      at: this.deps.clock.now(),
       actor: actor.name,
       source: actor.source,
       action: 'user.change_refused',
@@ -240,12 +243,12 @@ export class UserAdmin {
   private async cutOff(user: User, actor: UserActor, reason: UserCutOff['reason']): Promise<void> {
     const own = actor.authority.kind === 'user' && actor.authority.userId === user.id;
     const keepSid = own && reason !== 'disabled' ? actor.sessionSid : undefined;
-    for (const hook of this.d.onCutOff) await hook(user.id, { reason, ...(keepSid !== undefined ? { keepSid } : {}) });
+    for (const hook of this.deps.onCutOff) await hook(user.id, { reason, ...(keepSid !== undefined ? { keepSid } : {}) });
   }
 
   /** Strictly later than what was read, so that a write guarded by the old value cannot match twice. */
   private nextUpdatedAt(user: User): number {
-    return Math.max(this.d.clock.now(), user.updatedAt + 1);
+    return Math.max(this.deps.clock.now(), user.updatedAt + 1);
   }
 
   private checkRoles(roles: string[]): string[] {
@@ -257,6 +260,14 @@ export class UserAdmin {
   }
 
   private record(actor: UserActor, action: string, user: User, details: Record<string, unknown>): Promise<void> {
-    return this.d.audit.append({ at: this.d.clock.now(), actor: actor.name, source: actor.source, action, targetType: 'user', target: user.username, details });
+    return this.deps.audit.append({
+      at: this.deps.clock.now(),
+      actor: actor.name,
+      source: actor.source,
+      action,
+      targetType: 'user',
+      target: user.username,
+      details,
+    });
   }
 }

@@ -9,8 +9,6 @@ export interface Random {
   bytes(length: number): Buffer;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
-
 /** Seconds since the epoch, as used in JWT and OAuth 1.0a timestamps. */
 export function epochSeconds(clock: Clock): number {
   return Math.floor(clock.now() / 1000);

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { countParameters, LIMITS, TooManyParameters } from './hardening.js';
+import { countParameters, LIMITS, TooManyParameters } from './request-limits.js';
 
 /** A framework-free request, as the protocol core sees it. */
 export interface PlainRequest {

@@ -4,9 +4,9 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { App } from '../compose.js';
 import { type HttpContext, REQUEST_LOG_LEVELS } from './context.js';
 import { errorHandler } from './errors.js';
-import { boundedJsonParser, clientErrorHandler, frameworkErrors, LIMITS, logSerializers } from './hardening.js';
 import { parseForm } from './plain.js';
 import { basicResolver, type PrincipalResolver } from './principal.js';
+import { boundedJsonParser, clientErrorHandler, frameworkErrors, LIMITS, logSerializers } from './request-limits.js';
 import { ROUTE_MODULES } from './routes/index.js';
 import { StaticAnswers } from './static-answers.js';
 

@@ -30,7 +30,7 @@ export interface WebhookOptions {
  */
 export class WebhookNotifier {
   private readonly inFlight = new Set<Promise<void>>();
-  constructor(private readonly o: WebhookOptions) {}
+  constructor(private readonly options: WebhookOptions) {}
 
   /** Starts a delivery in the background and returns at once. */
   notify(client: Client): void {
@@ -45,17 +45,17 @@ export class WebhookNotifier {
 
   private async deliver(pending: Client): Promise<void> {
     try {
-      await new Promise((resolve) => setTimeout(resolve, this.o.settleMs ?? 200));
-      const client = await this.o.load(pending.key);
+      await new Promise((resolve) => setTimeout(resolve, this.options.settleMs ?? 200));
+      const client = await this.options.load(pending.key);
       // Decided (or removed) in the meantime: it no longer waits, so there is nothing to announce.
       if (client?.status !== 'pending') return;
-      const body = JSON.stringify(pendingNotification(client, this.o.issuer, this.o.clock.now()));
+      const body = JSON.stringify(pendingNotification(client, this.options.issuer, this.options.clock.now()));
       const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Latchkey-Webhook/1' };
-      if (this.o.secret) headers['x-latchkey-signature'] = `sha256=${createHmac('sha256', this.o.secret).update(body).digest('hex')}`;
-      const res = await this.o.http.send({ method: 'POST', url: this.o.url, headers, body, timeoutMs: this.o.timeoutMs });
-      if (res.status < 200 || res.status >= 300) this.o.onFailure(`webhook answered HTTP ${res.status}`);
+      if (this.options.secret) headers['x-latchkey-signature'] = `sha256=${createHmac('sha256', this.options.secret).update(body).digest('hex')}`;
+      const res = await this.options.http.send({ method: 'POST', url: this.options.url, headers, body, timeoutMs: this.options.timeoutMs });
+      if (res.status < 200 || res.status >= 300) this.options.onFailure(`webhook answered HTTP ${res.status}`);
     } catch (err) {
-      this.o.onFailure('webhook delivery failed', err);
+      this.options.onFailure('webhook delivery failed', err);
     }
   }
 }

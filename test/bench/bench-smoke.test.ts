@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Report } from '../../bench/report.js';
 import { SCENARIO_IDS } from '../../bench/scenarios.js';
-import { ARGON2_OPTIONS } from '../../src/core/users/password.js';
+import { ARGON2_OPTIONS } from '../../src/adapters/argon2.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 

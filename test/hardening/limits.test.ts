@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { OPERATOR } from '../../src/core/users/authorization.js';
-import { LIMITS } from '../../src/http/hardening.js';
+import { LIMITS } from '../../src/http/request-limits.js';
 import { CookieJar, makeClient, postForm, signIn, startPeer } from '../oauth2/helpers.js';
 import { backendNames } from '../support/backends.js';
 import { startServer, type TestServer } from '../support/server.js';

@@ -3,9 +3,9 @@
 // 2. the whole checkRequest with in-memory stores (adds secret decryption and the nonce insert);
 // 3. signed GET /api/me against a real server on SQLite, 8 requests in flight.
 import { randomBytes } from 'node:crypto';
+import { systemRandom } from '../../src/adapters/system.js';
 import { secretContext } from '../../src/core/clients/client.js';
 import { sha256Hex } from '../../src/core/crypto/constant-time.js';
-import { systemRandom } from '../../src/core/crypto/random.js';
 import { SecretBox } from '../../src/core/crypto/secret-box.js';
 import { checkRequest, makeDummies, tokenContext } from '../../src/core/oauth1/check.js';
 import { collectParameters, type SignedRequest } from '../../src/core/oauth1/request.js';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { systemRandom } from '../../src/core/crypto/random.js';
+import { systemRandom } from '../../src/adapters/system.js';
 import { SecretBox } from '../../src/core/crypto/secret-box.js';
 import { basic, CookieJar, makeClient, makeUser, postForm, type TestClient } from '../oauth2/helpers.js';
 import { ManualClock, startServer, type TestServer } from '../support/server.js';

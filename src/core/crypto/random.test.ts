@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { randomKey, randomToken, systemRandom } from './random.js';
+import { systemRandom } from '../../adapters/system.js';
+import { randomKey, randomToken } from './random.js';
 
 describe('systemRandom', () => {
   it('hands out bytes of the asked length, never the same bytes twice, across pool refills', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { systemRandom } from '../../adapters/system.js';
 import { constantTimeEqual } from './constant-time.js';
-import { systemRandom } from './random.js';
 import { SecretBox } from './secret-box.js';
 
 /** AES-GCM's refusal: the tag does not authenticate this ciphertext, key and context (AAD). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { systemRandom } from '../crypto/random.js';
+import { systemRandom } from '../../adapters/system.js';
 import { SecretBox } from '../crypto/secret-box.js';
 import { markReauth, readReauth } from './reauth-marker.js';
 

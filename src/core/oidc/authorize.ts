@@ -6,6 +6,7 @@ import { oidcChecks } from '../oauth2/endpoints/authorize-table.js';
 import { AccessDenied, InvalidRequest, InvalidScope, OAuth2Error } from '../oauth2/errors.js';
 import { Params, parseScope } from '../oauth2/params.js';
 import { type MarkerKeys, markReauth, readReauth } from '../oauth2/reauth-marker.js';
+import { isOneOf } from '../one-of.js';
 import type { Clock, OneTimeStore } from '../ports.js';
 import type { SecurityEventSink } from '../security-events.js';
 import { ACR_PASSWORD, claimsRequestOf, idTokenClaimNames, parseClaimsRequest, scopeOfClaim, userClaims } from './claims.js';
@@ -94,7 +95,7 @@ export const responseModeAllowed: AuthorizeCheck = {
   run(s) {
     const rt = must(s.responseType);
     const mode = s.params.optional('response_mode', 40) ?? (rt === 'code' ? 'query' : 'fragment');
-    if (!(OIDC_RESPONSE_MODES as readonly string[]).includes(mode)) {
+    if (!isOneOf(OIDC_RESPONSE_MODES, mode)) {
       throw new InvalidRequest(`response_mode "${mode}" is not supported (${OIDC_RESPONSE_MODES.join(', ')})`);
     }
     if (mode === 'query' && rt !== 'code') throw new InvalidRequest('tokens are never returned in the query: use response_mode=fragment or form_post');

@@ -60,11 +60,11 @@ export function formPoster(http: OutboundHttp): FormPoster {
 export class BackChannelLogout {
   private readonly pending = new Set<Promise<void>>();
 
-  constructor(private readonly d: BackChannelDeps) {}
+  constructor(private readonly deps: BackChannelDeps) {}
 
   /** Called when a session ended (sign-out, RP-initiated logout); returns once deliveries have started. */
   async sessionEnded(session: { sid: string; userId: string }): Promise<void> {
-    const granted = await this.d.grants.clientsOfSession(session.sid);
+    const granted = await this.deps.grants.clientsOfSession(session.sid);
     for (const clientKey of new Set(granted.map((g) => g.clientKey))) this.track(this.notify(clientKey, session));
   }
 
@@ -75,18 +75,18 @@ export class BackChannelLogout {
 
   /** §2.4: iss, aud, iat, exp, jti, events, and both sub and sid. No nonce. */
   async logoutToken(client: { key: string; metadata: Record<string, unknown> }, session: { sid: string; userId: string }): Promise<string> {
-    const iat = epochSeconds(this.d.clock);
+    const iat = epochSeconds(this.deps.clock);
     const claims = {
-      iss: this.d.idTokens.issuer,
+      iss: this.deps.idTokens.issuer,
       sub: session.userId,
       aud: client.key,
       iat,
       exp: iat + LOGOUT_TOKEN_TTL,
-      jti: this.d.idTokens.jti(),
+      jti: this.deps.idTokens.jti(),
       events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
       sid: session.sid,
     };
-    return this.d.idTokens.sign(claims, idTokenAlg(client), LOGOUT_TOKEN_TYP);
+    return this.deps.idTokens.sign(claims, idTokenAlg(client), LOGOUT_TOKEN_TYP);
   }
 
   private track(p: Promise<void>): void {
@@ -97,17 +97,17 @@ export class BackChannelLogout {
   private async notify(clientKey: string, session: { sid: string; userId: string }): Promise<void> {
     let uri = '';
     try {
-      const client = await this.d.clients.get(clientKey);
+      const client = await this.deps.clients.get(clientKey);
       const registered = client?.metadata.backchannel_logout_uri;
       if (client?.type !== 'oidc' || client.status !== 'approved' || typeof registered !== 'string') return;
       // §2.2: an absolute https URI (or http on loopback), checked again since admins set metadata freely.
       if (webUriProblem(registered) !== null) return;
       uri = registered;
       const token = await this.logoutToken(client, session);
-      const status = await this.d.post(uri, new URLSearchParams({ logout_token: token }).toString(), this.d.timeoutMs);
-      this.d.onDelivery?.({ clientKey, uri, status });
+      const status = await this.deps.post(uri, new URLSearchParams({ logout_token: token }).toString(), this.deps.timeoutMs);
+      this.deps.onDelivery?.({ clientKey, uri, status });
     } catch (err) {
-      this.d.onDelivery?.({ clientKey, uri, status: null, error: err instanceof Error ? err.message : String(err) });
+      this.deps.onDelivery?.({ clientKey, uri, status: null, error: err instanceof Error ? err.message : String(err) });
     }
   }
 }

@@ -5,7 +5,7 @@ import { OIDC_RESPONSE_MODES } from './authorize.js';
 import { ACR_VALUES_SUPPORTED, CLAIMS_SUPPORTED } from './claims.js';
 import { PROMPT_VALUES } from './prompt.js';
 
-/** Paths of the OpenID Connect endpoints (the reference product's, plus what it lacked). */
+/** Paths of the OpenID Connect endpoints (the modelled server's, plus what it lacked). */
 export const OIDC_PATHS = {
   authorize: '/oidc/authorize',
   token: '/api/oidc/token',
@@ -18,7 +18,7 @@ export const OIDC_PATHS = {
   revoke: OAUTH2_PATHS.revoke,
 } as const;
 
-/** OIDC Discovery §4 and the reference product's name for the same document. */
+/** OIDC Discovery §4 and the modelled server's name for the same document. */
 export const DISCOVERY_PATHS = ['/.well-known/openid-configuration', '/.well-known/oidc-configuration'] as const;
 
 /**

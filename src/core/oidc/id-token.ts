@@ -48,31 +48,31 @@ export interface IdTokenOptions {
 export class IdTokens {
   readonly issuer: string;
 
-  constructor(private readonly o: IdTokenOptions) {
-    this.issuer = o.issuer;
+  constructor(private readonly options: IdTokenOptions) {
+    this.issuer = options.issuer;
   }
 
   jti(): string {
-    return randomToken(this.o.random, 128);
+    return randomToken(this.options.random, 128);
   }
 
   /** Signs a claim set with the current key of `alg`. */
   async sign(claims: Record<string, unknown>, alg: SigningAlg, typ: string): Promise<string> {
-    const key = await this.o.keys.signingKey(alg);
+    const key = await this.options.keys.signingKey(alg);
     if (!key.privateKey) throw new Error('signing key has no private part');
     return new SignJWT(claims).setProtectedHeader({ alg: key.alg, typ, kid: key.kid }).sign(key.privateKey);
   }
 
   async mint(input: IdTokenInput): Promise<{ token: string; claims: Record<string, unknown> }> {
     const alg = idTokenAlg(input.client);
-    const iat = epochSeconds(this.o.clock);
+    const iat = epochSeconds(this.options.clock);
     const claims: Record<string, unknown> = {
       ...input.userClaims,
-      iss: this.o.issuer,
+      iss: this.options.issuer,
       sub: input.user.id,
       aud: input.client.key,
       iat,
-      exp: iat + this.o.ttlSeconds,
+      exp: iat + this.options.ttlSeconds,
       ...(input.authTime === null ? {} : { auth_time: Math.floor(input.authTime / 1000) }),
       ...(input.nonce === undefined ? {} : { nonce: input.nonce }),
       ...(input.sid ? { sid: input.sid } : {}),
@@ -99,10 +99,10 @@ export class IdTokens {
     if (typeof kid !== 'string') return { status: 'invalid', reason: 'no key id' };
     // Access tokens (at+jwt) and logout tokens (logout+jwt) are signed by the same keys: not hints.
     if (header.typ !== undefined && header.typ !== 'JWT') return { status: 'invalid', reason: 'not an ID token' };
-    const key = await this.o.keys.verificationKey(kid);
+    const key = await this.options.keys.verificationKey(kid);
     if (!key) return { status: 'unverifiable' };
     try {
-      const { payload } = await jwtVerify(token, key.publicKey, { issuer: this.o.issuer, algorithms: [key.alg], currentDate: new Date(0) });
+      const { payload } = await jwtVerify(token, key.publicKey, { issuer: this.options.issuer, algorithms: [key.alg], currentDate: new Date(0) });
       if (typeof payload.sub !== 'string') return { status: 'invalid', reason: 'no subject' };
       const aud = typeof payload.aud === 'string' ? [payload.aud] : Array.isArray(payload.aud) ? payload.aud : [];
       return { status: 'valid', sub: payload.sub, aud, sid: typeof payload.sid === 'string' ? payload.sid : undefined };

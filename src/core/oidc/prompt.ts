@@ -1,5 +1,6 @@
 import type { AuthorizeSession } from '../oauth2/endpoints/authorize.js';
 import { ConsentRequired, InvalidRequest, LoginRequired } from '../oauth2/errors.js';
+import { isOneOf } from '../one-of.js';
 
 /** OIDC Core §3.1.2.1 prompt values Latchkey honours. */
 export const PROMPT_VALUES = ['none', 'login', 'consent', 'select_account'] as const;
@@ -10,8 +11,7 @@ export function parsePrompt(raw: string | undefined): Set<PromptValue> {
   const out = new Set<PromptValue>();
   if (raw === undefined) return out;
   for (const v of raw.split(' ').filter((x) => x !== '')) {
-    if (!(PROMPT_VALUES as readonly string[]).includes(v))
-      throw new InvalidRequest(`prompt=${v.slice(0, 40)} is not supported (use ${PROMPT_VALUES.join(', ')})`);
+    if (!isOneOf(PROMPT_VALUES, v)) throw new InvalidRequest(`prompt=${v.slice(0, 40)} is not supported (use ${PROMPT_VALUES.join(', ')})`);
     out.add(v as PromptValue);
   }
   if (out.has('none') && out.size > 1) throw new InvalidRequest('prompt=none cannot be combined with other prompt values');

@@ -1,6 +1,6 @@
 import type { RegistrableType } from './metadata.js';
 
-/** The reference product's registration paths, one per client type. */
+/** The modelled server's registration paths, one per client type. */
 export const REGISTRATION_PATHS: Record<RegistrableType, string> = {
   oauth2: '/api/oauth2/register',
   oidc: '/api/oidc/register',

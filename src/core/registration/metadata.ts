@@ -314,7 +314,7 @@ export function parseRegistration(body: unknown, opts: ParseOptions): ParsedRegi
     if (v !== undefined) metadata[field] = v;
   }
 
-  // redirect_uris: an array, or the reference product's single comma-separated string.
+  // redirect_uris: an array, or the modelled server's single comma-separated string.
   let redirectUris: string[] = [];
   const rawRedirects = body.redirect_uris;
   if (typeof rawRedirects === 'string') {

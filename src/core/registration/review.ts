@@ -1,4 +1,5 @@
 import type { Client } from '../clients/client.js';
+import { isOneOf } from '../one-of.js';
 import { REGISTRANT_FIELDS, type RegistrantField, registrantFieldOf } from './metadata.js';
 
 /**
@@ -19,7 +20,7 @@ export const NO_REVIEW_FIELDS = [
 ] as const satisfies readonly RegistrantField[];
 
 /** What an administrator reviews before a self-registered client is usable: everything else. */
-export const REVIEWED_FIELDS: readonly RegistrantField[] = REGISTRANT_FIELDS.filter((f) => !(NO_REVIEW_FIELDS as readonly string[]).includes(f));
+export const REVIEWED_FIELDS: readonly RegistrantField[] = REGISTRANT_FIELDS.filter((f) => !isOneOf(NO_REVIEW_FIELDS, f));
 
 /** Metadata kept by the server about the registration itself (source address, times), not set by the registrant. */
 const BOOKKEEPING = 'registration';
@@ -61,7 +62,7 @@ export function reviewChanges(before: Client, after: Client): ReviewChanges {
   for (const key of new Set([...a.keys(), ...b.keys()])) {
     if (comparable(key, a.get(key)) === comparable(key, b.get(key))) continue;
     const field = registrantFieldOf(key);
-    const exempt = field !== undefined && (NO_REVIEW_FIELDS as readonly string[]).includes(field);
+    const exempt = field !== undefined && isOneOf(NO_REVIEW_FIELDS, field);
     (exempt ? out.unreviewed : out.reviewed).push(key);
   }
   return out;

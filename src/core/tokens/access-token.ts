@@ -60,23 +60,23 @@ export class AccessTokens {
    */
   private readonly verified = new Map<string, { kid: string; claims: AccessTokenClaims }>();
 
-  constructor(private readonly o: AccessTokenOptions) {}
+  constructor(private readonly options: AccessTokenOptions) {}
 
   get audience(): string {
-    return this.o.audience;
+    return this.options.audience;
   }
 
   async mint(input: MintInput): Promise<MintedAccessToken> {
-    const key = await this.o.keys.signingKey(input.alg);
+    const key = await this.options.keys.signingKey(input.alg);
     if (!key.privateKey) throw new Error('signing key has no private part');
-    const iat = epochSeconds(this.o.clock);
+    const iat = epochSeconds(this.options.clock);
     const claims: AccessTokenClaims = {
-      iss: this.o.issuer,
+      iss: this.options.issuer,
       sub: input.subject,
-      aud: this.o.audience,
+      aud: this.options.audience,
       client_id: input.clientKey,
       scope: input.scopes.join(' '),
-      jti: randomToken(this.o.random, 128),
+      jti: randomToken(this.options.random, 128),
       iat,
       exp: iat + input.ttlSeconds,
       ...(input.authTime === null ? {} : { auth_time: Math.floor(input.authTime / 1000) }),
@@ -95,7 +95,7 @@ export class AccessTokens {
     const known = this.verified.get(token);
     if (known) {
       // As jose decides: expired once exp <= now (seconds).
-      if (known.claims.exp > Math.floor(this.o.clock.now() / 1000) && (await this.o.keys.verificationKey(known.kid))) return { ...known.claims };
+      if (known.claims.exp > Math.floor(this.options.clock.now() / 1000) && (await this.options.keys.verificationKey(known.kid))) return { ...known.claims };
       this.verified.delete(token);
     }
     let kid: string | undefined;
@@ -105,15 +105,15 @@ export class AccessTokens {
       throw new InvalidToken('the access token is malformed');
     }
     if (typeof kid !== 'string') throw new InvalidToken('the access token was not issued by this server');
-    const key = await this.o.keys.verificationKey(kid);
+    const key = await this.options.keys.verificationKey(kid);
     if (!key) throw new InvalidToken('the access token was signed by an unknown or retired key');
     try {
       const { payload } = await jwtVerify(token, key.publicKey, {
-        issuer: this.o.issuer,
-        audience: this.o.audience,
+        issuer: this.options.issuer,
+        audience: this.options.audience,
         typ: ACCESS_TOKEN_TYP,
         algorithms: [key.alg],
-        currentDate: new Date(this.o.clock.now()),
+        currentDate: new Date(this.options.clock.now()),
         requiredClaims: ['sub', 'client_id', 'jti', 'iat', 'exp', 'gid'],
       });
       const p = payload as Record<string, unknown>;
@@ -123,7 +123,7 @@ export class AccessTokens {
       const claims: AccessTokenClaims = {
         iss: String(p.iss),
         sub: p.sub,
-        aud: this.o.audience,
+        aud: this.options.audience,
         client_id: p.client_id,
         scope: typeof p.scope === 'string' ? p.scope : '',
         jti: String(p.jti),

@@ -59,8 +59,8 @@ export class KeyRing {
   private readonly currentByAlg = new Map<SigningAlg, LoadedKey | undefined>();
   private readonly refreshMs: number;
 
-  constructor(private readonly o: KeyRingOptions) {
-    this.refreshMs = o.refreshMs ?? 5_000;
+  constructor(private readonly options: KeyRingOptions) {
+    this.refreshMs = options.refreshMs ?? 5_000;
   }
 
   /** The newest active key of `alg`, created on first use. */
@@ -79,7 +79,7 @@ export class KeyRing {
   async verificationKey(kid: string): Promise<LoadedKey | undefined> {
     await this.fresh();
     let key = this.keys.find((k) => k.kid === kid);
-    if (!key && this.o.clock.now() - this.loadedAt > 1_000) {
+    if (!key && this.options.clock.now() - this.loadedAt > 1_000) {
       await this.reload();
       key = this.keys.find((k) => k.kid === kid);
     }
@@ -101,7 +101,7 @@ export class KeyRing {
 
   /** The JWK Set as JSON text when the keys need no re-read, else null (for answers that cannot wait). */
   jwksJsonIfFresh(): string | null {
-    if (this.o.clock.now() - this.loadedAt >= this.refreshMs) return null;
+    if (this.options.clock.now() - this.loadedAt >= this.refreshMs) return null;
     this.jwksText ??= JSON.stringify({ keys: this.keys.map((k) => k.publicJwk) });
     return this.jwksText;
   }
@@ -111,10 +111,10 @@ export class KeyRing {
     const out: StoredSigningKey[] = [];
     for (const alg of algs) {
       const key = await this.create(alg);
-      await this.o.store.retireOthers(alg, key.kid, this.o.clock.now());
+      await this.options.store.retireOthers(alg, key.kid, this.options.clock.now());
       out.push(key);
     }
-    await this.o.store.purgeRetired(this.o.clock.now() - this.o.retainRetiredMs);
+    await this.options.store.purgeRetired(this.options.clock.now() - this.options.retainRetiredMs);
     await this.reload();
     return out;
   }
@@ -137,7 +137,7 @@ export class KeyRing {
   }
 
   private async fresh(): Promise<void> {
-    if (this.o.clock.now() - this.loadedAt < this.refreshMs) return;
+    if (this.options.clock.now() - this.loadedAt < this.refreshMs) return;
     await this.reload();
   }
 
@@ -151,12 +151,12 @@ export class KeyRing {
   }
 
   private async load(): Promise<void> {
-    const now = this.o.clock.now();
-    const rows = await this.o.store.list();
+    const now = this.options.clock.now();
+    const rows = await this.options.store.list();
     const keys: LoadedKey[] = [];
     for (const row of rows) {
       if (!isSigningAlg(row.alg)) continue;
-      if (row.retiredAt !== null && row.retiredAt + this.o.retainRetiredMs < now) continue;
+      if (row.retiredAt !== null && row.retiredAt + this.options.retainRetiredMs < now) continue;
       const publicJwk = row.publicJwk as JWK;
       keys.push({
         kid: row.kid,
@@ -164,7 +164,7 @@ export class KeyRing {
         publicKey: createPublicKey({ key: publicJwk, format: 'jwk' }),
         privateKey:
           row.retiredAt === null
-            ? createPrivateKey({ key: JSON.parse(this.o.secrets.open(row.privateSealed, sealContext(row.kid))) as JWK, format: 'jwk' })
+            ? createPrivateKey({ key: JSON.parse(this.options.secrets.open(row.privateSealed, sealContext(row.kid))) as JWK, format: 'jwk' })
             : null,
         publicJwk,
         createdAt: row.createdAt,
@@ -174,7 +174,7 @@ export class KeyRing {
     this.keys = keys;
     this.currentByAlg.clear();
     this.jwksText = null;
-    this.loadedAt = this.o.clock.now();
+    this.loadedAt = this.options.clock.now();
   }
 
   private async create(alg: SigningAlg): Promise<StoredSigningKey> {
@@ -188,11 +188,11 @@ export class KeyRing {
       kid,
       alg,
       publicJwk: publicJwk as Record<string, unknown>,
-      privateSealed: this.o.secrets.seal(JSON.stringify(privateJwk), sealContext(kid)),
-      createdAt: this.o.clock.now(),
+      privateSealed: this.options.secrets.seal(JSON.stringify(privateJwk), sealContext(kid)),
+      createdAt: this.options.clock.now(),
       retiredAt: null,
     };
-    await this.o.store.insert(stored);
+    await this.options.store.insert(stored);
     return stored;
   }
 }

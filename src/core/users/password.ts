@@ -1,25 +1,3 @@
-import { Algorithm, hash, verify } from '@node-rs/argon2';
-
-/** argon2id with OWASP's second recommended profile (19 MiB, t=2, p=1). */
-export const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
-
-export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2_OPTIONS);
-}
-
-/** A hash of a random password, verified against when the user is unknown so timing does not tell. */
-let dummyHash: Promise<string> | undefined;
-
-export async function verifyPassword(storedHash: string | null, password: string): Promise<boolean> {
-  if (storedHash === null && dummyHash === undefined) dummyHash = hashPassword(`dummy-${Math.random()}`);
-  const target = storedHash ?? (await (dummyHash as Promise<string>));
-  try {
-    const ok = await verify(target, password);
-    return ok && storedHash !== null;
-  } catch {
-    return false;
-  }
-}
-
+/** Password length rules (the hashing itself is an adapter: src/adapters/argon2.ts). */
 export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 1024;

@@ -3,7 +3,7 @@ import type { App } from '../../compose.js';
 import { parseAuthorizationHeader } from '../../core/oauth1/request.js';
 import type { EndpointRequest, EndpointResponse } from '../../core/oauth2/endpoints/request.js';
 import { type HttpModule, REQUEST_LOG_LEVELS } from '../context.js';
-import { parameterLimit } from '../hardening.js';
+import { parameterLimit } from '../request-limits.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -5,7 +5,7 @@ import { authenticateAccessToken } from '../../core/oauth2/resource.js';
 import { type PrincipalResolver, permissionsForToken } from '../principal.js';
 
 /**
- * `Authorization: Bearer <token>` (RFC 6750 §2.1) and the reference product's
+ * `Authorization: Bearer <token>` (RFC 6750 §2.1) and the modelled server's
  * `Authorization: Token <token>`, for Latchkey's own API. Failures answer 401 with an RFC 6750
  * §3 challenge. A token never carries more than its user's permissions, narrowed by its scopes.
  */

@@ -47,7 +47,7 @@ function registrationErrors(err: FastifyError | Error, req: FastifyRequest, repl
 }
 
 /**
- * RFC 7591 registration at the reference product's paths, and RFC 7592 management of each
+ * RFC 7591 registration at the modelled server's paths, and RFC 7592 management of each
  * registration at its registration_client_uri.
  */
 export const registerRegistration: HttpModule = (server, ctx) => {

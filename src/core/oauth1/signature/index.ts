@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { constantTimeEqual } from '../../crypto/constant-time.js';
+import { isOneOf } from '../../one-of.js';
 import { hmacSignature } from './hmac.js';
 import { plaintextSignature } from './plaintext.js';
 import { dummyRsaPublicKey, rsaSha1Verify } from './rsa.js';
@@ -9,7 +10,7 @@ export const SIGNATURE_METHODS = ['HMAC-SHA1', 'HMAC-SHA256', 'RSA-SHA1', 'PLAIN
 export type SignatureMethod = (typeof SIGNATURE_METHODS)[number];
 
 export function isSignatureMethod(value: string): value is SignatureMethod {
-  return (SIGNATURE_METHODS as readonly string[]).includes(value);
+  return isOneOf(SIGNATURE_METHODS, value);
 }
 
 export interface SignatureInput {

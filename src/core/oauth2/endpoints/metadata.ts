@@ -3,7 +3,7 @@ import { CLIENT_AUTH_METHODS } from '../client-auth/index.js';
 import { CODE_CHALLENGE_METHODS } from '../pkce.js';
 import { DEVICE_VERIFICATION_PATH } from './device-authorization.js';
 
-/** Paths of the OAuth 2.0 endpoints, as the reference product names them. */
+/** Paths of the OAuth 2.0 endpoints, as the modelled server names them. */
 export const OAUTH2_PATHS = {
   authorize: '/oauth2/authorize',
   token: '/api/oauth2/token',
@@ -23,7 +23,7 @@ export type MetadataPaths = Pick<typeof OAUTH2_PATHS, 'jwks' | 'introspect' | 'r
 };
 
 /**
- * Where the document is served (RFC 8414 §3, and the reference product's own name): for an issuer
+ * Where the document is served (RFC 8414 §3, and the modelled server's own name): for an issuer
  * with a path, RFC 8414 §3.1 puts the well-known segment before that path.
  */
 export function metadataWellKnownPaths(issuer: string): string[] {

@@ -1,4 +1,4 @@
-import type { Clock, ThrottleStore } from '../ports.js';
+import type { Clock, ThrottleStore } from '../core/ports.js';
 
 interface Entry {
   windowMs: number;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ThrottleStore } from '../ports.js';
+import type { ThrottleStore } from '../core/ports.js';
 import { SharedRateCounter } from './shared-rate-counter.js';
 
 /** An in-memory throttle store shared by several counters, as the database is by instances. */
