@@ -1,4 +1,5 @@
 import type { SharedRateCounter } from './adapters/shared-rate-counter.js';
+import type { AuthorizedApplications } from './admin/authorized-applications.js';
 import type { ClientAdmin } from './admin/client-admin.js';
 import type { UserAdmin } from './admin/user-admin.js';
 import type { Config } from './config/schema.js';
@@ -62,6 +63,8 @@ export interface App {
   secrets: SecretBox;
   clientAdmin: ClientAdmin;
   userAdmin: UserAdmin;
+  /** The "Authorized applications" of each user. */
+  applications: AuthorizedApplications;
   hooks: Hooks;
   /** Consent remembered per user, client and scopes. */
   consents: ConsentStore;

@@ -1,6 +1,7 @@
 import { verifyPassword } from './adapters/argon2.js';
 import { SharedRateCounter } from './adapters/shared-rate-counter.js';
 import { systemClock, systemRandom } from './adapters/system.js';
+import { AuthorizedApplications } from './admin/authorized-applications.js';
 import { ClientAdmin } from './admin/client-admin.js';
 import { AdminError } from './admin/errors.js';
 import { type UserActor, UserAdmin } from './admin/user-admin.js';
@@ -124,6 +125,13 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
     secrets,
     clientAdmin,
     userAdmin,
+    applications: new AuthorizedApplications({
+      consents,
+      clients: stores.clients,
+      audit: stores.audit,
+      clock,
+      onRevoked: hooks.userRevokedClient,
+    }),
     hooks,
     consents,
     purgeTasks: [...foundationPurgeTasks(database, stores), ...oauth1.purgeTasks, ...oauth2.purgeTasks],

@@ -120,6 +120,16 @@ export async function replaceSession(app: App, previous: SignInSession | null, u
   return undefined;
 }
 
+/**
+ * The browser's session goes on in a fresh one with the same sid and persistence (after the
+ * user's password changed, which ended every other session).
+ */
+export async function renewSession(app: App, req: FastifyRequest, reply: FastifyReply, session: SignInSession, user: User): Promise<void> {
+  const stored = await app.stores.sessions.get(sha256Hex(req.cookies[SESSION_COOKIE] ?? ''), app.clock.now());
+  await app.stores.sessions.delete(sha256Hex(session.id));
+  await startSession(app, reply, user, stored?.persistent ?? false, session.sid);
+}
+
 export async function endSession(app: App, req: FastifyRequest, reply: FastifyReply): Promise<void> {
   const raw = req.cookies?.[SESSION_COOKIE];
   if (raw) {

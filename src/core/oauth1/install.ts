@@ -2,10 +2,11 @@ import type { Config } from '../../config/schema.js';
 import type { Client } from '../clients/client.js';
 import { randomToken } from '../crypto/random.js';
 import type { PurgeTask } from '../maintenance/purger.js';
-import type { Clock, CutOffHandlers, OneTimeStore, Random, User } from '../ports.js';
+import type { Clock, CutOffHandlers, OneTimeStore, Random, ThrottleStore, User } from '../ports.js';
 import type { SecurityEventSink } from '../security-events.js';
 import { makeDummies, type Sealer } from './check.js';
 import type { OAuth1Deps } from './deps.js';
+import { authenticateVerifyCaller, type VerifyCaller } from './endpoints/verify-caller.js';
 import type { OAuth1Stores } from './storage.js';
 
 /** The parts of the composed app the OAuth 1.0a provider uses (the App satisfies it). */
@@ -18,6 +19,7 @@ export interface OAuth1Host {
     clients: { get(key: string): Promise<Client | undefined>; touchLastUsed(key: string, at: number): Promise<void> };
     users: { get(id: string): Promise<User | undefined> };
     oneTime: Pick<OneTimeStore, 'put'>;
+    throttle: ThrottleStore;
   };
   /** Where replayed nonces are reported (audit log, metrics). */
   securityEvents: SecurityEventSink;
@@ -30,6 +32,8 @@ export interface OAuth1Service {
   cutOff: CutOffHandlers;
   /** Expired temporary credentials, deleted in batches in the background by `serve`. */
   purgeTasks: PurgeTask[];
+  /** Authenticates a resource server calling the verification endpoint (HTTP Basic). */
+  verifyCaller(authorization: string | undefined, source: string): Promise<VerifyCaller>;
 }
 
 const TOUCH_EVERY_MS = 60_000;
@@ -80,5 +84,12 @@ export function buildOAuth1(host: OAuth1Host, stores: OAuth1Stores): OAuth1Servi
     },
   };
   const purgeTasks: PurgeTask[] = [{ name: 'oauth1_temporary', run: (before, batch) => stores.temporaries.purgeExpired(before, batch) }];
-  return { deps, stores, cutOff, purgeTasks };
+  const verifyCallerDeps = { ...deps, throttle: host.stores.throttle };
+  return {
+    deps,
+    stores,
+    cutOff,
+    purgeTasks,
+    verifyCaller: (authorization, source) => authenticateVerifyCaller(verifyCallerDeps, authorization, source),
+  };
 }

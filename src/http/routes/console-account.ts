@@ -1,14 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import { AdminError } from '../../admin/errors.js';
 import type { UserActor } from '../../admin/user-admin.js';
-import { sha256Hex } from '../../core/crypto/constant-time.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../core/users/password.js';
 import { permissionsOf, ROLES } from '../../core/users/permissions.js';
 import type { HttpModule } from '../context.js';
 import { DEVICE_COOKIE, setDeviceCookie } from '../device-cookie.js';
 import { html } from '../html.js';
 import { redirectLocal } from '../local-redirect.js';
-import { checkCsrf, csrfInput, currentSession, loginUrl, SESSION_COOKIE, type SignInSession, startSession } from '../session.js';
+import { checkCsrf, csrfInput, currentSession, loginUrl, renewSession, type SignInSession } from '../session.js';
 import { PROFILE_FIELD_NAMES, profileFieldLabel, profilePatch, profileValues, renderProfileFields, submittedProfile } from './account-profile-form.js';
 import { consoleHeaders, renderShell } from './console-shell.js';
 
@@ -192,13 +191,10 @@ export const registerConsoleAccount: HttpModule = (server, ctx) => {
     }
     const { user } = outcome;
     setDeviceCookie(app, reply, outcome.device);
-    const now = app.clock.now();
     // Every other session, grant and token ends with the old password (UserAdmin's cut-off);
     // this browser goes on in a fresh session that keeps its sid.
     await app.userAdmin.setPassword(user, next, accountActor(session, req));
-    const stored = await app.stores.sessions.get(sha256Hex(req.cookies[SESSION_COOKIE] ?? ''), now);
-    await app.stores.sessions.delete(sha256Hex(session.id));
-    await startSession(app, reply, user, stored?.persistent ?? false, session.sid);
+    await renewSession(app, req, reply, session, user);
     return redirectLocal(reply, app.config.issuer, '/admin/account?done=password');
   });
 };

@@ -8,7 +8,7 @@ import { decideAuthorization, pendingAuthorization } from '../../core/oauth1/end
 import { requestToken } from '../../core/oauth1/endpoints/request-token.js';
 import { authenticateResource } from '../../core/oauth1/endpoints/resource.js';
 import { requestFromInput, verifyForResourceServer } from '../../core/oauth1/endpoints/verify.js';
-import { authenticateVerifyCaller, VERIFY_FAILURES } from '../../core/oauth1/endpoints/verify-caller.js';
+import { VERIFY_FAILURES } from '../../core/oauth1/endpoints/verify-caller.js';
 import { OAuth1Problem, type OAuth1Response, problemChallenge } from '../../core/oauth1/problems.js';
 import { looksSigned, type SignedRequest } from '../../core/oauth1/request.js';
 import { permissionsOf } from '../../core/users/permissions.js';
@@ -198,7 +198,7 @@ export const registerOAuth1: HttpModule = (server, ctx: HttpContext) => {
 
   // Verification for other resource servers; documented in docs/oauth1.md.
   server.post('/api/oauth1/verify', { bodyLimit: 128 * 1024 }, async (req, reply) => {
-    const caller = await authenticateVerifyCaller({ ...app.oauth1.deps, throttle: app.stores.throttle }, req.headers.authorization, req.ip);
+    const caller = await app.oauth1.verifyCaller(req.headers.authorization, req.ip);
     if (caller === 'throttled') {
       return reply
         .code(429)

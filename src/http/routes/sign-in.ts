@@ -135,10 +135,8 @@ export const registerSignIn: HttpModule = async (server, ctx) => {
   server.get('/account/applications', async (req, reply) => {
     const session = await currentSession(ctx, req);
     if (!session) return reply.redirect(loginUrl(app.config.issuer, '/account/applications'), 303);
-    const consents = await app.consents.listForUser(session.user.id);
-    const clients = await Promise.all(consents.map((c) => app.stores.clients.get(c.clientKey)));
-    const rows = consents.map((c, i) => {
-      const client = clients[i];
+    const consents = await app.applications.list(session.user.id);
+    const rows = consents.map(({ consent: c, client }) => {
       return html`<tr>
         <td>${client?.name ?? '(removed application)'}</td>
         <td><code>${c.clientKey}</code></td>
@@ -170,18 +168,7 @@ export const registerSignIn: HttpModule = async (server, ctx) => {
     const body = bodyOf(req);
     if (!checkCsrf(session, body.csrf_token)) return reply.code(400).headers(pageHeaders()).send(layout('Error', html`<p class="error">The form expired.</p>`));
     const clientKey = str(body.client_key);
-    if (await app.consents.revoke(session.user.id, clientKey)) {
-      for (const hook of app.hooks.userRevokedClient) await hook(session.user.id, clientKey);
-      await app.stores.audit.append({
-        at: app.clock.now(),
-        actor: session.user.username,
-        source: req.ip,
-        action: 'consent.revoke',
-        targetType: 'client',
-        target: clientKey,
-        details: {},
-      });
-    }
+    await app.applications.revoke(session.user.id, clientKey, { name: session.user.username, source: req.ip });
     return reply.redirect('/account/applications', 303);
   });
 };
