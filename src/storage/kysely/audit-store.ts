@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AuditEvent, AuditStore } from '../../core/ports.js';
-import { parseJson } from './json.js';
+import { parseRecord } from './json.js';
 import type { FoundationTables } from './tables.js';
 
 export class KyselyAuditStore implements AuditStore {
@@ -38,7 +38,7 @@ export class KyselyAuditStore implements AuditStore {
       targetType: r.target_type,
       target: r.target,
       source: r.source,
-      details: parseJson<Record<string, unknown>>(r.details, {}),
+      details: parseRecord(r.details),
     }));
     return { items, total: Number(count.n) };
   }

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Client, ClientStatus, ClientType } from '../../core/clients/client.js';
 import { type ClientListQuery, type ClientStore, DuplicateKeyError, StaleWriteError } from '../../core/ports.js';
-import { isUniqueViolation, parseJson, parseStringList } from './json.js';
+import { isUniqueViolation, parseRecord, parseStringList } from './json.js';
 import { prepared } from './prepared.js';
 import type { ClientsTable, FoundationTables } from './tables.js';
 
@@ -53,7 +53,7 @@ export function clientFromRow(r: ClientsTable): Client {
     responseTypes: parseStringList(r.response_types, mark('response_types')),
     callbackUrl: r.callback_url,
     rsaPublicKey: r.rsa_public_key,
-    metadata: parseJson<Record<string, unknown>>(r.metadata, {}, mark('metadata')),
+    metadata: parseRecord(r.metadata, mark('metadata')),
     createdVia: r.created_via,
     createdAt: r.created_at,
     updatedAt: r.updated_at,

@@ -6,7 +6,7 @@ import { STORED_JSON_BOUNDS, scanJsonText } from '../../core/bounded-json.js';
  * fallback (an array where a list belongs, an object where a record belongs) reads as the fallback
  * instead of crashing whatever shows it; `onUnreadable` hears of it.
  */
-export function parseJson<T>(text: string, fallback: T, onUnreadable?: () => void): T {
+function parseJson<T>(text: string, fallback: T, onUnreadable?: () => void): T {
   let value: unknown;
   try {
     if (scanJsonText(text, STORED_JSON_BOUNDS) !== null) throw new RangeError('over the stored JSON bounds');
@@ -20,6 +20,11 @@ export function parseJson<T>(text: string, fallback: T, onUnreadable?: () => voi
     return fallback;
   }
   return value as T;
+}
+
+/** A stored JSON object (metadata, payloads, details); anything else reads as `{}`. */
+export function parseRecord(text: string, onUnreadable?: () => void): Record<string, unknown> {
+  return parseJson<Record<string, unknown>>(text, {}, onUnreadable);
 }
 
 /** A stored list of strings (URIs, grant types, scopes); anything else reads as empty. */

@@ -14,7 +14,7 @@ import type {
   SigningKeyStore,
   StoredSigningKey,
 } from '../../core/oauth2/storage.js';
-import { isUniqueViolation, parseJson } from './json.js';
+import { isUniqueViolation, parseRecord, parseStringList } from './json.js';
 import { type OAuth2Db, type OAuth2DeviceCodesTable, type OAuth2GrantsTable, type OAuth2RefreshTokensTable, oauth2Db } from './oauth2-tables.js';
 import { prepared } from './prepared.js';
 import type { FoundationTables } from './tables.js';
@@ -26,12 +26,12 @@ function grantFromRow(r: OAuth2GrantsTable): GrantRecord {
     id: r.id,
     clientKey: r.client_key,
     userId: r.user_id,
-    scopes: parseJson<string[]>(r.scopes, []),
+    scopes: parseStringList(r.scopes),
     grantType: r.grant_type,
     createdAt: Number(r.created_at),
     authTime: r.auth_time === null ? null : Number(r.auth_time),
     revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
-    extra: parseJson<Record<string, unknown>>(r.extra, {}),
+    extra: parseRecord(r.extra),
     sid: r.sid,
   };
 }
@@ -247,7 +247,7 @@ function deviceFromRow(r: OAuth2DeviceCodesTable): DeviceCodeRecord {
     hash: r.hash,
     userCode: r.user_code,
     clientKey: r.client_key,
-    scopes: parseJson<string[]>(r.scopes, []),
+    scopes: parseStringList(r.scopes),
     status: r.status as DeviceCodeStatus,
     userId: r.user_id,
     grantId: r.grant_id,
@@ -255,7 +255,7 @@ function deviceFromRow(r: OAuth2DeviceCodesTable): DeviceCodeRecord {
     lastPolledAt: r.last_polled_at === null ? null : Number(r.last_polled_at),
     createdAt: Number(r.created_at),
     expiresAt: Number(r.expires_at),
-    extra: parseJson<Record<string, unknown>>(r.extra, {}),
+    extra: parseRecord(r.extra),
   };
 }
 
@@ -359,7 +359,7 @@ export class KyselySigningKeyStore implements SigningKeyStore {
     return rows.map((r) => ({
       kid: r.kid,
       alg: r.alg,
-      publicJwk: parseJson<Record<string, unknown>>(r.public_jwk, {}),
+      publicJwk: parseRecord(r.public_jwk),
       privateSealed: r.private_sealed,
       createdAt: Number(r.created_at),
       retiredAt: r.retired_at === null ? null : Number(r.retired_at),

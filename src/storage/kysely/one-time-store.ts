@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { ConsumeResult, OneTimeStore } from '../../core/ports.js';
-import { isUniqueViolation, parseJson } from './json.js';
+import { isUniqueViolation, parseRecord } from './json.js';
 import { prepared } from './prepared.js';
 import type { FoundationTables } from './tables.js';
 
@@ -46,7 +46,7 @@ export class KyselyOneTimeStore implements OneTimeStore {
   async consume(kind: string, id: string, now: number): Promise<ConsumeResult> {
     // One statement: the row lock (PostgreSQL) or the write lock (SQLite) lets exactly one caller win.
     const [won] = await this.consumeOne(kind, id, now);
-    if (won) return { outcome: 'consumed', payload: parseJson<Record<string, unknown>>(won.payload, {}) };
+    if (won) return { outcome: 'consumed', payload: parseRecord(won.payload) };
     const row = await this.db
       .selectFrom('one_time')
       .select(['payload', 'used_at', 'expires_at'])
@@ -54,14 +54,14 @@ export class KyselyOneTimeStore implements OneTimeStore {
       .where('id', '=', id)
       .executeTakeFirst();
     if (!row) return { outcome: 'unknown' };
-    if (row.used_at !== null) return { outcome: 'replayed', payload: parseJson<Record<string, unknown>>(row.payload, {}) };
+    if (row.used_at !== null) return { outcome: 'replayed', payload: parseRecord(row.payload) };
     return { outcome: 'expired' };
   }
 
   async peek(kind: string, id: string) {
     const [row] = await this.byId(kind, id);
     if (!row) return undefined;
-    return { payload: parseJson<Record<string, unknown>>(row.payload, {}), expiresAt: row.expires_at, usedAt: row.used_at };
+    return { payload: parseRecord(row.payload), expiresAt: row.expires_at, usedAt: row.used_at };
   }
 
   async purgeExpired(before: number, batch: number): Promise<number> {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Consent, ConsentStore, SessionStore, StoredSession } from '../../core/sessions/ports.js';
-import { parseJson } from './json.js';
+import { parseStringList } from './json.js';
 import { prepared } from './prepared.js';
 import type { FoundationTables } from './tables.js';
 
@@ -106,7 +106,7 @@ export class KyselyConsentStore implements ConsentStore {
 
   async get(userId: string, clientKey: string): Promise<Consent | undefined> {
     const r = await this.db.selectFrom('consents').selectAll().where('user_id', '=', userId).where('client_key', '=', clientKey).executeTakeFirst();
-    return r ? { userId: r.user_id, clientKey: r.client_key, scopes: parseJson<string[]>(r.scopes, []), grantedAt: r.granted_at } : undefined;
+    return r ? { userId: r.user_id, clientKey: r.client_key, scopes: parseStringList(r.scopes), grantedAt: r.granted_at } : undefined;
   }
 
   // Every password grant records its consent: a read, then a conditional write.
@@ -129,7 +129,7 @@ export class KyselyConsentStore implements ConsentStore {
   async grant(userId: string, clientKey: string, scopes: string[], at: number): Promise<void> {
     for (;;) {
       const [existing] = await this.scopesOf(userId, clientKey);
-      const merged = JSON.stringify([...new Set([...(existing ? parseJson<string[]>(existing.scopes, []) : []), ...scopes])].sort());
+      const merged = JSON.stringify([...new Set([...(existing ? parseStringList(existing.scopes) : []), ...scopes])].sort());
       if (existing === undefined) {
         if ((await this.insertNew(userId, clientKey, merged, at)).length > 0) return;
         continue;
@@ -152,6 +152,6 @@ export class KyselyConsentStore implements ConsentStore {
 
   async listForUser(userId: string): Promise<Consent[]> {
     const rows = await this.db.selectFrom('consents').selectAll().where('user_id', '=', userId).orderBy('granted_at', 'desc').execute();
-    return rows.map((r) => ({ userId: r.user_id, clientKey: r.client_key, scopes: parseJson<string[]>(r.scopes, []), grantedAt: r.granted_at }));
+    return rows.map((r) => ({ userId: r.user_id, clientKey: r.client_key, scopes: parseStringList(r.scopes), grantedAt: r.granted_at }));
   }
 }
