@@ -205,7 +205,7 @@ export class GroupCommitDriver implements Driver {
     const stmt = this.statement(q.sql);
     const params = q.parameters as unknown[];
     const dml = DML.test(q.sql);
-    if (!stmt.readonly) this.cache?.wrote(q.sql);
+    if (!stmt.readonly) this.cache?.wrote(q.sql, params);
     if (stmt.reader) {
       const rows = stmt.all(params);
       if (stmt.readonly && cacheable) this.cache?.store(q.sql, params, rows);

@@ -89,10 +89,22 @@ describe('SQLite read cache', () => {
     assert.equal((await childOf(db, 'c'))?.name, 'first');
   });
 
-  it('keeps nothing it cannot reason about: subqueries, volatile functions, large results', async () => {
+  it('knows the tables a subquery reads, as SQLite compiles it, and sees a write to them', async () => {
     const { db, cache } = open();
-    await sql`select * from (select id from "parent")`.execute(db);
+    const ids = async () => (await sql<{ id: string }>`select * from (select id from "parent" where id in (select parent_id from "child"))`.execute(db)).rows;
+    await db.insertInto('parent').values({ id: 'q', name: 'second' }).execute();
+    assert.deepEqual(await ids(), [{ id: 'p' }]);
+    assert.equal(cache.size, 1);
+    // Only the innermost table is written: the kept result must not be answered again.
+    await db.insertInto('child').values({ id: 'cq', parent_id: 'q', v: 1 }).execute();
+    assert.deepEqual((await ids()).map((r) => r.id).sort(), ['p', 'q']);
+  });
+
+  it('keeps nothing it cannot reason about: table-valued functions, volatile functions, large results', async () => {
+    const { db, cache } = open();
+    await sql`select * from pragma_table_info('parent')`.execute(db);
     await sql`select random() as r from "parent"`.execute(db);
+    await sql`select id, datetime('now') as at from "parent"`.execute(db);
     for (let i = 0; i < 30; i++)
       await db
         .insertInto('child')

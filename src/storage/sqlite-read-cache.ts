@@ -5,10 +5,6 @@ const MAX_ENTRIES = 2000;
 /** Results with more rows than this are not kept (lists are not the hot path). */
 const MAX_ROWS = 20;
 
-/** A SELECT whose every FROM and JOIN names a quoted table (Kysely's output); anything else is not kept. */
-const SELECT = /^\s*select\b/i;
-const SOURCE = /\b(?:from|join)\s+("?)([A-Za-z_][A-Za-z0-9_]*)\1/gi;
-const SOURCE_KEYWORD = /\b(?:from|join)\b/gi;
 /**
  * How long a check of `PRAGMA data_version` (another connection's commit) is relied on. A check
  * starts a read transaction — shared-memory locks, ≈ 3–12 µs — so under load it is done once per
@@ -16,9 +12,45 @@ const SOURCE_KEYWORD = /\b(?:from|join)\b/gi;
  * requests that arrive a millisecond after it, instead of at once.
  */
 const EXTERNAL_CHECK_MS = 1;
-/** Functions whose value changes without a write. */
-const VOLATILE = /\b(?:random|randomblob|date|time|datetime|julianday|unixepoch|strftime|changes|total_changes|last_insert_rowid)\s*\(/i;
-const WRITE = /^\s*(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+"?([A-Za-z_][A-Za-z0-9_]*)"?/i;
+/** Functions whose value changes without a write: a statement calling one is never kept. */
+const VOLATILE = new Set([
+  'random',
+  'randomblob',
+  'date',
+  'time',
+  'datetime',
+  'julianday',
+  'unixepoch',
+  'strftime',
+  'changes',
+  'total_changes',
+  'last_insert_rowid',
+  'current_timestamp',
+  'current_date',
+  'current_time',
+]);
+
+/**
+ * What a statement touches, as SQLite itself compiles it (EXPLAIN): the tables whose b-trees it
+ * opens for reading and for writing (indexes count as their table; foreign-key cascades appear as
+ * writes), and whether its result may be kept. null: it cannot be told (then nothing is kept and a
+ * write forgets everything).
+ */
+interface Plan {
+  reads: string[];
+  writes: string[];
+  /** Writes the schema (sqlite_master). */
+  schema: boolean;
+  /** A read whose rows depend only on the tables it reads. */
+  keepable: boolean;
+}
+
+interface ExplainRow {
+  opcode: string;
+  p2: number;
+  p3: number;
+  p4: unknown;
+}
 
 type Row = Record<string, unknown>;
 
@@ -41,7 +73,9 @@ interface Entry {
 export class SqliteReadCache {
   private readonly entries = new Map<string, Entry>();
   private readonly generations = new Map<string, number>();
-  private readonly readsOf = new Map<string, string[] | null>();
+  private readonly plans = new Map<string, Plan | null>();
+  /** b-tree root page → table name (an index's pages name its table). */
+  private roots: Map<number, string> | null = null;
   private cascades: Map<string, string[]> | null = null;
   private readonly dataVersion: SQLite.Statement;
   private version: unknown;
@@ -64,8 +98,9 @@ export class SqliteReadCache {
       this.checkedAt = now;
       const version = this.dataVersion.get();
       if (version !== this.version) {
+        // Another connection committed: its write may have been a schema change (root pages move).
         this.version = version;
-        this.clear();
+        this.forgetSchema();
         return undefined;
       }
     }
@@ -81,14 +116,17 @@ export class SqliteReadCache {
   /** Keeps what a read-only statement just returned, outside any transaction. */
   store(sql: string, params: readonly unknown[], rows: readonly unknown[]): void {
     if (rows.length > MAX_ROWS) return;
-    const tables = this.tablesRead(sql);
-    if (tables === null) return;
-    const key = keyOf(sql, params);
-    if (key === null) return;
     if (this.entries.size === 0) {
-      this.version = this.dataVersion.get();
+      const version = this.dataVersion.get();
+      if (version !== this.version) this.forgetSchema();
+      this.version = version;
       this.checkedAt = performance.now();
     }
+    const plan = this.planOf(sql, params);
+    if (plan === null || !plan.keepable || plan.reads.length === 0) return;
+    const tables = plan.reads;
+    const key = keyOf(sql, params);
+    if (key === null) return;
     if (this.entries.size >= MAX_ENTRIES) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
@@ -96,16 +134,17 @@ export class SqliteReadCache {
     this.entries.set(key, { rows: (rows as Row[]).map(copy), tables, generations: tables.map((t) => this.generations.get(t) ?? 0) });
   }
 
-  /** A statement that may have written ran on this connection. */
-  wrote(sql: string): void {
-    const table = WRITE.exec(sql)?.[2]?.toLowerCase();
-    if (table === undefined) {
-      // Schema changes, pragmas, raw SQL: forget everything and read the foreign keys again.
-      this.cascades = null;
-      this.clear();
+  /** A statement that may write is about to run on this connection. */
+  wrote(sql: string, params: readonly unknown[] = []): void {
+    const plan = this.planOf(sql, params);
+    if (plan === null || plan.schema) {
+      // Schema changes, pragmas, statements SQLite will not explain: forget everything.
+      this.forgetSchema();
       return;
     }
-    for (const t of this.affectedBy(table)) this.generations.set(t, (this.generations.get(t) ?? 0) + 1);
+    const changed = new Set<string>();
+    for (const table of plan.writes) for (const t of this.affectedBy(table)) changed.add(t);
+    for (const t of changed) this.generations.set(t, (this.generations.get(t) ?? 0) + 1);
   }
 
   /** Forgets every result (a rollback, another connection's write). */
@@ -117,14 +156,56 @@ export class SqliteReadCache {
     return this.entries.size;
   }
 
-  private tablesRead(sql: string): string[] | null {
-    let tables = this.readsOf.get(sql);
-    if (tables === undefined) {
-      tables = parseReads(sql);
-      if (this.readsOf.size >= MAX_ENTRIES) this.readsOf.clear();
-      this.readsOf.set(sql, tables);
+  private forgetSchema(): void {
+    this.cascades = null;
+    this.roots = null;
+    this.plans.clear();
+    this.clear();
+  }
+
+  private planOf(sql: string, params: readonly unknown[]): Plan | null {
+    let plan = this.plans.get(sql);
+    if (plan === undefined) {
+      plan = this.explain(sql, params);
+      if (this.plans.size >= MAX_ENTRIES) this.plans.clear();
+      this.plans.set(sql, plan);
     }
-    return tables;
+    return plan;
+  }
+
+  private explain(sql: string, params: readonly unknown[]): Plan | null {
+    let program: ExplainRow[];
+    try {
+      program = this.raw.prepare(`EXPLAIN ${sql}`).all(...params) as ExplainRow[];
+    } catch {
+      return null;
+    }
+    this.roots ??= this.readRoots();
+    const reads = new Set<string>();
+    const writes = new Set<string>();
+    let schema = false;
+    let keepable = /^\s*select\b/i.test(sql);
+    for (const op of program) {
+      if (op.opcode === 'OpenRead' || op.opcode === 'OpenWrite') {
+        // p3 names the database: only the main one is known here.
+        const table = op.p3 === 0 ? this.roots.get(op.p2) : undefined;
+        if (op.opcode === 'OpenWrite' && op.p2 === 1) schema = true;
+        else if (table === undefined) return null;
+        else (op.opcode === 'OpenRead' ? reads : writes).add(table);
+      } else if (op.opcode === 'VOpen' || op.opcode === 'ParseSchema' || op.opcode === 'VUpdate') {
+        keepable = false;
+        if (op.opcode !== 'VOpen') schema = true;
+      } else if (op.opcode === 'Function' || op.opcode === 'PureFunc') {
+        const name = typeof op.p4 === 'string' ? op.p4.replace(/\(.*$/, '').toLowerCase() : '';
+        if (name === '' || VOLATILE.has(name)) keepable = false;
+      }
+    }
+    return { reads: [...reads], writes: [...writes], schema, keepable };
+  }
+
+  private readRoots(): Map<number, string> {
+    const rows = this.raw.prepare('SELECT tbl_name, rootpage FROM sqlite_master WHERE rootpage > 0').all() as Array<{ tbl_name: string; rootpage: number }>;
+    return new Map(rows.map((r) => [r.rootpage, r.tbl_name.toLowerCase()]));
   }
 
   /** The table and, transitively, every table whose rows a write to it can change through a foreign key. */
@@ -165,20 +246,6 @@ export class SqliteReadCache {
         );
     return out;
   }
-}
-
-function parseReads(sql: string): string[] | null {
-  if (!SELECT.test(sql) || VOLATILE.test(sql)) return null;
-  const tables = new Set<string>();
-  let named = 0;
-  for (const m of sql.matchAll(SOURCE)) {
-    named++;
-    tables.add((m[2] as string).toLowerCase());
-  }
-  // Every FROM/JOIN must have named a table (not a subquery or a table-valued function).
-  const keywords = sql.match(SOURCE_KEYWORD)?.length ?? 0;
-  if (named === 0 || named !== keywords) return null;
-  return [...tables];
 }
 
 function keyOf(sql: string, params: readonly unknown[]): string | null {
