@@ -1,8 +1,8 @@
 import { GRANT_TYPES, OIDC_RESPONSE_TYPES } from '../clients/client.js';
-import { CLIENT_AUTH_METHODS } from '../oauth2/client-auth/index.js';
+import { CLIENT_AUTH_METHODS } from '../oauth2/client-auth/types.js';
 import { OAUTH2_PATHS } from '../oauth2/endpoints/metadata.js';
 import { CODE_CHALLENGE_METHODS } from '../oauth2/pkce.js';
-import { ID_TOKEN_ALGS } from '../registration/metadata.js';
+import { ID_TOKEN_ALGS } from './algorithms.js';
 import { OIDC_RESPONSE_MODES } from './authorize.js';
 import { ACR_VALUES_SUPPORTED, CLAIMS_SUPPORTED } from './claims.js';
 import { PROMPT_VALUES } from './prompt.js';

@@ -1,5 +1,5 @@
 import { GRANT_TYPES } from '../../clients/client.js';
-import { CLIENT_AUTH_METHODS } from '../client-auth/index.js';
+import { CLIENT_AUTH_METHODS } from '../client-auth/types.js';
 import { CODE_CHALLENGE_METHODS } from '../pkce.js';
 import { DEVICE_VERIFICATION_PATH } from './device-authorization.js';
 
