@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { FieldProblem } from '../core/clients/rules.js';
+import type { FieldProblem } from '../core/clients/settings.js';
 
 /** Turns zod issues into field problems named by their path, e.g. "redirect_uris.0". */
 export function zodProblems(error: z.ZodError): FieldProblem[] {

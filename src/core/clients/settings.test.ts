@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEVICE_CODE_GRANT } from './client.js';
 import { redirectUriProblem } from './redirect-uri.js';
-import { checkCallbackUrl, checkChosenSecret, checkName, checkOAuth2Settings, type OAuth2Settings } from './rules.js';
+import { checkCallbackUrl, checkChosenSecret, checkName, checkOAuth2Settings, type OAuth2Settings } from './settings.js';
 
 const base: OAuth2Settings = {
   type: 'oauth2',

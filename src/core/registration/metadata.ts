@@ -1,7 +1,9 @@
 import { describeJsonProblem, jsonValueProblem, METADATA_BOUNDS } from '../bounded-json.js';
 import { GRANT_TYPES, normalizeResponseType, responseTypesFor } from '../clients/client.js';
-import { isLoopbackHost } from '../clients/redirect-uri.js';
-import { checkName, checkOAuth2Settings, type FieldProblem, truncate } from '../clients/rules.js';
+import { webUriProblem } from '../clients/redirect-uri.js';
+import { checkName, checkOAuth2Settings, type FieldProblem, truncate } from '../clients/settings.js';
+import { CLIENT_AUTH_METHODS, type ClientAuthMethodName } from '../oauth2/client-auth/types.js';
+import { ID_TOKEN_ALGS } from '../oidc/algorithms.js';
 import type { OutboundTargetCheck } from '../outbound.js';
 import { SIGNING_ALGS } from '../tokens/signing-keys.js';
 import { RegistrationError } from './errors.js';
@@ -9,15 +11,8 @@ import { RegistrationError } from './errors.js';
 /** Client types that can register themselves (RFC 7591 has no OAuth 1.0a counterpart). */
 export type RegistrableType = 'oauth2' | 'oidc';
 
-/** RFC 7591 §2: the methods Latchkey's token endpoint implements. */
-export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
-export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
-
 /** RFC 7591 §2.1: the pseudo grant type that stands for the implicit flow. It is not a token-endpoint grant. */
 export const IMPLICIT_GRANT = 'implicit';
-
-/** ID token algorithms an OIDC client may ask for (OIDC Registration §2); RS256 is the default. */
-export const ID_TOKEN_ALGS = ['RS256', 'ES256'] as const;
 
 /** What an administrator allows self-registered clients to ask for. */
 export interface RegistrationPolicy {
@@ -38,7 +33,7 @@ export interface ParsedRegistration {
   name: string;
   /** True when the client gave no client_name and the server chose one. */
   nameDefaulted: boolean;
-  authMethod: TokenEndpointAuthMethod;
+  authMethod: ClientAuthMethodName;
   isPublic: boolean;
   redirectUris: string[];
   postLogoutRedirectUris: string[];
@@ -151,25 +146,6 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 /** RFC 6749 §3.3: scope-token = 1*NQCHAR. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
-
-/**
- * A URI shown to people or fetched by the server (logo, home page, policy, terms, JWKS, back-channel
- * logout): absolute, https or http on a loopback host, no fragment, no embedded credentials.
- */
-export function webUriProblem(value: string): string | null {
-  if (value.length > 2000) return 'is longer than 2000 characters';
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'is not an absolute URI';
-  }
-  if (value.includes('#')) return 'must not contain a fragment';
-  if (url.username !== '' || url.password !== '') return 'must not contain a user name or password';
-  if (url.protocol === 'https:') return url.hostname ? null : 'has no host';
-  if (url.protocol === 'http:') return isLoopbackHost(url.hostname) ? null : 'uses http on a host that is not loopback (use https)';
-  return `uses the scheme ${url.protocol}; only https (or http on a loopback host) is accepted`;
-}
 
 /** Reads members of the request body, recording every type or value problem with its field name. */
 class Reader {
@@ -335,11 +311,11 @@ export function parseRegistration(body: unknown, opts: ParseOptions): ParsedRegi
   oidcOnly('post_logout_redirect_uris');
 
   // Client authentication at the token endpoint (RFC 7591 §2); client_secret_basic by default.
-  let authMethod: TokenEndpointAuthMethod = 'client_secret_basic';
+  let authMethod: ClientAuthMethodName = 'client_secret_basic';
   const rawMethod = r.string('token_endpoint_auth_method', 100);
   if (rawMethod !== undefined) {
-    if ((TOKEN_ENDPOINT_AUTH_METHODS as readonly string[]).includes(rawMethod)) authMethod = rawMethod as TokenEndpointAuthMethod;
-    else r.problem('token_endpoint_auth_method', `"${truncate(rawMethod, 60)}" is not supported (supported: ${TOKEN_ENDPOINT_AUTH_METHODS.join(', ')})`);
+    if ((CLIENT_AUTH_METHODS as readonly string[]).includes(rawMethod)) authMethod = rawMethod as ClientAuthMethodName;
+    else r.problem('token_endpoint_auth_method', `"${truncate(rawMethod, 60)}" is not supported (supported: ${CLIENT_AUTH_METHODS.join(', ')})`);
   }
   const isPublic = authMethod === 'none';
 

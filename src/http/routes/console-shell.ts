@@ -1,5 +1,5 @@
 import { GRANT_TYPES, OAUTH2_RESPONSE_TYPES, OIDC_RESPONSE_TYPES } from '../../core/clients/client.js';
-import { MIN_SECRET_LENGTH } from '../../core/clients/rules.js';
+import { MIN_SECRET_LENGTH } from '../../core/clients/settings.js';
 import { MIN_PASSWORD_LENGTH } from '../../core/users/password.js';
 import { type Permission, permissionsOf, ROLES } from '../../core/users/permissions.js';
 import type { HttpContext } from '../context.js';
