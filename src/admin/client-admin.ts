@@ -16,8 +16,8 @@ import { randomKey, randomToken } from '../core/crypto/random.js';
 import type { SecretBox } from '../core/crypto/secret-box.js';
 import type { AuditStore, ClientStore, Clock, Random } from '../core/ports.js';
 import { DuplicateKeyError, StaleWriteError } from '../core/ports.js';
+import { zodProblems } from '../core/validation.js';
 import { type Actor, AdminError } from './errors.js';
-import { zodProblems } from './validation.js';
 
 const stringList = z.array(z.string().max(2000)).max(100);
 
