@@ -1,4 +1,5 @@
 import { GRANT_TYPES, OIDC_RESPONSE_TYPES } from '../clients/client.js';
+import { CLIENT_SETTINGS_RULES } from '../clients/settings.js';
 import { CLIENT_AUTH_METHODS } from '../oauth2/client-auth/types.js';
 import { OAUTH2_PATHS } from '../oauth2/endpoints/metadata.js';
 import { CODE_CHALLENGE_METHODS } from '../oauth2/pkce.js';
@@ -28,7 +29,8 @@ export const DISCOVERY_PATHS = ['/.well-known/openid-configuration', '/.well-kno
  * §2.1). Every value is true of the server; a test walks the document and exercises each one.
  */
 export function openIdConfiguration(issuer: string, scopes: readonly string[]): Record<string, unknown> {
-  const secretMethods = CLIENT_AUTH_METHODS.filter((m) => m !== 'none');
+  // Introspection is for confidential clients (RFC 7662 §2.1), which authenticate with a secret.
+  const secretMethods = [...CLIENT_SETTINGS_RULES.authMethods.confidential];
   return {
     issuer,
     authorization_endpoint: `${issuer}${OIDC_PATHS.authorize}`,

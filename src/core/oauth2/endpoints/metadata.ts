@@ -1,4 +1,5 @@
 import { GRANT_TYPES } from '../../clients/client.js';
+import { CLIENT_SETTINGS_RULES } from '../../clients/settings.js';
 import { CLIENT_AUTH_METHODS } from '../client-auth/types.js';
 import { CODE_CHALLENGE_METHODS } from '../pkce.js';
 import { DEVICE_VERIFICATION_PATH } from './device-authorization.js';
@@ -17,7 +18,8 @@ export const OAUTH2_PATHS = {
 
 /** Every value here is true of the server (RFC 8414 §2). */
 export function authorizationServerMetadata(issuer: string, scopes: readonly string[]): Record<string, unknown> {
-  const secretMethods = CLIENT_AUTH_METHODS.filter((m) => m !== 'none');
+  // Introspection is for confidential clients (RFC 7662 §2.1), which authenticate with a secret.
+  const secretMethods = [...CLIENT_SETTINGS_RULES.authMethods.confidential];
   return {
     issuer,
     authorization_endpoint: `${issuer}${OAUTH2_PATHS.authorize}`,
