@@ -2,13 +2,15 @@
 // types, with the OAuth 2.0 Security BCP's warnings next to discouraged choices. After Save the
 // key and secret are shown once with copy buttons and a configuration snippet.
 import { ApiError, api } from './api.js';
+import { defaultAuthMethod, grantAllowedFor, redirectUriLines, redirectUriProblem, requiresPkce, settingsViolations, uriList } from './client-settings.js';
 import { createDialog } from './dialog.js';
 import { announce, grantLabel, h, pageData, replace, statusBadge, TYPE_LABEL, uid } from './dom.js';
-import { redirectUriLines, redirectUriProblem, uriList } from './redirect-uri.js';
 import { choiceGroup, copyButton, field } from './widgets.js';
 
 const data = pageData();
 const MIN_SECRET = data.minSecretLength ?? 16;
+/** The client-settings rules of the server (src/core/clients/settings.ts). */
+const RULES = data.clientSettings;
 const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';
 
 const GRANT_NOTES = {
@@ -212,29 +214,29 @@ export function openClientForm(options) {
         sections.append(fields.post_logout_redirect_uris.wrapper);
       }
 
-      const grants = editing ? original.grant_types : ['authorization_code', 'refresh_token'];
+      const grants = editing ? original.grant_types : RULES.defaultGrantTypes;
       fields.grant_types = choiceGroup({
         legend: 'Grant types',
         name: 'grant-types',
-        options: (data.grantTypes ?? []).map((g) => {
-          const blocked = publicClient && (g === 'password' || g === 'client_credentials');
+        options: RULES.grantTypes.map((g) => {
+          const blocked = !grantAllowedFor(RULES, publicClient, g);
           return { value: g, label: grantLabel(g), checked: grants.includes(g) && !blocked, disabled: blocked, ...(GRANT_NOTES[g] ?? {}) };
         }),
       });
-      const responses = editing ? original.response_types : ['code'];
+      const responses = editing ? original.response_types : RULES.defaultResponseTypes;
       fields.response_types = choiceGroup({
         legend: 'Response types',
         name: 'response-types',
         hint: type === 'oidc' ? 'OpenID Connect response types.' : 'OAuth 2.0 response types.',
-        options: (data.responseTypes?.[type] ?? []).map((r) => ({ value: r, label: r, checked: responses.includes(r), ...(responseNote(r) ?? {}) })),
+        options: RULES.responseTypes[type].map((r) => ({ value: r, label: r, checked: responses.includes(r), ...(responseNote(r) ?? {}) })),
       });
       sections.append(h('div', { class: 'choice-columns' }, fields.grant_types.fieldset, fields.response_types.fieldset));
 
       const pkce = h('input', {
         type: 'checkbox',
         id: 'require-pkce',
-        checked: publicClient || (editing ? original.require_pkce : false),
-        disabled: publicClient,
+        checked: requiresPkce(RULES, publicClient, editing ? original.require_pkce : false),
+        disabled: requiresPkce(RULES, publicClient, false),
       });
       fields.require_pkce = pkce;
       sections.append(
@@ -317,22 +319,30 @@ export function openClientForm(options) {
       bad.push(...checkCallback());
     } else {
       bad.push(...checkRedirects(), ...checkPostLogout());
-      const grants = fields.grant_types.values();
-      const responses = fields.response_types.values();
+      // The server's rules, worded for the form; URI problems are listed per line above.
+      const violations = settingsViolations(
+        {
+          type,
+          isPublic: publicClient,
+          redirectUris: uriList(fields.redirect_uris.input.value),
+          postLogoutRedirectUris: fields.post_logout_redirect_uris ? uriList(fields.post_logout_redirect_uris.input.value) : [],
+          grantTypes: fields.grant_types.values(),
+          responseTypes: fields.response_types.values(),
+        },
+        RULES,
+      );
+      const broken = (rule) => violations.some((v) => v.rule === rule);
       let grantError = null;
       let responseError = null;
-      if (grants.length === 0) grantError = 'Choose at least one grant type.';
-      else if (grants.includes('refresh_token') && grants.length === 1) grantError = 'refresh_token alone cannot obtain a first token.';
-      else if (grants.includes('authorization_code') && !responses.some((r) => r.split(' ').includes('code')))
-        grantError = 'authorization_code needs a response type containing "code".';
-      if (responses.some((r) => r.split(' ').includes('code')) && !grants.includes('authorization_code'))
-        responseError = 'A response type containing "code" needs the authorization_code grant.';
+      if (broken('grant_required')) grantError = 'Choose at least one grant type.';
+      else if (broken('refresh_token_alone')) grantError = 'refresh_token alone cannot obtain a first token.';
+      else if (broken('code_grant_needs_code_response')) grantError = 'authorization_code needs a response type containing "code".';
+      if (broken('code_response_needs_code_grant')) responseError = 'A response type containing "code" needs the authorization_code grant.';
       fields.grant_types.setError(grantError);
       fields.response_types.setError(responseError);
       if (grantError) bad.push({ input: fields.grant_types.inputs.find((i) => !i.disabled) });
       if (responseError) bad.push({ input: fields.response_types.inputs[0] });
-      const needsRedirect = responses.length > 0 || grants.includes('authorization_code');
-      if (needsRedirect && uriList(fields.redirect_uris.input.value).length === 0 && !fields.redirect_uris.input.hasAttribute('aria-invalid')) {
+      if (broken('redirect_uri_required') && !fields.redirect_uris.input.hasAttribute('aria-invalid')) {
         fields.redirect_uris.setError('Add at least one redirect URI: the chosen flow sends users back to the application.');
         bad.push(fields.redirect_uris);
       }
@@ -616,7 +626,7 @@ export function configSnippet(client, secret) {
     ...(client.grant_types.includes(DEVICE) ? { device_authorization_endpoint: `${issuer}${oidc ? '/api/oidc/device_code' : '/api/oauth2/device_code'}` } : {}),
     client_id: client.client_key,
     ...(client.public ? {} : { client_secret: secret ?? '(unchanged)' }),
-    token_endpoint_auth_method: client.public ? 'none' : 'client_secret_basic',
+    token_endpoint_auth_method: defaultAuthMethod(RULES, client.public),
     redirect_uris: client.redirect_uris,
     grant_types: client.grant_types,
     response_types: client.response_types,

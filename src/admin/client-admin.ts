@@ -10,13 +10,14 @@ import {
   DEFAULT_GRANT_TYPES,
   DEFAULT_RESPONSE_TYPES,
   type FieldProblem,
-} from '../core/clients/rules.js';
+  requiresPkce,
+} from '../core/clients/settings.js';
 import { randomKey, randomToken } from '../core/crypto/random.js';
 import type { SecretBox } from '../core/crypto/secret-box.js';
 import type { AuditStore, ClientStore, Clock, Random } from '../core/ports.js';
 import { DuplicateKeyError, StaleWriteError } from '../core/ports.js';
+import { zodProblems } from '../core/validation.js';
 import { type Actor, AdminError } from './errors.js';
-import { zodProblems } from './validation.js';
 
 const stringList = z.array(z.string().max(2000)).max(100);
 
@@ -181,7 +182,7 @@ export class ClientAdmin {
       status: 'pending',
       secretSealed: null,
       isPublic,
-      requirePkce: isPublic || input.require_pkce === true,
+      requirePkce: requiresPkce(isPublic, input.require_pkce === true),
       resourceServer: false,
       redirectUris: [],
       postLogoutRedirectUris: [],
@@ -248,7 +249,7 @@ export class ClientAdmin {
     if (input.response_types !== undefined) out.responseTypes = input.response_types.map(normalizeResponseType);
     // Without the authorization endpoint (e.g. client_credentials or device only) there is no response type.
     else if (creating) out.responseTypes = out.grantTypes.includes('authorization_code') ? [...DEFAULT_RESPONSE_TYPES] : [];
-    if (input.require_pkce !== undefined) out.requirePkce = out.isPublic || input.require_pkce;
+    if (input.require_pkce !== undefined) out.requirePkce = requiresPkce(out.isPublic, input.require_pkce);
     if (input.resource_server !== undefined) {
       // RFC 7662 §2.1: the introspection endpoint needs client authentication, which a public client has not.
       if (input.resource_server && out.isPublic) problems.push({ field: 'resource_server', message: 'a public client cannot introspect tokens' });

@@ -1,4 +1,4 @@
-import type { FieldProblem } from '../core/clients/rules.js';
+import type { FieldProblem } from '../core/clients/settings.js';
 
 /** Errors of the admin API and CLI, kept apart from OAuth protocol errors. */
 export class AdminError extends Error {

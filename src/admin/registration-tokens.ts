@@ -1,4 +1,4 @@
-import type { FieldProblem } from '../core/clients/rules.js';
+import type { FieldProblem } from '../core/clients/settings.js';
 import { sha256Hex } from '../core/crypto/constant-time.js';
 import { randomToken } from '../core/crypto/random.js';
 import type { AuditStore, Clock, Random } from '../core/ports.js';

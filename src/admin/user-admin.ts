@@ -6,9 +6,9 @@ import { DuplicateKeyError, LastHolderError, StaleWriteError } from '../core/por
 import { ADMINISTRATOR_ROLES, type Authority, decideUserChange, type UserChange, type UserDecision } from '../core/users/authorization.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../core/users/password.js';
 import { isRoleId, ROLES } from '../core/users/permissions.js';
+import { zodProblems } from '../core/validation.js';
 import { type Actor, AdminError } from './errors.js';
 import { applyProfile, claimsChanged, PROFILE_SHAPE, PROFILE_VIEW_SHAPE, viewProfile } from './user-profile.js';
-import { zodProblems } from './validation.js';
 
 const password = z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(MAX_PASSWORD_LENGTH);
 const username = z

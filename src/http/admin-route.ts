@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { AdminError } from '../admin/errors.js';
-import { zodProblems } from '../admin/validation.js';
 import type { Permission } from '../core/users/permissions.js';
+import { zodProblems } from '../core/validation.js';
 import { type HttpContext, sendUnauthenticated } from './context.js';
 import type { Principal } from './principal.js';
 

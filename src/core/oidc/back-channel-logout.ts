@@ -1,8 +1,8 @@
+import { webUriProblem } from '../clients/redirect-uri.js';
 import type { GrantStore } from '../oauth2/storage.js';
 import type { OutboundHttp } from '../outbound.js';
 import type { ClientStore, Clock } from '../ports.js';
 import { epochSeconds } from '../ports.js';
-import { webUriProblem } from '../registration/metadata.js';
 import { type IdTokens, idTokenAlg } from './id-token.js';
 
 /** Back-Channel Logout 1.0 §2.4: the event that makes a JWT a logout token. */

@@ -1,6 +1,6 @@
 import { GRANT_TYPES, OIDC_RESPONSE_TYPES } from '../clients/client.js';
 import { authorizationServerMetadata, OAUTH2_PATHS } from '../oauth2/endpoints/metadata.js';
-import { ID_TOKEN_ALGS } from '../registration/metadata.js';
+import { ID_TOKEN_ALGS } from './algorithms.js';
 import { OIDC_RESPONSE_MODES } from './authorize.js';
 import { ACR_VALUES_SUPPORTED, CLAIMS_SUPPORTED } from './claims.js';
 import { PROMPT_VALUES } from './prompt.js';

@@ -1,4 +1,5 @@
 import type { Client } from '../clients/client.js';
+import { postLogoutRedirectUriMatches } from '../clients/redirect-uri.js';
 import { appendToUri } from '../oauth2/endpoints/authorize.js';
 import { OAuth2Error } from '../oauth2/errors.js';
 import { Params, type RawParams } from '../oauth2/params.js';
@@ -80,7 +81,7 @@ export async function decideEndSession(deps: EndSessionDeps, input: EndSessionIn
       );
     }
     // §3: exact match with a registered URI, else no redirection.
-    if (!client.postLogoutRedirectUris.includes(uri)) {
+    if (!postLogoutRedirectUriMatches(client.postLogoutRedirectUris, uri)) {
       return error('Return address not registered', `“${client.name}” asked to send you to an address it has not registered for after sign-out.`);
     }
     if (client.status !== 'approved') return error('Application not approved', `“${client.name}” is not approved, so Latchkey will not send you there.`);

@@ -3,11 +3,10 @@ import type { Client } from '../clients/client.js';
 import { randomToken } from '../crypto/random.js';
 import { type Clock, epochSeconds, type Random, type User } from '../ports.js';
 import { isSigningAlg, type KeyRing, type SigningAlg } from '../tokens/signing-keys.js';
+import { DEFAULT_ID_TOKEN_ALG } from './algorithms.js';
 import { leftHalfHash } from './hashes.js';
 
-/** ID tokens are RS256 by default (the reference's); a client may choose ES256 (`id_token_signed_response_alg`). */
-export const DEFAULT_ID_TOKEN_ALG: SigningAlg = 'RS256';
-
+/** The client's id_token_signed_response_alg, or the default. */
 export function idTokenAlg(client: Pick<Client, 'metadata'>): SigningAlg {
   const chosen = client.metadata.id_token_signed_response_alg;
   return isSigningAlg(chosen) ? chosen : DEFAULT_ID_TOKEN_ALG;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RegistrationError } from './errors.js';
-import { type ParseOptions, parseRegistration, problemsError, webUriProblem } from './metadata.js';
+import { type ParseOptions, parseRegistration, problemsError } from './metadata.js';
 
 const OPEN: ParseOptions = {
   type: 'oauth2',
@@ -116,25 +116,4 @@ describe('problemsError', () => {
       'invalid_client_metadata',
     );
   });
-});
-
-describe('webUriProblem', () => {
-  const cases: Array<[string, RegExp | null]> = [
-    ['https://a.example/logo.png', null],
-    ['http://localhost:3000/logo.png', null],
-    ['http://127.0.0.1/x', null],
-    ['http://a.example/x', /not loopback/],
-    ['javascript:alert(1)', /scheme javascript:/],
-    ['https://a.example/#x', /fragment/],
-    ['https://u:p@a.example/', /user name or password/],
-    ['a.example/logo.png', /absolute/],
-    [`https://a.example/${'x'.repeat(2000)}`, /longer than 2000/],
-  ];
-  for (const [uri, expected] of cases) {
-    it(uri.slice(0, 40), () => {
-      const problem = webUriProblem(uri);
-      if (expected === null) assert.equal(problem, null);
-      else assert.match(problem ?? '', expected);
-    });
-  }
 });

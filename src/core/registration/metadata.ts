@@ -1,23 +1,26 @@
 import { describeJsonProblem, jsonValueProblem, METADATA_BOUNDS } from '../bounded-json.js';
 import { GRANT_TYPES, normalizeResponseType, responseTypesFor } from '../clients/client.js';
-import { isLoopbackHost } from '../clients/redirect-uri.js';
-import { checkName, checkOAuth2Settings, type FieldProblem, truncate } from '../clients/rules.js';
+import {
+  checkName,
+  checkOAuth2Settings,
+  clientTypeLabel,
+  defaultAuthMethod,
+  type FieldProblem,
+  isKnownGrantType,
+  isPublicAuthMethod,
+  isResponseTypeOf,
+  truncate,
+} from '../clients/settings.js';
+import type { ClientAuthMethodName } from '../oauth2/client-auth/types.js';
 import type { OutboundTargetCheck } from '../outbound.js';
-import { SIGNING_ALGS } from '../tokens/signing-keys.js';
 import { RegistrationError } from './errors.js';
+import { readMembers, registrationMembers, text, UPDATE_CREDENTIALS, webUri } from './members.js';
 
 /** Client types that can register themselves (RFC 7591 has no OAuth 1.0a counterpart). */
 export type RegistrableType = 'oauth2' | 'oidc';
 
-/** RFC 7591 §2: the methods Latchkey's token endpoint implements. */
-export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
-export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
-
 /** RFC 7591 §2.1: the pseudo grant type that stands for the implicit flow. It is not a token-endpoint grant. */
 export const IMPLICIT_GRANT = 'implicit';
-
-/** ID token algorithms an OIDC client may ask for (OIDC Registration §2); RS256 is the default. */
-export const ID_TOKEN_ALGS = ['RS256', 'ES256'] as const;
 
 /** What an administrator allows self-registered clients to ask for. */
 export interface RegistrationPolicy {
@@ -38,7 +41,7 @@ export interface ParsedRegistration {
   name: string;
   /** True when the client gave no client_name and the server chose one. */
   nameDefaulted: boolean;
-  authMethod: TokenEndpointAuthMethod;
+  authMethod: ClientAuthMethodName;
   isPublic: boolean;
   redirectUris: string[];
   postLogoutRedirectUris: string[];
@@ -144,111 +147,26 @@ export function registrantFieldOf(key: string): RegistrantField | undefined {
   return (REGISTRANT_FIELDS as readonly string[]).includes(base) ? (base as RegistrantField) : undefined;
 }
 
-const MAX_CONTACTS = 20;
 const MAX_IGNORED_LISTED = 50;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
 /** RFC 6749 §3.3: scope-token = 1*NQCHAR. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
-
-/**
- * A URI shown to people or fetched by the server (logo, home page, policy, terms, JWKS, back-channel
- * logout): absolute, https or http on a loopback host, no fragment, no embedded credentials.
- */
-export function webUriProblem(value: string): string | null {
-  if (value.length > 2000) return 'is longer than 2000 characters';
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'is not an absolute URI';
-  }
-  if (value.includes('#')) return 'must not contain a fragment';
-  if (url.username !== '' || url.password !== '') return 'must not contain a user name or password';
-  if (url.protocol === 'https:') return url.hostname ? null : 'has no host';
-  if (url.protocol === 'http:') return isLoopbackHost(url.hostname) ? null : 'uses http on a host that is not loopback (use https)';
-  return `uses the scheme ${url.protocol}; only https (or http on a loopback host) is accepted`;
-}
-
-/** Reads members of the request body, recording every type or value problem with its field name. */
-class Reader {
-  readonly problems: FieldProblem[] = [];
-  constructor(private readonly body: Record<string, unknown>) {}
-
-  /** null counts as absent: RFC 7592 §2.2 treats omitted and null values alike. */
-  has(field: string): boolean {
-    const v = this.body[field];
-    return v !== undefined && v !== null;
-  }
-
-  problem(field: string, message: string): void {
-    this.problems.push({ field, message });
-  }
-
-  string(field: string, max: number): string | undefined {
-    const v = this.body[field];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string') return this.wrongType(field, 'a string');
-    if (v.length > max) return this.invalid(field, `must be at most ${max} characters`);
-    if (CONTROL.test(v)) return this.invalid(field, 'must not contain control characters');
-    return v;
-  }
-
-  boolean(field: string): boolean | undefined {
-    const v = this.body[field];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'boolean') return this.wrongType(field, 'true or false');
-    return v;
-  }
-
-  stringArray(field: string, maxItems: number, maxLength: number): string[] | undefined {
-    const v = this.body[field];
-    if (v === undefined || v === null) return undefined;
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) return this.wrongType(field, 'an array of strings');
-    if (v.length > maxItems) return this.invalid(field, `must have at most ${maxItems} entries`);
-    const items = v as string[];
-    for (const item of items) {
-      if (item.length > maxLength) return this.invalid(field, `entries must be at most ${maxLength} characters`);
-      if (item.trim() === '') return this.invalid(field, 'entries must not be empty');
-      if (CONTROL.test(item)) return this.invalid(field, 'entries must not contain control characters');
-    }
-    return items;
-  }
-
-  webUri(field: string): string | undefined {
-    const v = this.string(field, 2000);
-    if (v === undefined) return undefined;
-    const problem = webUriProblem(v);
-    if (problem) return this.invalid(field, `"${truncate(v)}" ${problem}`);
-    return v;
-  }
-
-  /** A web URI the server itself will request: also a target the outbound policy accepts. */
-  fetchedUri(field: string, check: OutboundTargetCheck | undefined): string | undefined {
-    const v = this.webUri(field);
-    const refusal = v === undefined || check === undefined ? null : check(v);
-    if (v !== undefined && refusal !== null) return this.invalid(field, `"${truncate(v)}" ${refusal}`);
-    return v;
-  }
-
-  private wrongType(field: string, expected: string): undefined {
-    this.problem(field, `must be ${expected}`);
-    return undefined;
-  }
-
-  private invalid(field: string, message: string): undefined {
-    this.problem(field, message);
-    return undefined;
-  }
-}
+const OIDC_ONLY = [
+  'post_logout_redirect_uris',
+  'backchannel_logout_uri',
+  'backchannel_logout_session_required',
+  'subject_type',
+  'id_token_signed_response_alg',
+  'require_auth_time',
+] as const;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function typeLabel(type: RegistrableType): string {
-  return type === 'oidc' ? 'OpenID Connect' : 'OAuth 2.0';
+/** null counts as absent: RFC 7592 §2.2 treats omitted and null values alike. */
+function has(body: Record<string, unknown>, field: string): boolean {
+  return body[field] !== undefined && body[field] !== null;
 }
 
 /** The one error a list of problems becomes: invalid_redirect_uri when they all concern redirect_uris. */
@@ -258,241 +176,270 @@ export function problemsError(problems: FieldProblem[]): RegistrationError {
   return new RegistrationError(code, description);
 }
 
-/**
- * Parses and checks an RFC 7591 registration request (or an RFC 7592 update, which carries the full
- * metadata again). Every problem found is reported at once, each naming its field.
- */
-export function parseRegistration(body: unknown, opts: ParseOptions): ParsedRegistration {
-  if (!isPlainObject(body)) throw RegistrationError.metadata('the request body must be a JSON object (RFC 7591 §3.1)');
-  if (body.software_statement !== undefined && body.software_statement !== null) {
-    throw new RegistrationError('invalid_software_statement', 'software statements are not accepted by this server');
+type Members = ReturnType<typeof readMembers<ReturnType<typeof registrationMembers>>>['values'];
+
+/** What one group of members contributes: its problems, and what it keeps in the client metadata. */
+interface Group {
+  problems: FieldProblem[];
+  metadata: Record<string, unknown>;
+}
+
+/** Members the server assigns, and the client_id / client_secret an update repeats (RFC 7591 §3.2.1, RFC 7592 §2.2). */
+function credentials(body: Record<string, unknown>, purpose: ParseOptions['purpose']): { problems: FieldProblem[]; clientId?: string; clientSecret?: string } {
+  const problems: FieldProblem[] = [];
+  for (const field of SERVER_ASSIGNED) if (has(body, field)) problems.push({ field, message: 'is assigned by the server and must not be sent' });
+  if (purpose === 'register') {
+    for (const field of ['client_id', 'client_secret'])
+      if (has(body, field)) problems.push({ field, message: 'is assigned by the server and cannot be chosen' });
+    return { problems };
   }
-  const r = new Reader(body);
-  const { type, policy } = opts;
-  const oidcOnly = (field: string) => {
-    if (type !== 'oidc' && r.has(field)) r.problem(field, 'applies to OpenID Connect clients only (register at the OIDC registration endpoint)');
+  const read = readMembers(body, UPDATE_CREDENTIALS);
+  problems.push(...read.problems);
+  if (!has(body, 'client_id')) problems.push({ field: 'client_id', message: 'is required in an update (RFC 7592 §2.2)' });
+  return {
+    problems,
+    ...(read.values.client_id !== undefined ? { clientId: read.values.client_id } : {}),
+    ...(read.values.client_secret !== undefined ? { clientSecret: read.values.client_secret } : {}),
   };
+}
 
-  // Server-assigned members.
-  for (const field of SERVER_ASSIGNED) {
-    if (r.has(field)) r.problem(field, 'is assigned by the server and must not be sent');
-  }
-  let clientId: string | undefined;
-  let clientSecret: string | undefined;
-  if (opts.purpose === 'register') {
-    for (const field of ['client_id', 'client_secret']) {
-      if (r.has(field)) r.problem(field, 'is assigned by the server and cannot be chosen');
-    }
-  } else {
-    clientId = r.string('client_id', 500);
-    if (!r.has('client_id')) r.problem('client_id', 'is required in an update (RFC 7592 §2.2)');
-    clientSecret = r.string('client_secret', 1000);
-  }
+/** Members Latchkey knows but does not implement: refused when set to anything but false. */
+function unsupported(body: Record<string, unknown>): FieldProblem[] {
+  return Object.entries(UNSUPPORTED)
+    .filter(([field]) => body[field] !== undefined && body[field] !== null && body[field] !== false)
+    .map(([field, message]) => ({ field, message }));
+}
 
-  for (const [field, reason] of Object.entries(UNSUPPORTED)) {
-    const v = body[field];
-    if (v !== undefined && v !== null && v !== false) r.problem(field, reason);
-  }
+/** Members that apply to OpenID Connect clients only, sent by an OAuth 2.0 one. */
+function oidcOnly(body: Record<string, unknown>, type: RegistrableType): FieldProblem[] {
+  if (type === 'oidc') return [];
+  const message = 'applies to OpenID Connect clients only (register at the OIDC registration endpoint)';
+  return OIDC_ONLY.filter((field) => has(body, field)).map((field) => ({ field, message }));
+}
 
-  // Names and human-facing URIs, with their language-tagged variants.
+/** The name and human-facing URIs, with their language-tagged variants (OIDC Registration §2.1); unknown members. */
+function names(body: Record<string, unknown>, m: Members): Group & { ignoredFields: string[] } {
+  const problems: FieldProblem[] = m.client_name === undefined ? [] : checkName(m.client_name, 'client_name');
   const metadata: Record<string, unknown> = {};
   const ignoredFields: string[] = [];
-  const rawName = r.string('client_name', 1000);
-  if (rawName !== undefined) for (const p of checkName(rawName, 'client_name')) r.problem(p.field, p.message);
   for (const key of Object.keys(body)) {
     const tagged = LANGUAGE_TAGGED.exec(key);
     if (tagged) {
-      const value = tagged[1] === 'client_name' ? r.string(key, 1000) : r.webUri(key);
-      if (value !== undefined && tagged[1] === 'client_name') for (const p of checkName(value, key)) r.problem(p.field, p.message);
+      const isName = tagged[1] === 'client_name';
+      const read = readMembers(body, { [key]: isName ? text(1000) : webUri });
+      const value = read.values[key];
+      problems.push(...read.problems);
+      if (value !== undefined && isName) problems.push(...checkName(value, key));
       if (value !== undefined) metadata[key] = value;
     } else if (!KNOWN.has(key) && ignoredFields.length < MAX_IGNORED_LISTED) {
       ignoredFields.push(truncate(key, 64));
     }
   }
   for (const field of ['logo_uri', 'client_uri', 'policy_uri', 'tos_uri'] as const) {
-    const v = r.webUri(field);
+    const v = m[field];
     if (v !== undefined) metadata[field] = v;
   }
+  return { problems, metadata, ignoredFields };
+}
 
-  // redirect_uris: an array, or the modelled server's single comma-separated string.
-  let redirectUris: string[] = [];
-  const rawRedirects = body.redirect_uris;
-  if (typeof rawRedirects === 'string') {
-    redirectUris = rawRedirects
-      .split(',')
-      .map((u) => u.trim())
-      .filter((u) => u !== '');
-    if (redirectUris.length === 0) r.problem('redirect_uris', 'must not be empty');
-  } else if (rawRedirects !== undefined && rawRedirects !== null) {
-    if (!Array.isArray(rawRedirects) || !rawRedirects.every((x) => typeof x === 'string')) {
-      r.problem('redirect_uris', 'must be an array of strings (or one comma-separated string)');
-    } else {
-      redirectUris = rawRedirects.map((u) => u.trim());
-      if (redirectUris.some((u) => u === '')) r.problem('redirect_uris', 'entries must not be empty');
-    }
-  }
-  const postLogoutRedirectUris = (r.stringArray('post_logout_redirect_uris', 50, 2000) ?? []).map((u) => u.trim());
-  oidcOnly('post_logout_redirect_uris');
-
-  // Client authentication at the token endpoint (RFC 7591 §2); client_secret_basic by default.
-  let authMethod: TokenEndpointAuthMethod = 'client_secret_basic';
-  const rawMethod = r.string('token_endpoint_auth_method', 100);
-  if (rawMethod !== undefined) {
-    if ((TOKEN_ENDPOINT_AUTH_METHODS as readonly string[]).includes(rawMethod)) authMethod = rawMethod as TokenEndpointAuthMethod;
-    else r.problem('token_endpoint_auth_method', `"${truncate(rawMethod, 60)}" is not supported (supported: ${TOKEN_ENDPOINT_AUTH_METHODS.join(', ')})`);
-  }
-  const isPublic = authMethod === 'none';
-
-  // Grant and response types: values first, then how they fit together.
-  const rawGrants = r.stringArray('grant_types', 10, 200);
-  const rawResponses = r.stringArray('response_types', 10, 200);
+/** Grant and response types each allowed by the server and by the administrator's policy. */
+function flowValues(m: Members, type: RegistrableType, policy: RegistrationPolicy): FieldProblem[] {
+  const problems: FieldProblem[] = [];
   const allowedResponses = responseTypesFor(type);
-  for (const g of rawGrants ?? []) {
+  for (const g of m.grant_types ?? []) {
     if (g === IMPLICIT_GRANT) {
-      if (!policy.responseTypes.some(needsImplicit)) r.problem('grant_types', 'the implicit flow is not open to self-registered clients on this server');
-    } else if (!(GRANT_TYPES as readonly string[]).includes(g)) {
-      r.problem('grant_types', `unknown grant type "${truncate(g, 60)}" (supported: ${[...GRANT_TYPES, IMPLICIT_GRANT].join(', ')})`);
+      if (!policy.responseTypes.some(needsImplicit))
+        problems.push({ field: 'grant_types', message: 'the implicit flow is not open to self-registered clients on this server' });
+    } else if (!isKnownGrantType(g)) {
+      problems.push({ field: 'grant_types', message: `unknown grant type "${truncate(g, 60)}" (supported: ${[...GRANT_TYPES, IMPLICIT_GRANT].join(', ')})` });
     } else if (!policy.grantTypes.includes(g)) {
-      r.problem('grant_types', `"${g}" is not open to self-registered clients on this server (allowed: ${policy.grantTypes.join(', ')})`);
+      problems.push({
+        field: 'grant_types',
+        message: `"${g}" is not open to self-registered clients on this server (allowed: ${policy.grantTypes.join(', ')})`,
+      });
     }
   }
-  const responses = (rawResponses ?? []).map(normalizeResponseType);
-  for (const rt of responses) {
-    if (!allowedResponses.includes(rt)) {
-      r.problem('response_types', `"${truncate(rt, 60)}" is not a response type of ${typeLabel(type)} clients (allowed: ${allowedResponses.join(', ')})`);
+  for (const rt of (m.response_types ?? []).map(normalizeResponseType)) {
+    if (!isResponseTypeOf(type, rt)) {
+      problems.push({
+        field: 'response_types',
+        message: `"${truncate(rt, 60)}" is not a response type of ${clientTypeLabel(type)} clients (allowed: ${allowedResponses.join(', ')})`,
+      });
     } else if (!policy.responseTypes.includes(rt)) {
-      r.problem('response_types', `"${rt}" is not open to self-registered clients on this server (allowed: ${policy.responseTypes.join(', ') || 'none'})`);
+      problems.push({
+        field: 'response_types',
+        message: `"${rt}" is not open to self-registered clients on this server (allowed: ${policy.responseTypes.join(', ') || 'none'})`,
+      });
     }
   }
+  return problems;
+}
 
-  // Other registration-only metadata.
-  const contacts = r.stringArray('contacts', MAX_CONTACTS, 320);
-  if (contacts !== undefined) metadata.contacts = contacts.map((c) => c.trim());
-  const scope = r.string('scope', 2000);
-  if (scope !== undefined) {
-    const tokens = scope.split(' ').filter((t) => t !== '');
-    const bad = tokens.find((t) => !SCOPE_TOKEN.test(t));
-    if (tokens.length === 0) r.problem('scope', 'must name at least one scope');
-    const known = opts.knownScopes;
-    const unknown = known === undefined ? undefined : tokens.find((t) => !known.includes(t));
-    if (bad !== undefined) r.problem('scope', `"${truncate(bad, 60)}" is not a valid scope token (RFC 6749 §3.3)`);
-    else if (unknown !== undefined) r.problem('scope', `"${truncate(unknown, 60)}" is not a scope of this server (known: ${known?.join(', ')})`);
-    else metadata.scope = [...new Set(tokens)].join(' ');
-  }
-  const jwksUri = r.fetchedUri('jwks_uri', policy.outboundTarget);
-  if (jwksUri !== undefined) metadata.jwks_uri = jwksUri;
-  if (r.has('jwks')) {
+/** scope: valid scope tokens (RFC 6749 §3.3), within the server's scopes when it names them. */
+function scope(m: Members, knownScopes: readonly string[] | undefined): Group {
+  if (m.scope === undefined) return { problems: [], metadata: {} };
+  const tokens = m.scope.split(' ').filter((t) => t !== '');
+  const problems: FieldProblem[] = [];
+  if (tokens.length === 0) problems.push({ field: 'scope', message: 'must name at least one scope' });
+  const bad = tokens.find((t) => !SCOPE_TOKEN.test(t));
+  const unknown = knownScopes === undefined ? undefined : tokens.find((t) => !knownScopes.includes(t));
+  if (bad !== undefined) problems.push({ field: 'scope', message: `"${truncate(bad, 60)}" is not a valid scope token (RFC 6749 §3.3)` });
+  else if (unknown !== undefined)
+    problems.push({ field: 'scope', message: `"${truncate(unknown, 60)}" is not a scope of this server (known: ${knownScopes?.join(', ')})` });
+  else if (problems.length === 0) return { problems, metadata: { scope: [...new Set(tokens)].join(' ') } };
+  return { problems, metadata: {} };
+}
+
+/** The client's keys: jwks or jwks_uri, never both (RFC 7591 §2). */
+function keys(body: Record<string, unknown>, m: Members): Group {
+  const problems: FieldProblem[] = [];
+  const metadata: Record<string, unknown> = {};
+  if (m.jwks_uri !== undefined) metadata.jwks_uri = m.jwks_uri;
+  if (has(body, 'jwks')) {
     const jwks = checkJwks(body.jwks);
-    if (typeof jwks === 'string') r.problem('jwks', jwks);
+    if (typeof jwks === 'string') problems.push({ field: 'jwks', message: jwks });
     else metadata.jwks = jwks;
+    if (has(body, 'jwks_uri')) problems.push({ field: 'jwks', message: 'must not be sent together with jwks_uri' });
   }
-  // RFC 7591 §2: jwks and jwks_uri MUST NOT both be present.
-  if (r.has('jwks') && r.has('jwks_uri')) r.problem('jwks', 'must not be sent together with jwks_uri');
-  const softwareId = r.string('software_id', 200);
-  if (softwareId !== undefined) metadata.software_id = softwareId;
-  const softwareVersion = r.string('software_version', 100);
-  if (softwareVersion !== undefined) metadata.software_version = softwareVersion;
+  return { problems, metadata };
+}
 
-  const applicationType = r.string('application_type', 20);
-  if (applicationType !== undefined) {
-    if (applicationType === 'web' || applicationType === 'native') metadata.application_type = applicationType;
-    else r.problem('application_type', 'must be "web" or "native"');
+/** URIs the server itself will request must be targets the outbound policy accepts. */
+function outbound(m: Members, check: OutboundTargetCheck | undefined): FieldProblem[] {
+  if (check === undefined) return [];
+  const problems: FieldProblem[] = [];
+  for (const field of ['jwks_uri', 'backchannel_logout_uri'] as const) {
+    const v = m[field];
+    const refusal = v === undefined ? null : check(v);
+    if (v !== undefined && refusal !== null) problems.push({ field, message: `"${truncate(v)}" ${refusal}` });
   }
-  oidcOnly('backchannel_logout_uri');
-  oidcOnly('backchannel_logout_session_required');
-  oidcOnly('subject_type');
-  oidcOnly('id_token_signed_response_alg');
-  oidcOnly('require_auth_time');
-  const backchannel = r.fetchedUri('backchannel_logout_uri', policy.outboundTarget);
-  if (backchannel !== undefined && type === 'oidc') metadata.backchannel_logout_uri = backchannel;
-  const backchannelSession = r.boolean('backchannel_logout_session_required');
-  if (backchannelSession !== undefined && type === 'oidc') metadata.backchannel_logout_session_required = backchannelSession;
-  const subjectType = r.string('subject_type', 20);
-  if (subjectType !== undefined && type === 'oidc') {
-    if (subjectType === 'public') metadata.subject_type = subjectType;
-    else r.problem('subject_type', 'only "public" subject identifiers are supported');
-  }
-  const idTokenAlg = r.string('id_token_signed_response_alg', 20);
-  if (idTokenAlg !== undefined && type === 'oidc') {
-    if ((ID_TOKEN_ALGS as readonly string[]).includes(idTokenAlg)) metadata.id_token_signed_response_alg = idTokenAlg;
-    else r.problem('id_token_signed_response_alg', `"${truncate(idTokenAlg, 20)}" is not supported (supported: ${ID_TOKEN_ALGS.join(', ')})`);
-  }
-  // Latchkey's per-client choice of RFC 9068 access-token algorithm.
-  const accessTokenAlg = r.string('access_token_signed_response_alg', 20);
-  if (accessTokenAlg !== undefined) {
-    if ((SIGNING_ALGS as readonly string[]).includes(accessTokenAlg)) metadata.access_token_signed_response_alg = accessTokenAlg;
-    else r.problem('access_token_signed_response_alg', `"${truncate(accessTokenAlg, 20)}" is not supported (supported: ${SIGNING_ALGS.join(', ')})`);
-  }
-  const requireAuthTime = r.boolean('require_auth_time');
-  if (requireAuthTime !== undefined && type === 'oidc') metadata.require_auth_time = requireAuthTime;
+  return problems;
+}
 
-  if (r.problems.length > 0) throw problemsError(r.problems);
+/** The client metadata a registration keeps, under its RFC names; OIDC members only for OIDC clients. */
+function keptMetadata(
+  m: Members,
+  type: RegistrableType,
+  groups: { named: Group; scoped: Group; keyed: Group },
+  authMethod: ClientAuthMethodName,
+): Record<string, unknown> {
+  const oidc = type === 'oidc';
+  const kept: Record<string, unknown> = {
+    ...groups.named.metadata,
+    contacts: m.contacts?.map((c) => c.trim()),
+    ...groups.scoped.metadata,
+    ...groups.keyed.metadata,
+    software_id: m.software_id,
+    software_version: m.software_version,
+    application_type: m.application_type,
+    backchannel_logout_uri: oidc ? m.backchannel_logout_uri : undefined,
+    backchannel_logout_session_required: oidc ? m.backchannel_logout_session_required : undefined,
+    subject_type: oidc ? m.subject_type : undefined,
+    id_token_signed_response_alg: oidc ? m.id_token_signed_response_alg : undefined,
+    access_token_signed_response_alg: m.access_token_signed_response_alg,
+    require_auth_time: oidc ? m.require_auth_time : undefined,
+    token_endpoint_auth_method: authMethod,
+  };
+  return Object.fromEntries(Object.entries(kept).filter(([, v]) => v !== undefined));
+}
 
-  // RFC 7591 §2: grant_types defaults to authorization_code and response_types to code; when only
-  // one of them is given, the other is derived from it so the two agree.
-  let grants: string[];
-  let responseTypes: string[];
-  if (rawGrants === undefined && rawResponses === undefined) {
-    grants = ['authorization_code'];
-    responseTypes = ['code'];
-  } else if (rawGrants === undefined) {
-    responseTypes = responses;
-    grants = [];
+/**
+ * RFC 7591 §2: grant_types defaults to authorization_code and response_types to code; when only
+ * one of them is given, the other is derived from it so the two agree.
+ */
+function derivedFlows(rawGrants: string[] | undefined, rawResponses: string[] | undefined): { grants: string[]; responseTypes: string[] } {
+  const responses = (rawResponses ?? []).map(normalizeResponseType);
+  if (rawGrants === undefined && rawResponses === undefined) return { grants: ['authorization_code'], responseTypes: ['code'] };
+  if (rawGrants === undefined) {
+    const grants: string[] = [];
     if (responses.some((rt) => rt.split(' ').includes('code'))) grants.push('authorization_code');
     if (responses.some(needsImplicit)) grants.push(IMPLICIT_GRANT);
     if (grants.length === 0) grants.push('authorization_code');
-  } else {
-    grants = rawGrants;
-    if (rawResponses !== undefined) responseTypes = responses;
-    else if (grants.includes(IMPLICIT_GRANT)) {
-      throw RegistrationError.metadata('response_types: is required with the implicit grant, to say which of the implicit response types the client uses');
-    } else responseTypes = grants.includes('authorization_code') ? ['code'] : [];
+    return { grants, responseTypes: responses };
   }
+  if (rawResponses !== undefined) return { grants: rawGrants, responseTypes: responses };
+  if (rawGrants.includes(IMPLICIT_GRANT)) {
+    throw RegistrationError.metadata('response_types: is required with the implicit grant, to say which of the implicit response types the client uses');
+  }
+  return { grants: rawGrants, responseTypes: rawGrants.includes('authorization_code') ? ['code'] : [] };
+}
 
+/** RFC 7591 §2.1 and OIDC Registration §2: token and id_token responses use the implicit grant. */
+function implicitProblems(grants: string[], responseTypes: string[]): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const implicitListed = grants.includes(IMPLICIT_GRANT);
   const implicitNeeded = responseTypes.filter(needsImplicit);
-  // RFC 7591 §2.1 and OIDC Registration §2: token and id_token responses use the implicit grant.
   if (implicitNeeded.length > 0 && !implicitListed) {
     problems.push({ field: 'response_types', message: `"${implicitNeeded[0]}" needs the implicit grant in grant_types` });
   }
   if (implicitListed && implicitNeeded.length === 0) {
     problems.push({ field: 'grant_types', message: 'implicit needs a response type containing "token" or "id_token"' });
   }
-  const tokenGrants = grants.filter((g) => g !== IMPLICIT_GRANT);
-  if (tokenGrants.length === 0 && implicitListed) {
+  if (implicitListed && grants.every((g) => g === IMPLICIT_GRANT)) {
     // An implicit-only client has no token-endpoint grant; the registry needs one to hold the client.
     problems.push({ field: 'grant_types', message: 'an implicit-only client is not supported; add authorization_code' });
   }
-  if (problems.length === 0) {
-    problems.push(
-      ...checkOAuth2Settings({
-        type,
-        isPublic,
-        redirectUris,
-        postLogoutRedirectUris: type === 'oidc' ? postLogoutRedirectUris : [],
-        grantTypes: tokenGrants,
-        responseTypes,
-      }),
-    );
+  return problems;
+}
+
+/**
+ * Parses and checks an RFC 7591 registration request (or an RFC 7592 update, which carries the full
+ * metadata again). Every problem found is reported at once, each naming its field.
+ */
+export function parseRegistration(body: unknown, opts: ParseOptions): ParsedRegistration {
+  if (!isPlainObject(body)) throw RegistrationError.metadata('the request body must be a JSON object (RFC 7591 §3.1)');
+  if (has(body, 'software_statement')) {
+    throw new RegistrationError('invalid_software_statement', 'software statements are not accepted by this server');
   }
+  const { type, policy } = opts;
+
+  // First the value of each member, then the groups of members that belong together.
+  const creds = credentials(body, opts.purpose);
+  const { values: m, problems: memberProblems } = readMembers(body, registrationMembers(type));
+  const named = names(body, m);
+  const scoped = scope(m, opts.knownScopes);
+  const keyed = keys(body, m);
+  const problems = [
+    ...creds.problems,
+    ...unsupported(body),
+    ...memberProblems,
+    ...named.problems,
+    ...oidcOnly(body, type),
+    ...flowValues(m, type, policy),
+    ...scoped.problems,
+    ...keyed.problems,
+    ...outbound(m, policy.outboundTarget),
+  ];
   if (problems.length > 0) throw problemsError(problems);
 
-  metadata.token_endpoint_auth_method = authMethod;
-  const name = rawName?.trim();
+  // Then how the settings fit together, only once every value is acceptable.
+  const authMethod: ClientAuthMethodName = m.token_endpoint_auth_method ?? defaultAuthMethod(false);
+  const isPublic = isPublicAuthMethod(authMethod);
+  const redirectUris = m.redirect_uris ?? [];
+  const postLogoutRedirectUris = type === 'oidc' ? (m.post_logout_redirect_uris ?? []).map((u) => u.trim()) : [];
+  const { grants, responseTypes } = derivedFlows(m.grant_types, m.response_types);
+  const tokenGrants = grants.filter((g) => g !== IMPLICIT_GRANT);
+  const flowProblems = implicitProblems(grants, responseTypes);
+  if (flowProblems.length === 0) {
+    flowProblems.push(...checkOAuth2Settings({ type, isPublic, redirectUris, postLogoutRedirectUris, grantTypes: tokenGrants, responseTypes }));
+  }
+  if (flowProblems.length > 0) throw problemsError(flowProblems);
+
+  const metadata = keptMetadata(m, type, { named, scoped, keyed }, authMethod);
+  const name = m.client_name?.trim();
   return {
     name: name ?? defaultName(metadata),
     nameDefaulted: name === undefined,
     authMethod,
     isPublic,
     redirectUris,
-    postLogoutRedirectUris: type === 'oidc' ? postLogoutRedirectUris : [],
+    postLogoutRedirectUris,
     grantTypes: tokenGrants,
     responseTypes,
     metadata,
-    ignoredFields,
-    ...(clientId !== undefined ? { clientId } : {}),
-    ...(clientSecret !== undefined ? { clientSecret } : {}),
+    ignoredFields: named.ignoredFields,
+    ...(creds.clientId !== undefined ? { clientId: creds.clientId } : {}),
+    ...(creds.clientSecret !== undefined ? { clientSecret: creds.clientSecret } : {}),
   };
 }
 

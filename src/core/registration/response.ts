@@ -1,4 +1,5 @@
 import type { Client } from '../clients/client.js';
+import { defaultAuthMethod } from '../clients/settings.js';
 import { IMPLICIT_GRANT, needsImplicit } from './metadata.js';
 
 /** Registration-only metadata names echoed back to the client (RFC 7591 §2, OIDC Registration §2). */
@@ -42,7 +43,7 @@ export interface ClientInformationExtras {
  */
 export function clientInformation(client: Client, extras: ClientInformationExtras): Record<string, unknown> {
   const meta = client.metadata;
-  const method = typeof meta.token_endpoint_auth_method === 'string' ? meta.token_endpoint_auth_method : client.isPublic ? 'none' : 'client_secret_basic';
+  const method = typeof meta.token_endpoint_auth_method === 'string' ? meta.token_endpoint_auth_method : defaultAuthMethod(client.isPublic);
   const grantTypes = [...client.grantTypes];
   if (client.responseTypes.some(needsImplicit)) grantTypes.push(IMPLICIT_GRANT);
   const body: Record<string, unknown> = {

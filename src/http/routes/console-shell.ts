@@ -1,5 +1,4 @@
-import { GRANT_TYPES, OAUTH2_RESPONSE_TYPES, OIDC_RESPONSE_TYPES } from '../../core/clients/client.js';
-import { MIN_SECRET_LENGTH } from '../../core/clients/rules.js';
+import { CLIENT_SETTINGS_RULES, MIN_SECRET_LENGTH } from '../../core/clients/settings.js';
 import { MIN_PASSWORD_LENGTH } from '../../core/users/password.js';
 import { type Permission, permissionsOf, ROLES } from '../../core/users/permissions.js';
 import type { HttpContext } from '../context.js';
@@ -124,12 +123,16 @@ export function renderNotPermitted(session: SignInSession, what: string, permiss
 }
 
 export function pageData(ctx: HttpContext, session: SignInSession): Record<string, unknown> {
+  const perms = permissionsOf(session.user.roles);
   return {
     issuer: ctx.app.config.issuer,
     user: { username: session.user.username, displayName: session.user.displayName },
-    permissions: [...permissionsOf(session.user.roles)],
-    grantTypes: [...GRANT_TYPES],
-    responseTypes: { oauth2: [...OAUTH2_RESPONSE_TYPES], oidc: [...OIDC_RESPONSE_TYPES] },
+    permissions: [...perms],
+    grantTypes: [...CLIENT_SETTINGS_RULES.grantTypes],
+    responseTypes: { oauth2: [...CLIENT_SETTINGS_RULES.responseTypes.oauth2], oidc: [...CLIENT_SETTINGS_RULES.responseTypes.oidc] },
+    // The client form applies the server's client-settings rules as the administrator types; it is
+    // open to those who may see the client pages.
+    ...(perms.has('configure_server') ? { clientSettings: CLIENT_SETTINGS_RULES } : {}),
     roles: ROLES.map((r) => ({ id: r.id, name: r.name, permissions: r.permissions })),
     minSecretLength: MIN_SECRET_LENGTH,
     minPasswordLength: MIN_PASSWORD_LENGTH,

@@ -1,5 +1,5 @@
 import type { Client } from '../../clients/client.js';
-import { redirectUriProblem } from '../../clients/redirect-uri.js';
+import { callbackMatches, redirectUriProblem } from '../../clients/redirect-uri.js';
 import { sha256Hex } from '../../crypto/constant-time.js';
 import { randomToken } from '../../crypto/random.js';
 import { checkRequest, temporaryContext } from '../check.js';
@@ -19,8 +19,7 @@ export function callbackProblem(client: Pick<Client, 'callbackUrl'>, callback: s
   const registered = client.callbackUrl;
   if (registered === null) return null;
   if (registered === 'oob') return OAuth1Problem.rejected(['oauth_callback'], 'this consumer is registered for out-of-band (oob) callbacks only');
-  if (callback === registered) return null;
-  if (!registered.includes('?') && callback.startsWith(`${registered}?`)) return null;
+  if (callbackMatches(registered, callback)) return null;
   return OAuth1Problem.rejected(['oauth_callback'], 'oauth_callback does not match the callback URL registered for this consumer');
 }
 

@@ -9,7 +9,6 @@ import { none } from './none.js';
 import type { ClientAuthInput, ClientAuthMethod, ClientAuthMethodName, PresentedCredentials } from './types.js';
 
 export type { ClientAuthInput, ClientAuthMethodName } from './types.js';
-export { CLIENT_AUTH_METHODS } from './types.js';
 
 /** Tried in this order; a request carrying two different methods is refused (RFC 6749 §2.3). */
 const METHODS: readonly ClientAuthMethod[] = [clientSecretBasic, clientSecretPost, none];

@@ -1,5 +1,6 @@
 import { type Client, normalizeResponseType, responseTypesFor } from '../../clients/client.js';
-import { isLoopbackHost } from '../../clients/redirect-uri.js';
+import { redirectUriMatches } from '../../clients/redirect-uri.js';
+import { requiresPkce } from '../../clients/settings.js';
 import type { OAuth2Deps } from '../deps.js';
 import { InvalidRequest, UnauthorizedClient, UnsupportedResponseType } from '../errors.js';
 import type { Params } from '../params.js';
@@ -119,29 +120,6 @@ export const redirectUriRegistered: AuthorizeCheck = {
   },
 };
 
-export function redirectUriMatches(registered: string, given: string): boolean {
-  if (registered === given) return true;
-  let r: URL;
-  let g: URL;
-  try {
-    r = new URL(registered);
-    g = new URL(given);
-  } catch {
-    return false;
-  }
-  const loopbackIp = r.hostname === '127.0.0.1' || r.hostname === '[::1]';
-  if (r.protocol !== 'http:' || !loopbackIp || !isLoopbackHost(g.hostname)) return false;
-  return (
-    g.protocol === 'http:' &&
-    g.hostname === r.hostname &&
-    g.pathname === r.pathname &&
-    g.search === r.search &&
-    g.hash === '' &&
-    g.username === '' &&
-    g.password === ''
-  );
-}
-
 // ── Request phase: the redirect URI is verified, so errors go back to the client. ──
 
 export const noRepeatedParameters: AuthorizeCheck = {
@@ -212,7 +190,7 @@ export const pkceAcceptable: AuthorizeCheck = {
       if (challenge !== undefined) throw new InvalidRequest('code_challenge applies to response types that return a code');
       return;
     }
-    s.pkce = readChallenge(challenge, method, client.isPublic || client.requirePkce);
+    s.pkce = readChallenge(challenge, method, requiresPkce(client.isPublic, client.requirePkce));
   },
 };
 

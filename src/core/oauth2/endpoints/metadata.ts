@@ -1,5 +1,6 @@
 import { GRANT_TYPES } from '../../clients/client.js';
-import { CLIENT_AUTH_METHODS } from '../client-auth/index.js';
+import { CLIENT_SETTINGS_RULES } from '../../clients/settings.js';
+import { CLIENT_AUTH_METHODS } from '../client-auth/types.js';
 import { CODE_CHALLENGE_METHODS } from '../pkce.js';
 import { DEVICE_VERIFICATION_PATH } from './device-authorization.js';
 
@@ -37,7 +38,8 @@ export function metadataWellKnownPaths(issuer: string): string[] {
  * Connect discovery extends this document with its own paths and members.
  */
 export function authorizationServerMetadata(issuer: string, scopes: readonly string[], paths: MetadataPaths = OAUTH2_PATHS): Record<string, unknown> {
-  const secretMethods = CLIENT_AUTH_METHODS.filter((m) => m !== 'none');
+  // Introspection is for confidential clients (RFC 7662 §2.1), which authenticate with a secret.
+  const secretMethods = [...CLIENT_SETTINGS_RULES.authMethods.confidential];
   return {
     issuer,
     authorization_endpoint: `${issuer}${paths.authorize}`,

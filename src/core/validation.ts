@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { FieldProblem } from '../core/clients/rules.js';
+import type { FieldProblem } from './clients/settings.js';
 
-/** Turns zod issues into field problems named by their path, e.g. "redirect_uris.0". */
+/** Turns zod issues into field problems (admin API, registration) named by their path, e.g. "redirect_uris.0". */
 export function zodProblems(error: z.ZodError): FieldProblem[] {
   return error.issues.map((issue) => {
     const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';

@@ -1,8 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEVICE_CODE_GRANT } from './client.js';
+import { CLIENT_AUTH_METHODS } from '../oauth2/client-auth/types.js';
+import { DEVICE_CODE_GRANT, GRANT_TYPES } from './client.js';
 import { redirectUriProblem } from './redirect-uri.js';
-import { checkCallbackUrl, checkChosenSecret, checkName, checkOAuth2Settings, type OAuth2Settings } from './rules.js';
+import {
+  CLIENT_SETTINGS_RULES,
+  checkCallbackUrl,
+  checkChosenSecret,
+  checkName,
+  checkOAuth2Settings,
+  defaultAuthMethod,
+  grantAllowedFor,
+  isPublicAuthMethod,
+  type OAuth2Settings,
+  requiresPkce,
+  settingsViolations,
+} from './settings.js';
 
 const base: OAuth2Settings = {
   type: 'oauth2',
@@ -76,6 +89,7 @@ describe('redirect URIs', () => {
     ['data:text/html,hi', /forbidden scheme/],
     ['ftp://files.example/cb', /neither/],
     [`https://app.example/${'a'.repeat(2100)}`, /longer/],
+    ['https://user:pass@app.example/cb', /user name or password/],
   ];
   for (const uri of ok) it(`accepts ${uri}`, () => assert.equal(redirectUriProblem(uri), null));
   for (const [uri, why] of bad) it(`refuses ${uri.slice(0, 40)}`, () => assert.match(redirectUriProblem(uri) ?? '', why));
@@ -92,9 +106,55 @@ describe('names, secrets, callbacks', () => {
     assert.match(checkChosenSecret('short')[0]?.message ?? '', /at least 16/);
     assert.deepEqual(checkChosenSecret('a-long-enough-secret'), []);
   });
+  it('refuses credentials in redirect, post-logout and callback URIs alike', () => {
+    assert.deepEqual(
+      checkOAuth2Settings({ ...base, type: 'oidc', redirectUris: ['https://u@app.example/cb'], postLogoutRedirectUris: ['https://u@app.example/bye'] }),
+      [
+        { field: 'redirect_uris', message: '"https://u@app.example/cb" must not contain a user name or password' },
+        { field: 'post_logout_redirect_uris', message: '"https://u@app.example/bye" must not contain a user name or password' },
+      ],
+    );
+    assert.equal(checkCallbackUrl('https://u@tool.example/cb')[0]?.message, '"https://u@tool.example/cb" must not contain a user name or password');
+  });
   it('accepts oob and safe callback URLs only', () => {
     assert.deepEqual(checkCallbackUrl('oob'), []);
     assert.deepEqual(checkCallbackUrl('https://tool.example/oauth/callback'), []);
     assert.equal(checkCallbackUrl('javascript:alert(1)')[0]?.field, 'callback_url');
+  });
+});
+
+describe('what each kind of client may do', () => {
+  it('authenticates a public client with none and a confidential one with a secret, client_secret_basic by default (RFC 7591 §2)', () => {
+    assert.equal(defaultAuthMethod(true), 'none');
+    assert.equal(defaultAuthMethod(false), 'client_secret_basic');
+    assert.equal(isPublicAuthMethod('none'), true);
+    assert.equal(isPublicAuthMethod('client_secret_basic'), false);
+    assert.equal(isPublicAuthMethod('client_secret_post'), false);
+    assert.deepEqual([...CLIENT_SETTINGS_RULES.authMethods.public, ...CLIENT_SETTINGS_RULES.authMethods.confidential].sort(), [...CLIENT_AUTH_METHODS].sort());
+  });
+
+  it('always requires PKCE of a public client, of a confidential one when asked', () => {
+    assert.equal(requiresPkce(true, false), true);
+    assert.equal(requiresPkce(false, false), false);
+    assert.equal(requiresPkce(false, true), true);
+  });
+
+  it('refuses grants resting on client credentials to public clients only (RFC 6749 §2.1)', () => {
+    for (const g of GRANT_TYPES) assert.equal(grantAllowedFor(false, g), true, g);
+    assert.deepEqual(
+      GRANT_TYPES.filter((g) => !grantAllowedFor(true, g)),
+      ['password', 'client_credentials'],
+    );
+  });
+
+  it('names the rule behind each problem', () => {
+    const v = settingsViolations({ ...base, isPublic: true, grantTypes: ['refresh_token'], responseTypes: [], redirectUris: [] });
+    assert.deepEqual(
+      v.map((p) => p.rule),
+      ['refresh_token_alone'],
+    );
+    assert.deepEqual(checkOAuth2Settings({ ...base, grantTypes: [], responseTypes: [] }), [
+      { field: 'grant_types', message: 'at least one grant type is required' },
+    ]);
   });
 });
