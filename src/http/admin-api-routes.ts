@@ -3,7 +3,7 @@ import { clientInputSchema, clientPatchSchema, clientViewSchema, statusBodySchem
 import { passwordBodySchema, userInputSchema, userPatchSchema, userViewSchema } from '../admin/user-admin.js';
 import { CLIENT_STATUSES, CLIENT_TYPES } from '../core/clients/client.js';
 import type { AdminRoute } from './admin-route.js';
-import { clientActivitySchema } from './routes/console-activity.js';
+import { clientActivitySchema } from './console-activity.js';
 
 /**
  * The admin API, one entry per route: what it takes, what it answers and the permission it needs.

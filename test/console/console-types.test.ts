@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { clientViewSchema } from '../../src/admin/client-admin.js';
 import { ADMIN_API_ROUTES } from '../../src/http/admin-api-routes.js';
-import { activityEventSchema } from '../../src/http/routes/console-activity.js';
+import { activityEventSchema } from '../../src/http/console-activity.js';
 
 // The console's modules are type-checked (assets/console/tsconfig.json, run by npm test); a module
 // takes part by starting with `// @ts-check`.

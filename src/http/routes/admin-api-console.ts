@@ -1,8 +1,8 @@
 import type { AuditEvent } from '../../core/ports.js';
 import { ADMIN_API_ROUTES } from '../admin-api-routes.js';
 import { registerAdminRoute } from '../admin-route.js';
+import { type ActivityEvent, type ActivityGroup, activityView, classify, REQUEST_FAILED, STATUS_ACTIONS } from '../console-activity.js';
 import type { HttpModule } from '../context.js';
-import { type ActivityEvent, type ActivityGroup, activityView, classify, REQUEST_FAILED, STATUS_ACTIONS } from './console-activity.js';
 
 /**
  * Admin API additions for the console: a client's activity (status history, settings changes,

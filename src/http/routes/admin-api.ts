@@ -15,7 +15,7 @@ function logUnreadable(req: FastifyRequest, c: Client): void {
 }
 
 /** The caller as an actor: its permissions are this request's (a token's scopes narrow them). */
-export function actorOf(req: FastifyRequest, p: Principal): UserActor {
+function actorOf(req: FastifyRequest, p: Principal): UserActor {
   return {
     name: p.user.username,
     source: req.ip,

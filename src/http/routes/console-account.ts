@@ -7,9 +7,9 @@ import type { HttpModule } from '../context.js';
 import { DEVICE_COOKIE, setDeviceCookie } from '../device-cookie.js';
 import { html } from '../html.js';
 import { redirectLocal } from '../local-redirect.js';
+import { PROFILE_FIELD_NAMES, profileFieldLabel, profilePatch, profileValues, renderProfileFields, submittedProfile } from '../pages/account-profile-form.js';
+import { consoleHeaders, renderShell } from '../pages/console-shell.js';
 import { checkCsrf, csrfInput, currentSession, loginUrl, renewSession, type SignInSession } from '../session.js';
-import { PROFILE_FIELD_NAMES, profileFieldLabel, profilePatch, profileValues, renderProfileFields, submittedProfile } from './account-profile-form.js';
-import { consoleHeaders, renderShell } from './console-shell.js';
 
 /**
  * "My account", for every signed-in user: profile, change password (with the current one), and

@@ -6,10 +6,10 @@ import { permissionsOf } from '../../core/users/permissions.js';
 import type { HttpContext, HttpModule } from '../context.js';
 import { html } from '../html.js';
 import { redirectLocal } from '../local-redirect.js';
+import { consoleHeaders, NAV, pageData, renderNotPermitted, renderShell } from '../pages/console-shell.js';
 import { requireSession, type SignInSession } from '../session.js';
 import { registerAdminApiConsole } from './admin-api-console.js';
 import { registerConsoleAccount } from './console-account.js';
-import { consoleHeaders, NAV, pageData, renderNotPermitted, renderShell } from './console-shell.js';
 
 /** Pages of the admin console under /admin, their scripts and styles, and its API additions. */
 

@@ -39,7 +39,7 @@ function publicBase(app: App): { origin: string; prefix: string; secure: boolean
   };
 }
 
-export function signedRequestOf(app: App, req: FastifyRequest): SignedRequest {
+function signedRequestOf(app: App, req: FastifyRequest): SignedRequest {
   const base = publicBase(app);
   const q = req.url.indexOf('?');
   const path = q >= 0 ? req.url.slice(0, q) : req.url;
@@ -64,7 +64,7 @@ function send(reply: FastifyReply, res: OAuth1Response): FastifyReply {
  * OAuth 1.0a-signed requests to Latchkey's own API (GET /api/me, the admin API): token
  * credentials act as the user who authorized them, with that user's permissions.
  */
-export function oauth1Resolver(app: App, d: OAuth1Deps): PrincipalResolver {
+function oauth1Resolver(app: App, d: OAuth1Deps): PrincipalResolver {
   return async (req) => {
     const signed = signedRequestOf(app, req);
     if (!looksSigned(signed)) return { kind: 'none' };

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { sendInsufficientScope } from '../bearer.js';
 import { type HttpContext, sendUnauthenticated } from '../context.js';
 import { API_SCOPES } from '../principal.js';
-import { sendInsufficientScope } from './oauth2-bearer.js';
 
 /**
  * GET /api/me: the caller's own profile. Authenticates through the resolver chain, so a bearer

@@ -8,6 +8,7 @@ import { revocationEndpoint } from '../../core/oauth2/endpoints/revoke.js';
 import { tokenEndpoint } from '../../core/oauth2/endpoints/token.js';
 import type { RawParams } from '../../core/oauth2/params.js';
 import { registrationEndpointMember } from '../../core/registration/endpoints.js';
+import { bearerResolver } from '../bearer.js';
 import { recordClientFailure, recordClientSignIn, recordingFailures } from '../client-activity.js';
 import type { HttpContext, HttpModule } from '../context.js';
 import { pageHeaders } from '../html.js';
@@ -15,8 +16,7 @@ import { renderConsentPage, renderErrorPage } from '../pages/consent.js';
 import { toPlainRequest } from '../plain.js';
 import { rateLimit } from '../request-limits.js';
 import { checkCsrf, currentSession, loginUrl } from '../session.js';
-import { countingTokens } from './hardening.js';
-import { bearerResolver } from './oauth2-bearer.js';
+import { countingTokens } from '../token-metrics.js';
 import { registerDevicePages } from './oauth2-device.js';
 import { registerApiMe } from './oauth2-me.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AuditEvent } from '../../core/ports.js';
+import type { AuditEvent } from '../core/ports.js';
 
 /**
  * How the console groups the audit events about one client: status history, settings changes,

@@ -1,8 +1,8 @@
 import type { FastifyReply } from 'fastify';
-import type { App } from '../../compose.js';
-import { bearerChallenge, InsufficientScope, InvalidRequest, InvalidToken, OAuth2Error } from '../../core/oauth2/errors.js';
-import { authenticateAccessToken } from '../../core/oauth2/resource.js';
-import { type PrincipalResolver, permissionsForToken } from '../principal.js';
+import type { App } from '../compose.js';
+import { bearerChallenge, InsufficientScope, InvalidRequest, InvalidToken, OAuth2Error } from '../core/oauth2/errors.js';
+import { authenticateAccessToken } from '../core/oauth2/resource.js';
+import { type PrincipalResolver, permissionsForToken } from './principal.js';
 
 /**
  * `Authorization: Bearer <token>` (RFC 6750 §2.1) and the modelled server's
