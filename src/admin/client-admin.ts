@@ -14,6 +14,7 @@ import {
 } from '../core/clients/settings.js';
 import { randomKey, randomToken } from '../core/crypto/random.js';
 import type { SecretBox } from '../core/crypto/secret-box.js';
+import { isOneOf } from '../core/one-of.js';
 import type { AuditStore, ClientStore, Clock, Random } from '../core/ports.js';
 import { DuplicateKeyError, StaleWriteError } from '../core/ports.js';
 import { zodProblems } from '../core/validation.js';
@@ -163,13 +164,13 @@ function changedSince(seen: number, now?: number): AdminError {
 
 /** Use cases of the client key registry, shared by the admin API, the CLI and registration. */
 export class ClientAdmin {
-  constructor(private readonly d: ClientAdminDeps) {}
+  constructor(private readonly deps: ClientAdminDeps) {}
 
   async create(rawInput: unknown, actor: Actor, via = 'admin'): Promise<{ client: Client; secret: string | null }> {
     const parsed = clientInputSchema.safeParse(rawInput);
     if (!parsed.success) throw AdminError.invalid(zodProblems(parsed.error));
     const input = parsed.data;
-    const now = this.d.clock.now();
+    const now = this.deps.clock.now();
     const isPublic = input.type !== 'oauth1' && input.public === true;
     const problems: FieldProblem[] = [...checkName(input.name), ...checkMetadata(input.metadata ?? {})];
     if (isPublic && input.secret !== undefined) problems.push({ field: 'secret', message: 'a public client has no secret' });
@@ -202,19 +203,19 @@ export class ClientAdmin {
     client = this.applySettings(client, input, problems, true);
     if (problems.length > 0) throw AdminError.invalid(problems);
 
-    const secret = isPublic ? null : (input.secret ?? generateSecret(this.d.random));
+    const secret = isPublic ? null : (input.secret ?? generateSecret(this.deps.random));
     for (let attempt = 0; ; attempt++) {
-      client.key = newClientKey(this.d.random);
-      client.secretSealed = secret === null ? null : this.d.secrets.seal(secret, secretContext(client.key));
+      client.key = newClientKey(this.deps.random);
+      client.secretSealed = secret === null ? null : this.deps.secrets.seal(secret, secretContext(client.key));
       try {
-        await this.d.clients.insert(client);
+        await this.deps.clients.insert(client);
         break;
       } catch (err) {
         if (!(err instanceof DuplicateKeyError) || attempt >= 3) throw err;
       }
     }
     await this.record(actor, 'client.create', client.key, { type: client.type, name: client.name, via });
-    for (const hook of this.d.onPending) await hook(client);
+    for (const hook of this.deps.onPending) await hook(client);
     return { client, secret };
   }
 
@@ -269,7 +270,7 @@ export class ClientAdmin {
   }
 
   async get(key: string): Promise<Client> {
-    const client = await this.d.clients.get(key);
+    const client = await this.deps.clients.get(key);
     if (!client) throw AdminError.notFound('client');
     return client;
   }
@@ -308,15 +309,15 @@ export class ClientAdmin {
       let secret: string | null = null;
       if (patch.secret !== undefined) {
         secret = patch.secret;
-        next.secretSealed = this.d.secrets.seal(secret, secretContext(key));
+        next.secretSealed = this.deps.secrets.seal(secret, secretContext(key));
       }
-      const now = this.d.clock.now();
+      const now = this.deps.clock.now();
       next.updatedAt = now;
       const toPending = options.backToPending !== undefined && current.status === 'approved';
       if (toPending) Object.assign(next, { status: 'pending', statusChangedAt: now, statusChangedBy: actor.name });
       next.version = current.version + 1;
       try {
-        await this.d.clients.update(next, { ifVersion: current.version });
+        await this.deps.clients.update(next, { ifVersion: current.version });
       } catch (err) {
         if (!(err instanceof StaleWriteError)) throw err;
         if (options.version === undefined && attempt < 3) continue;
@@ -326,8 +327,8 @@ export class ClientAdmin {
       await this.record(actor, 'client.update', key, { changed, secret_changed: patch.secret !== undefined, version: next.version });
       if (toPending) {
         await this.record(actor, 'client.pending', key, { from: current.status, to: 'pending', reason: options.backToPending, version: next.version });
-        for (const hook of this.d.onCutOff) await hook(key, 'disapproved');
-        for (const hook of this.d.onPending) await hook(next);
+        for (const hook of this.deps.onCutOff) await hook(key, 'disapproved');
+        for (const hook of this.deps.onPending) await hook(next);
       }
       return { client: next, secret };
     }
@@ -335,7 +336,7 @@ export class ClientAdmin {
 
   /** Generates a new secret (rotation). */
   async rotateSecret(key: string, actor: Actor): Promise<{ client: Client; secret: string }> {
-    const secret = generateSecret(this.d.random);
+    const secret = generateSecret(this.deps.random);
     const { client } = await this.update(key, { secret }, actor);
     return { client, secret };
   }
@@ -351,16 +352,16 @@ export class ClientAdmin {
     reason?: string,
     options: { version?: number } = {},
   ): Promise<Client> {
-    if (!(CLIENT_STATUSES as readonly string[]).includes(status)) throw AdminError.invalid([{ field: 'status', message: 'unknown status' }]);
+    if (!isOneOf(CLIENT_STATUSES, status)) throw AdminError.invalid([{ field: 'status', message: 'unknown status' }]);
     checkVersion(options.version);
     for (let attempt = 1; ; attempt++) {
       const current = await this.get(key);
       if (options.version !== undefined && current.version !== options.version) throw changedSince(options.version, current.version);
-      const now = this.d.clock.now();
+      const now = this.deps.clock.now();
       const { unreadableFields: _repaired, ...readable } = current;
       const next: Client = { ...readable, status, statusChangedAt: now, statusChangedBy: actor.name, updatedAt: now, version: current.version + 1 };
       try {
-        await this.d.clients.update(next, { ifVersion: current.version });
+        await this.deps.clients.update(next, { ifVersion: current.version });
       } catch (err) {
         if (!(err instanceof StaleWriteError)) throw err;
         if (options.version === undefined && attempt < 3) continue;
@@ -369,23 +370,23 @@ export class ClientAdmin {
       const action = status === 'approved' ? 'client.approve' : status === 'disapproved' ? 'client.disapprove' : 'client.pending';
       await this.record(actor, action, key, { from: current.status, to: status, version: current.version, ...(reason ? { reason } : {}) });
       if (status !== 'approved' && current.status === 'approved') {
-        for (const hook of this.d.onCutOff) await hook(key, 'disapproved');
+        for (const hook of this.deps.onCutOff) await hook(key, 'disapproved');
       }
-      if (status === 'pending' && current.status !== 'pending') for (const hook of this.d.onPending) await hook(next);
+      if (status === 'pending' && current.status !== 'pending') for (const hook of this.deps.onPending) await hook(next);
       return next;
     }
   }
 
   async remove(key: string, actor: Actor): Promise<void> {
     const current = await this.get(key);
-    for (const hook of this.d.onCutOff) await hook(key, 'removed');
-    const removed = await this.d.clients.remove(key, this.d.clock.now());
+    for (const hook of this.deps.onCutOff) await hook(key, 'removed');
+    const removed = await this.deps.clients.remove(key, this.deps.clock.now());
     if (!removed) throw AdminError.notFound('client');
     await this.record(actor, 'client.remove', key, { type: current.type, name: current.name });
   }
 
   private record(actor: Actor, action: string, key: string, details: Record<string, unknown>): Promise<void> {
-    return this.d.audit.append({ at: this.d.clock.now(), actor: actor.name, source: actor.source, action, targetType: 'client', target: key, details });
+    return this.deps.audit.append({ at: this.deps.clock.now(), actor: actor.name, source: actor.source, action, targetType: 'client', target: key, details });
   }
 }
 

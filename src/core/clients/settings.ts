@@ -1,5 +1,6 @@
 import { describeJsonProblem, jsonValueProblem, METADATA_BOUNDS } from '../bounded-json.js';
 import { CLIENT_AUTH_METHODS, type ClientAuthMethodName } from '../oauth2/client-auth/types.js';
+import { isOneOf } from '../one-of.js';
 import { type ClientType, GRANT_TYPES, normalizeResponseType, OAUTH2_RESPONSE_TYPES, OIDC_RESPONSE_TYPES, responseTypesFor } from './client.js';
 import { redirectUriProblem } from './redirect-uri.js';
 
@@ -57,7 +58,7 @@ export function defaultAuthMethod(isPublic: boolean): ClientAuthMethodName {
 
 /** RFC 7591 §2: "none" marks a public client; every other method proves a secret. */
 export function isPublicAuthMethod(method: ClientAuthMethodName): boolean {
-  return (CLIENT_SETTINGS_RULES.authMethods.public as readonly string[]).includes(method);
+  return isOneOf(CLIENT_SETTINGS_RULES.authMethods.public, method);
 }
 
 /** A public client always requires PKCE; a confidential one when its administrator asks for it. */
@@ -67,11 +68,11 @@ export function requiresPkce(isPublic: boolean, requested: boolean): boolean {
 
 /** Whether a client of this kind may use the grant at all. */
 export function grantAllowedFor(isPublic: boolean, grant: string): boolean {
-  return !(isPublic && (CLIENT_SETTINGS_RULES.publicRefusedGrants as readonly string[]).includes(grant));
+  return !(isPublic && isOneOf(CLIENT_SETTINGS_RULES.publicRefusedGrants, grant));
 }
 
 export function isKnownGrantType(grant: string): boolean {
-  return (GRANT_TYPES as readonly string[]).includes(grant);
+  return isOneOf(GRANT_TYPES, grant);
 }
 
 /** Whether a (normalized) response type belongs to the client type. */

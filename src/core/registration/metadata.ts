@@ -12,6 +12,7 @@ import {
   truncate,
 } from '../clients/settings.js';
 import type { ClientAuthMethodName } from '../oauth2/client-auth/types.js';
+import { isOneOf } from '../one-of.js';
 import type { OutboundTargetCheck } from '../outbound.js';
 import { RegistrationError } from './errors.js';
 import { readMembers, registrationMembers, text, UPDATE_CREDENTIALS, webUri } from './members.js';
@@ -144,7 +145,7 @@ const KNOWN = new Set<string>([...REGISTRANT_FIELDS, ...NOT_SETTABLE_FIELDS]);
 /** The registrant field a metadata key holds: itself, or the base of a language-tagged variant ("client_name#fr"). */
 export function registrantFieldOf(key: string): RegistrantField | undefined {
   const base = LANGUAGE_TAGGED.exec(key)?.[1] ?? key;
-  return (REGISTRANT_FIELDS as readonly string[]).includes(base) ? (base as RegistrantField) : undefined;
+  return isOneOf(REGISTRANT_FIELDS, base) ? base : undefined;
 }
 
 const MAX_IGNORED_LISTED = 50;

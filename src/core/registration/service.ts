@@ -53,12 +53,12 @@ const ACCESS_TOKEN_PREFIX = 'lkrat_';
  * the registry; the registration access token is stored hashed and never readable again.
  */
 export class RegistrationService {
-  constructor(private readonly d: RegistrationDeps) {}
+  constructor(private readonly deps: RegistrationDeps) {}
 
   /** RFC 7591 §3: POST to the registration endpoint. */
   register(call: RegistrationCall): Promise<RegistrationResponse> {
     return answer(async () => {
-      const { settings } = this.d;
+      const { settings } = this.deps;
       if (settings.mode === 'off') {
         throw new RegistrationError('access_denied', 'client registration is turned off on this server; ask an administrator for a client key', 403);
       }
@@ -69,7 +69,7 @@ export class RegistrationService {
         throw RegistrationError.token('this server registers clients only with an initial access token from an administrator (Authorization: Bearer …)', false);
       }
       if (tokenHash !== undefined) {
-        const check = await this.d.initialTokens.check(tokenHash, this.d.clock.now());
+        const check = await this.deps.initialTokens.check(tokenHash, this.deps.clock.now());
         if (!check.ok) throw RegistrationError.token(refusalText(check.reason), true);
       }
       requireJson(call.contentType);
@@ -77,9 +77,9 @@ export class RegistrationService {
         type: call.type,
         policy: settings.policy,
         purpose: 'register',
-        knownScopes: this.d.knownScopes?.(call.type),
+        knownScopes: this.deps.knownScopes?.(call.type),
       });
-      const pending = await this.d.registry.countPendingRegistrations();
+      const pending = await this.deps.registry.countPendingRegistrations();
       if (pending >= settings.maxPending) {
         throw new RegistrationError(
           'temporarily_unavailable',
@@ -90,14 +90,14 @@ export class RegistrationService {
       // The use is counted only now, so a request with bad metadata does not spend the token.
       let initialTokenId: string | null = null;
       if (tokenHash !== undefined) {
-        const used = await this.d.initialTokens.use(tokenHash, this.d.clock.now());
+        const used = await this.deps.initialTokens.use(tokenHash, this.deps.clock.now());
         if (!used.ok) throw RegistrationError.token(refusalText(used.reason), true);
         initialTokenId = used.token.id;
       }
 
-      const now = this.d.clock.now();
+      const now = this.deps.clock.now();
       const actor = { name: REGISTRATION_ACTOR_NAME, source: call.remoteAddress };
-      const { client, secret } = await this.d.registry.create(
+      const { client, secret } = await this.deps.registry.create(
         {
           type: call.type,
           name: parsed.name,
@@ -121,12 +121,12 @@ export class RegistrationService {
         actor,
         'registration',
       );
-      const accessToken = `${ACCESS_TOKEN_PREFIX}${randomToken(this.d.random, 256)}`;
+      const accessToken = `${ACCESS_TOKEN_PREFIX}${randomToken(this.deps.random, 256)}`;
       try {
-        await this.d.accessTokens.put(client.key, sha256Hex(accessToken), now);
+        await this.deps.accessTokens.put(client.key, sha256Hex(accessToken), now);
       } catch (err) {
         // Without its token nobody could manage the registration: undo it.
-        await this.d.registry.remove(client.key, actor).catch(() => {});
+        await this.deps.registry.remove(client.key, actor).catch(() => {});
         throw err;
       }
       return {
@@ -159,14 +159,14 @@ export class RegistrationService {
       let { client, token } = await this.authenticate(call);
       requireJson(call.contentType);
       const type = client.type as RegistrableType;
-      const parsed = parseRegistration(call.body, { type, policy: this.d.settings.policy, purpose: 'update', knownScopes: this.d.knownScopes?.(type) });
+      const parsed = parseRegistration(call.body, { type, policy: this.deps.settings.policy, purpose: 'update', knownScopes: this.deps.knownScopes?.(type) });
       if (parsed.clientId !== client.key) throw RegistrationError.metadata("client_id: must be this client's client_id");
       const actor = { name: REGISTRATION_ACTOR_NAME, source: call.remoteAddress };
       // The decision rests on the version read; a write in between (an approval, an administrator's
       // edit) makes the store refuse ours, and the update is decided again on what is stored then.
       for (let attempt = 1; ; attempt++) {
         this.checkUpdate(client, parsed);
-        const next = updatedClient(client, parsed, call.remoteAddress, this.d.clock.now());
+        const next = updatedClient(client, parsed, call.remoteAddress, this.deps.clock.now());
         const changes = reviewChanges(client, next);
         const previous = isRecord(client.metadata.registration) ? client.metadata.registration : {};
         const sameIgnored = JSON.stringify(previous.ignored_fields ?? []) === JSON.stringify(parsed.ignoredFields);
@@ -176,7 +176,7 @@ export class RegistrationService {
         }
         const backToPending = changes.reviewed.length > 0 ? `registration update changed ${changes.reviewed.join(', ')}` : undefined;
         try {
-          const { client: updated } = await this.d.registry.update(
+          const { client: updated } = await this.deps.registry.update(
             client.key,
             {
               name: next.name,
@@ -211,7 +211,7 @@ export class RegistrationService {
       );
     }
     if (parsed.clientSecret !== undefined) {
-      const current = this.d.registry.openSecret(client);
+      const current = this.deps.registry.openSecret(client);
       // RFC 7592 §2.2: a client cannot choose its secret; a repeated one must match the issued one.
       if (current === null || !constantTimeEqual(parsed.clientSecret, current)) {
         throw RegistrationError.metadata('client_secret: does not match the issued secret (a client cannot choose its secret)');
@@ -223,8 +223,8 @@ export class RegistrationService {
   remove(call: RegistrationCall): Promise<RegistrationResponse> {
     return answer(async () => {
       const { client } = await this.authenticate(call);
-      await this.d.registry.remove(client.key, { name: REGISTRATION_ACTOR_NAME, source: call.remoteAddress });
-      await this.d.accessTokens.remove(client.key);
+      await this.deps.registry.remove(client.key, { name: REGISTRATION_ACTOR_NAME, source: call.remoteAddress });
+      await this.deps.accessTokens.remove(client.key);
       return { status: 204, headers: { ...NO_STORE } };
     });
   }
@@ -233,7 +233,7 @@ export class RegistrationService {
     return clientInformation(client, {
       // RFC 7592 §3 requires the token in the response; only its hash is stored, so the presented one is echoed.
       registrationAccessToken: token,
-      registrationClientUri: registrationClientUri(this.d.settings.issuer, client.type as RegistrableType, client.key),
+      registrationClientUri: registrationClientUri(this.deps.settings.issuer, client.type as RegistrableType, client.key),
     });
   }
 
@@ -244,8 +244,8 @@ export class RegistrationService {
   private async authenticate(call: RegistrationCall): Promise<{ client: Client; token: string }> {
     const token = bearer(call.authorization);
     if (token === undefined) throw RegistrationError.token('send the registration access token (Authorization: Bearer …)', false);
-    const key = await this.d.accessTokens.findClientKey(sha256Hex(token));
-    const client = key !== undefined && key === call.clientId ? await this.d.registry.get(key) : undefined;
+    const key = await this.deps.accessTokens.findClientKey(sha256Hex(token));
+    const client = key !== undefined && key === call.clientId ? await this.deps.registry.get(key) : undefined;
     if (!client || client.type !== call.type) {
       throw RegistrationError.token('the registration access token is not valid for this client', true);
     }
@@ -253,8 +253,8 @@ export class RegistrationService {
   }
 
   private async throttle(call: RegistrationCall): Promise<void> {
-    const { rateLimit, rateWindowMs } = this.d.settings;
-    const hits = await this.d.throttle.hit(`registration:${call.remoteAddress}`, this.d.clock.now(), rateWindowMs);
+    const { rateLimit, rateWindowMs } = this.deps.settings;
+    const hits = await this.deps.throttle.hit(`registration:${call.remoteAddress}`, this.deps.clock.now(), rateWindowMs);
     if (hits > rateLimit) {
       const seconds = Math.ceil(rateWindowMs / 1000);
       throw new RegistrationError(
