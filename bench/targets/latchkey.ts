@@ -51,10 +51,9 @@ export async function startLatchkey(runtime: Runtime): Promise<Target> {
       LATCHKEY_DATABASE_URL: `sqlite:${join(dataDir, 'latchkey.db')}`,
       LATCHKEY_ADMIN_PASSWORD: ADMIN_PASSWORD,
       LATCHKEY_LOG_LEVEL: 'warn',
-      // All load comes from one address: per-address rate limits are raised so they never trip (the
-      // counting itself still runs on every request).
-      LATCHKEY_TOKEN_RATE_LIMIT: String(UNLIMITED),
-      LATCHKEY_DEVICE_RATE_LIMIT: String(UNLIMITED),
+      // All load comes from one address: the failure limit is raised so a scenario's deliberate
+      // refusals never trip it (the counting itself still runs on every request).
+      LATCHKEY_CLIENT_AUTH_FAILURE_LIMIT: String(UNLIMITED),
     },
     baseUrl,
     readyPattern: /listening on/,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { bootstrapAdmin, composeApp } from '../../compose.js';
 import { loadConfig } from '../../config/load.js';
+import { startWarnings } from '../../config/start-warnings.js';
 import { buildServer } from '../../http/server.js';
 import { startBackgroundJobs } from '../../jobs.js';
 
@@ -10,7 +11,9 @@ export function registerServeCommand(program: Command): void {
     .description('migrate the database and serve (default command)')
     .action(async () => {
       const config = loadConfig();
-      const app = await composeApp(config);
+      const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
+      for (const message of startWarnings(config, process.env)) warn(message);
+      const app = await composeApp(config, { warn });
       const boot = await bootstrapAdmin(app);
       if (boot.created) {
         // Printed once, straight to the terminal, never through the logger.
