@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { App } from '../compose.js';
@@ -25,6 +25,13 @@ export const LOG_REDACT = [
   '*.oauth_token_secret',
 ];
 
+/** The client's address as Fastify's `req.ip` gives it: with a trusted proxy, the first X-Forwarded-For entry. */
+function sourceAddress(req: IncomingMessage, trustProxy: boolean): string | undefined {
+  const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
+  if (typeof forwarded === 'string' && forwarded !== '') return forwarded.split(',')[0]?.trim();
+  return req.socket.remoteAddress;
+}
+
 function requestIds(prefix: string): () => string {
   let n = 0;
   return () => `${prefix}-${(n++).toString(36)}`;
@@ -49,7 +56,22 @@ export interface BuildOptions {
 
 export async function buildServer(app: App, options: BuildOptions = {}): Promise<FastifyInstance> {
   const defaults = securityHeaders(app.config.issuer.startsWith('https:'));
-  const staticAnswers = new StaticAnswers(app.metrics, defaults, () => !REQUEST_LOG_LEVELS.has(server.log.level));
+  const nextRequestId = requestIds(app.random.bytes(6).toString('hex'));
+  // The request-log line of a document answered before Fastify: the fields registerHardening logs.
+  const logAnswered = (req: IncomingMessage, url: string, ms: number) => {
+    if (!REQUEST_LOG_LEVELS.has(server.log.level)) return;
+    server.log.info(
+      {
+        reqId: nextRequestId(),
+        req: { method: 'GET', url, ip: sourceAddress(req, app.config.trustProxy) },
+        res: { statusCode: 200 },
+        responseTime: Math.round(ms * 10) / 10,
+        outcome: 'ok',
+      },
+      'request completed',
+    );
+  };
+  const staticAnswers = new StaticAnswers(app.metrics, defaults, logAnswered);
   const server = Fastify({
     // Fastify's own HTTP/1.1 server set-up, with static documents answered before its handler.
     serverFactory: (handler) => {
@@ -80,7 +102,7 @@ export async function buildServer(app: App, options: BuildOptions = {}): Promise
     routerOptions: { maxParamLength: 500 },
     // Request ids for log correlation; never taken from the client. A random prefix per process and
     // a counter: unique across instances, without drawing random bytes for every request.
-    genReqId: requestIds(app.random.bytes(6).toString('hex')),
+    genReqId: nextRequestId,
     ajv: { customOptions: { removeAdditional: false } },
   });
   server.server.maxHeadersCount = LIMITS.headerCount;

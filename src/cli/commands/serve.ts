@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { bootstrapAdmin, composeApp } from '../../compose.js';
 import { loadConfig } from '../../config/load.js';
 import { startWarnings } from '../../config/start-warnings.js';
+import { asyncStdout } from '../../http/log-destination.js';
 import { buildServer } from '../../http/server.js';
 import { startBackgroundJobs } from '../../jobs.js';
 
@@ -24,7 +25,15 @@ export function registerServeCommand(program: Command): void {
         );
       }
       startBackgroundJobs(app);
-      const server = await buildServer(app);
+      const log = asyncStdout();
+      const server = await buildServer(app, { logStream: log.stream });
+      // A fatal error is logged and the buffered lines written before the process ends.
+      process.on('uncaughtException', (err) => {
+        server.log.fatal({ err }, 'uncaught exception');
+        log.flush();
+        process.stderr.write(`${err.stack ?? err.message}\n`);
+        process.exit(1);
+      });
       const stop = async () => {
         await server.close();
         await app.close();
