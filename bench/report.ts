@@ -126,8 +126,7 @@ export function evaluate(s: Omit<ScenarioReport, 'ratios' | 'checks' | 'valid'>)
   }
   if (t.vsCeiling !== undefined) check('throughput ÷ ceiling', t.vsCeiling, ratios.latchkeyVsCeiling);
   if (t.vsArgon2 !== undefined) check('throughput ÷ raw argon2id', t.vsArgon2, ratios.latchkeyVsArgon2);
-  if (t.defaultsVsBench !== undefined && s.results['latchkey-defaults'])
-    check('defaults ÷ bench settings', t.defaultsVsBench, ratios.defaultsVsBenchSettings);
+  if (t.defaultsVsBench !== undefined && s.results['latchkey-defaults']) check('defaults ÷ bench settings', t.defaultsVsBench, ratios.defaultsVsBenchSettings);
   const valid = Object.values(s.results).every((r) => r?.valid);
   return { ...s, ratios, checks, valid };
 }

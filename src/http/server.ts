@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import pino from 'pino';
 import type { App } from '../compose.js';
-import { type HttpContext, REQUEST_LOG_LEVELS } from './context.js';
+import { type HttpContext, REQUEST_LOG_LEVELS, type RequestLine } from './context.js';
 import { errorHandler } from './errors.js';
 import { parseForm } from './plain.js';
 import { basicResolver, type PrincipalResolver } from './principal.js';
@@ -57,20 +58,23 @@ export interface BuildOptions {
 export async function buildServer(app: App, options: BuildOptions = {}): Promise<FastifyInstance> {
   const defaults = securityHeaders(app.config.issuer.startsWith('https:'));
   const nextRequestId = requestIds(app.random.bytes(6).toString('hex'));
-  // The request-log line of a document answered before Fastify: the fields registerHardening logs.
-  const logAnswered = (req: IncomingMessage, url: string, ms: number) => {
-    if (!REQUEST_LOG_LEVELS.has(server.log.level)) return;
-    server.log.info(
-      {
-        reqId: nextRequestId(),
-        req: { method: 'GET', url, ip: sourceAddress(req, app.config.trustProxy) },
-        res: { statusCode: 200 },
-        responseTime: Math.round(ms * 10) / 10,
-        outcome: 'ok',
-      },
-      'request completed',
-    );
+  const logging = !(options.logger === false || app.config.logLevel === 'silent');
+  // Standard output, synchronously, unless the caller passes a stream (`latchkey serve`: asyncStdout).
+  const stream = logging ? (options.logStream ?? pino.destination(1)) : null;
+  // Request lines go to the same stream through a logger without redaction paths (see RequestLine).
+  const requestLog = stream ? pino({ level: 'info', serializers: logSerializers }, stream) : null;
+  const logRequest = (line: RequestLine) => {
+    if (requestLog && REQUEST_LOG_LEVELS.has(server.log.level)) requestLog.info(line, 'request completed');
   };
+  // The line of a document answered before Fastify: the fields registerHardening logs.
+  const logAnswered = (req: IncomingMessage, url: string, ms: number) =>
+    logRequest({
+      reqId: nextRequestId(),
+      req: { method: 'GET', url, ip: sourceAddress(req, app.config.trustProxy) },
+      res: { statusCode: 200 },
+      responseTime: Math.round(ms * 10) / 10,
+      outcome: 'ok',
+    });
   const staticAnswers = new StaticAnswers(app.metrics, defaults, logAnswered);
   const server = Fastify({
     // Fastify's own HTTP/1.1 server set-up, with static documents answered before its handler.
@@ -84,15 +88,7 @@ export async function buildServer(app: App, options: BuildOptions = {}): Promise
       http.setTimeout(0);
       return http;
     },
-    logger:
-      options.logger === false || app.config.logLevel === 'silent'
-        ? false
-        : {
-            level: app.config.logLevel,
-            redact: { paths: LOG_REDACT, censor: '[redacted]' },
-            serializers: logSerializers,
-            ...(options.logStream ? { stream: options.logStream } : {}),
-          },
+    logger: stream ? { level: app.config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' }, serializers: logSerializers, stream } : false,
     trustProxy: app.config.trustProxy,
     bodyLimit: LIMITS.bodyBytes,
     // registerHardening writes one line per request instead (with client and outcome).
@@ -146,6 +142,7 @@ export async function buildServer(app: App, options: BuildOptions = {}): Promise
     app,
     resolvers,
     staticAnswers,
+    logRequest,
     async authenticate(req) {
       for (const resolve of resolvers) {
         const r = await resolve(req);
