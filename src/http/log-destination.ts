@@ -1,39 +1,102 @@
-import pino from 'pino';
+import { write, writeSync } from 'node:fs';
 
-/** Bytes gathered before one write to standard output; below sonic-boom's 16 KiB write size. */
-const MIN_WRITE_BYTES = 8 * 1024;
-/** A quiet server's lines still leave within this time. */
-const FLUSH_EVERY_MS = 200;
-/** Lines waiting beyond this (a stalled reader of standard output) are dropped, not kept in memory. */
-const MAX_BUFFER_BYTES = 16 * 1024 * 1024;
-
-export interface LogDestination {
-  stream: pino.DestinationStream;
-  /** Writes what is buffered, synchronously: on exit and after a fatal error. */
-  flush(): void;
-  /** Lines dropped because the buffer was full. */
-  dropped(): number;
+export interface BufferedOutputOptions {
+  /** Characters gathered before one write: few, large writes (a pipe wakes its reader once per write). */
+  minWrite: number;
+  /** Characters waiting at most; lines beyond (a stalled reader) are dropped and counted, not kept. */
+  maxBuffered: number;
+  /** A quiet server's lines still leave within this time. */
+  flushEveryMs: number;
 }
 
+const DEFAULTS: BufferedOutputOptions = { minWrite: 64 * 1024, maxBuffered: 16 * 1024 * 1024, flushEveryMs: 200 };
+
 /**
- * Standard output for the server log, written asynchronously: lines gather in a buffer and leave
- * in writes of at least MIN_WRITE_BYTES (or every FLUSH_EVERY_MS), so a request costs a string
- * copy, not a system call. The buffer is bounded (MAX_BUFFER_BYTES), and flushed synchronously on
- * exit.
+ * The server log's way to standard output: a line costs an array push; lines leave in asynchronous
+ * writes of at least `minWrite` characters (or every `flushEveryMs`), one write in flight at a
+ * time, so their order is kept. The buffer is bounded (`maxBuffered`). `flushSync` writes what
+ * waits, for exit and fatal errors. (pino.destination with a large minLength measures the byte
+ * length of its growing last chunk on every line, which costs more than the line at this size.)
  */
-export function asyncStdout(): LogDestination {
-  const stream = pino.destination({ dest: 1, sync: false, minLength: MIN_WRITE_BYTES, maxLength: MAX_BUFFER_BYTES, periodicFlush: FLUSH_EVERY_MS });
-  let dropped = 0;
-  stream.on('drop', () => {
-    dropped++;
-  });
-  const flush = () => {
-    try {
-      stream.flushSync();
-    } catch {
-      // Standard output is gone or would block: nothing more can be said.
+export class BufferedOutput {
+  private chunks: string[] = [];
+  private size = 0;
+  private writing = false;
+  private droppedLines = 0;
+  private readonly options: BufferedOutputOptions;
+
+  constructor(
+    private readonly fd = 1,
+    options: Partial<BufferedOutputOptions> = {},
+  ) {
+    this.options = { ...DEFAULTS, ...options };
+    setInterval(() => this.writeOut(), this.options.flushEveryMs).unref();
+  }
+
+  write(line: string): void {
+    if (this.size + line.length > this.options.maxBuffered) {
+      this.droppedLines++;
+      return;
     }
-  };
-  process.once('exit', flush);
-  return { stream, flush, dropped: () => dropped };
+    this.chunks.push(line);
+    this.size += line.length;
+    if (!this.writing && this.size >= this.options.minWrite) this.writeOut();
+  }
+
+  /** Lines dropped because the buffer was full. */
+  get dropped(): number {
+    return this.droppedLines;
+  }
+
+  /** Writes every waiting line now, synchronously (a write already in flight finishes on its own). */
+  flushSync(): void {
+    if (this.size === 0) return;
+    const buf = this.take();
+    try {
+      let off = 0;
+      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    } catch {
+      // Standard output is gone: nothing more can be said.
+    }
+  }
+
+  private take(): Buffer {
+    const buf = Buffer.from(this.chunks.join(''), 'utf8');
+    this.chunks = [];
+    this.size = 0;
+    return buf;
+  }
+
+  private writeOut(): void {
+    if (this.writing || this.size === 0) return;
+    this.writing = true;
+    this.send(this.take(), 0);
+  }
+
+  private send(buf: Buffer, off: number): void {
+    write(this.fd, buf, off, buf.length - off, null, (err, n) => {
+      if (err) {
+        // A non-blocking pipe that is full: try again shortly. Any other error: the output is gone.
+        if (err.code === 'EAGAIN') {
+          setTimeout(() => this.send(buf, off), 10);
+          return;
+        }
+        this.writing = false;
+        return;
+      }
+      if (off + n < buf.length) {
+        this.send(buf, off + n);
+        return;
+      }
+      this.writing = false;
+      if (this.size >= this.options.minWrite) this.writeOut();
+    });
+  }
+}
+
+/** Standard output for `latchkey serve`, flushed synchronously when the process exits. */
+export function bufferedStdout(): BufferedOutput {
+  const out = new BufferedOutput(1);
+  process.once('exit', () => out.flushSync());
+  return out;
 }

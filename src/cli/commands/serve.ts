@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { bootstrapAdmin, composeApp } from '../../compose.js';
 import { loadConfig } from '../../config/load.js';
 import { startWarnings } from '../../config/start-warnings.js';
-import { asyncStdout } from '../../http/log-destination.js';
+import { bufferedStdout } from '../../http/log-destination.js';
 import { buildServer } from '../../http/server.js';
 import { startBackgroundJobs } from '../../jobs.js';
 
@@ -25,12 +25,12 @@ export function registerServeCommand(program: Command): void {
         );
       }
       startBackgroundJobs(app);
-      const log = asyncStdout();
-      const server = await buildServer(app, { logStream: log.stream });
+      const log = bufferedStdout();
+      const server = await buildServer(app, { logStream: log });
       // A fatal error is logged and the buffered lines written before the process ends.
       process.on('uncaughtException', (err) => {
         server.log.fatal({ err }, 'uncaught exception');
-        log.flush();
+        log.flushSync();
         process.stderr.write(`${err.stack ?? err.message}\n`);
         process.exit(1);
       });
