@@ -8,6 +8,7 @@ import { errorHandler } from './errors.js';
 import { parseForm } from './plain.js';
 import { basicResolver, type PrincipalResolver } from './principal.js';
 import { boundedJsonParser, clientErrorHandler, frameworkErrors, LIMITS, logSerializers } from './request-limits.js';
+import { requestLineJson } from './request-line.js';
 import { ROUTE_MODULES } from './routes/index.js';
 import { StaticAnswers } from './static-answers.js';
 
@@ -61,10 +62,9 @@ export async function buildServer(app: App, options: BuildOptions = {}): Promise
   const logging = !(options.logger === false || app.config.logLevel === 'silent');
   // Standard output, synchronously, unless the caller passes a stream (`latchkey serve`: asyncStdout).
   const stream = logging ? (options.logStream ?? pino.destination(1)) : null;
-  // Request lines go to the same stream through a logger without redaction paths (see RequestLine).
-  const requestLog = stream ? pino({ level: 'info', serializers: logSerializers }, stream) : null;
+  // Request lines go to the same stream, built directly (see requestLineJson).
   const logRequest = (line: RequestLine) => {
-    if (requestLog && REQUEST_LOG_LEVELS.has(server.log.level)) requestLog.info(line, 'request completed');
+    if (stream && REQUEST_LOG_LEVELS.has(server.log.level)) stream.write(requestLineJson(line));
   };
   // The line of a document answered before Fastify: the fields registerHardening logs.
   const logAnswered = (req: IncomingMessage, url: string, ms: number) =>
