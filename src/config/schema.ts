@@ -40,7 +40,7 @@ export const OPTIONS = {
   },
   logLevel: {
     env: 'LATCHKEY_LOG_LEVEL',
-    doc: 'fatal, error, warn, info, debug, trace or silent.',
+    doc: 'fatal, error, warn, info, debug, trace or silent. At info and below, one JSON line per request goes to standard output, in batches (at least every 200 ms).',
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   },
   trustProxy: {
