@@ -21,7 +21,7 @@ export interface RunRecord {
   loadGeneratorCpuShare: number;
 }
 
-export type ServerName = 'latchkey' | 'oidc-provider' | 'ceiling' | 'argon2id';
+export type ServerName = 'latchkey' | 'latchkey-defaults' | 'oidc-provider' | 'ceiling' | 'argon2id';
 
 export interface ServerResult {
   runs: RunRecord[];
@@ -46,7 +46,13 @@ export interface ScenarioReport {
   requests: Partial<Record<ServerName, string>>;
   results: Partial<Record<ServerName, ServerResult>>;
   unsupported: Partial<Record<ServerName, string>>;
-  ratios: { latchkeyVsOidcProvider: number | null; latchkeyVsCeiling: number | null; latchkeyVsArgon2: number | null };
+  ratios: {
+    latchkeyVsOidcProvider: number | null;
+    latchkeyVsCeiling: number | null;
+    latchkeyVsArgon2: number | null;
+    /** Latchkey as installed ÷ Latchkey with the bench settings (log level warn, failure limit raised). */
+    defaultsVsBenchSettings: number | null;
+  };
   checks: TargetCheck[];
   valid: boolean;
 }
@@ -107,6 +113,7 @@ export function evaluate(s: Omit<ScenarioReport, 'ratios' | 'checks' | 'valid'>)
     latchkeyVsOidcProvider: ratio(lk, s.results['oidc-provider']),
     latchkeyVsCeiling: ratio(lk, s.results.ceiling),
     latchkeyVsArgon2: ratio(lk, s.results.argon2id),
+    defaultsVsBenchSettings: ratio(s.results['latchkey-defaults'], lk),
   };
   const t = TARGETS[s.id] ?? {};
   const checks: TargetCheck[] = [];
@@ -119,13 +126,14 @@ export function evaluate(s: Omit<ScenarioReport, 'ratios' | 'checks' | 'valid'>)
   }
   if (t.vsCeiling !== undefined) check('throughput ÷ ceiling', t.vsCeiling, ratios.latchkeyVsCeiling);
   if (t.vsArgon2 !== undefined) check('throughput ÷ raw argon2id', t.vsArgon2, ratios.latchkeyVsArgon2);
+  if (t.defaultsVsBench !== undefined && s.results['latchkey-defaults']) check('defaults ÷ bench settings', t.defaultsVsBench, ratios.defaultsVsBenchSettings);
   const valid = Object.values(s.results).every((r) => r?.valid);
   return { ...s, ratios, checks, valid };
 }
 
 const fmt = (n: number | null | undefined, digits = 0) => (n === null || n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits));
 const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
-const SERVER_ORDER: ServerName[] = ['latchkey', 'oidc-provider', 'ceiling', 'argon2id'];
+const SERVER_ORDER: ServerName[] = ['latchkey', 'latchkey-defaults', 'oidc-provider', 'ceiling', 'argon2id'];
 
 export function markdown(r: Report): string {
   const lines: string[] = [];
@@ -157,12 +165,12 @@ export function markdown(r: Report): string {
     }
   }
   lines.push('', '## Ratios and targets', '');
-  lines.push('| Scenario | Latchkey ÷ oidc-provider | Latchkey ÷ ceiling | Latchkey ÷ raw argon2id | Targets |');
-  lines.push('|---|---:|---:|---:|---|');
+  lines.push('| Scenario | Latchkey ÷ oidc-provider | Latchkey ÷ ceiling | Latchkey ÷ raw argon2id | defaults ÷ bench settings | Targets |');
+  lines.push('|---|---:|---:|---:|---:|---|');
   for (const s of r.scenarios) {
     const checks = s.checks.map((c) => `${c.met === null ? '?' : c.met ? '✅' : '❌'} ${c.name} ≥ ${c.target} (${fmt(c.actual, 2)})`).join('; ');
     lines.push(
-      `| ${s.title} | ${fmt(s.ratios.latchkeyVsOidcProvider, 2)} | ${fmt(s.ratios.latchkeyVsCeiling, 2)} | ${fmt(s.ratios.latchkeyVsArgon2, 2)} | ${checks || '–'} |`,
+      `| ${s.title} | ${fmt(s.ratios.latchkeyVsOidcProvider, 2)} | ${fmt(s.ratios.latchkeyVsCeiling, 2)} | ${fmt(s.ratios.latchkeyVsArgon2, 2)} | ${fmt(s.ratios.defaultsVsBenchSettings, 2)} | ${checks || '–'} |`,
     );
   }
   lines.push('');

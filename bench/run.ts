@@ -27,6 +27,8 @@ export interface BenchOptions {
   profile: boolean;
   /** Runs the servers from the last build in .tmp/bench-build without compiling again. */
   reuseBuild: boolean;
+  /** Also measures Latchkey as installed (request log at info, default limits), beside the bench settings. */
+  defaults: boolean;
 }
 
 const T0 = performance.now();
@@ -47,6 +49,7 @@ function parseOptions(argv: string[]): BenchOptions {
       out: { type: 'string' },
       profile: { type: 'boolean', default: false },
       'reuse-build': { type: 'boolean', default: false },
+      'no-defaults': { type: 'boolean', default: false },
     },
   });
   const smoke = values.smoke ?? false;
@@ -69,6 +72,7 @@ function parseOptions(argv: string[]): BenchOptions {
     out: values.out ?? join(ROOT, 'bench', 'results'),
     profile: values.profile ?? false,
     reuseBuild: values['reuse-build'] ?? false,
+    defaults: !(values['no-defaults'] ?? false),
     command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),
   };
 }
@@ -274,6 +278,10 @@ export async function runBench(o: BenchOptions): Promise<{ report: Report; files
     log('starting Latchkey…');
     const latchkey = await startLatchkey(runtime);
     targets.push(latchkey);
+    if (o.defaults) {
+      log('starting Latchkey with every setting at its default…');
+      targets.push(await startLatchkey(runtime, 'defaults'));
+    }
     log('starting oidc-provider…');
     const oidc = await startOidcProvider(runtime);
     targets.push(oidc);

@@ -59,6 +59,38 @@ describe('SharedRateCounter', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('reads a count without adding a hit, and lists the totals under a prefix', async () => {
+    let now = 0;
+    const c = new SharedRateCounter(memoryStore(), { now: () => now }, 10_000);
+    assert.equal(c.count('fail:a', 60_000), 0, 'never counted');
+    c.hit('fail:a', 60_000);
+    c.hit('fail:a', 60_000);
+    c.hit('ok:b', 60_000);
+    assert.equal(c.count('fail:a', 60_000), 2);
+    assert.equal(c.count('fail:a', 60_000), 2, 'reading does not count');
+    assert.deepEqual([...c.totals('fail:')], [['a', 2]]);
+    now += 60_000;
+    assert.equal(c.count('fail:a', 60_000), 0, 'the window is over');
+    assert.deepEqual([...c.totals('fail:')], []);
+    await c.close();
+  });
+
+  it('learns the shared total of a key it only reads, at its next flush', async () => {
+    const store = memoryStore();
+    const clock = { now: () => 0 };
+    const a = new SharedRateCounter(store, clock, 10_000);
+    const b = new SharedRateCounter(store, clock, 10_000);
+    for (let i = 0; i < 7; i++) a.hit('fail:c', 60_000);
+    await a.flush();
+    assert.equal(b.count('fail:c', 60_000), 0, 'B has counted nothing for it yet');
+    await b.flush();
+    assert.equal(b.count('fail:c', 60_000), 7, 'B read what A counted');
+    const writes = store.writes;
+    await b.flush();
+    assert.equal(store.writes, writes, 'reading never writes');
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('keeps counting locally while the store fails, and catches up after', async () => {
     const store = memoryStore();
     let failing = true;

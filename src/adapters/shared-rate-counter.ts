@@ -7,6 +7,8 @@ interface Entry {
   shared: number;
   /** Hits here not yet added to the shared counter. */
   pending: number;
+  /** Read since the last flush: the next flush learns the shared total even without hits here. */
+  read: boolean;
 }
 
 /**
@@ -30,7 +32,7 @@ export class SharedRateCounter {
     const now = this.clock.now();
     let e = this.entries.get(key);
     if (!e || now - e.windowStart >= windowMs) {
-      e = { windowMs, windowStart: now, shared: 0, pending: 0 };
+      e = { windowMs, windowStart: now, shared: 0, pending: 0, read: false };
       this.entries.set(key, e);
     }
     e.pending++;
@@ -38,13 +40,53 @@ export class SharedRateCounter {
     return e.shared + e.pending;
   }
 
+  /**
+   * The estimated total in the current window without counting a hit. A key this instance has not
+   * seen reads 0 at first; the next flush fetches what the other instances counted for it.
+   */
+  count(key: string, windowMs: number): number {
+    const now = this.clock.now();
+    let e = this.entries.get(key);
+    if (!e || now - e.windowStart >= windowMs) {
+      e = { windowMs, windowStart: now, shared: 0, pending: 0, read: false };
+      this.entries.set(key, e);
+    }
+    if (!e.read) {
+      e.read = true;
+      this.schedule();
+    }
+    return e.shared + e.pending;
+  }
+
+  /** Keys under `prefix` (without it) with their estimated totals in the current window, for /metrics. */
+  totals(prefix: string): Map<string, number> {
+    const now = this.clock.now();
+    const out = new Map<string, number>();
+    for (const [key, e] of this.entries) {
+      if (key.startsWith(prefix) && now - e.windowStart < e.windowMs && e.shared + e.pending > 0) out.set(key.slice(prefix.length), e.shared + e.pending);
+    }
+    return out;
+  }
+
   /** Adds the pending hits to the shared store and learns the shared totals. */
   async flush(): Promise<void> {
     const now = this.clock.now();
     const work: Array<Promise<void>> = [];
     for (const [key, e] of this.entries) {
+      const read = e.read;
+      e.read = false;
       if (e.pending === 0) {
         if (now - e.windowStart >= e.windowMs) this.entries.delete(key);
+        else if (read) {
+          work.push(
+            this.store.count(key, now, e.windowMs).then(
+              (total) => {
+                e.shared = Math.max(e.shared, total - e.pending);
+              },
+              () => {},
+            ),
+          );
+        }
         continue;
       }
       const by = e.pending;

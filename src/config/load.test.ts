@@ -35,6 +35,8 @@ describe('configuration', () => {
     assert.equal(c.issuer, 'https://id.example');
     writeFileSync(file, JSON.stringify({ prot: 1 }));
     assert.throws(() => loadConfig({ LATCHKEY_CONFIG: file }), /unknown key "prot"/);
+    writeFileSync(file, JSON.stringify({ tokenRateLimit: 600 }));
+    assert.throws(() => loadConfig({ LATCHKEY_CONFIG: file }), /"tokenRateLimit" no longer exists: .*LATCHKEY_CLIENT_AUTH_FAILURE_LIMIT/);
   });
 
   it('documents every option in the README', () => {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type Config, OPTIONS, type OptionName } from './schema.js';
+import { type Config, OPTIONS, type OptionName, RETIRED_OPTIONS } from './schema.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -25,7 +25,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
   for (const key of Object.keys(fromFile)) {
-    if (!(key in OPTIONS)) problems.push(`config file: unknown key "${key}"`);
+    const retired = RETIRED_OPTIONS[key];
+    if (retired) problems.push(`config file: "${key}" no longer exists: ${retired.replacedBy}`);
+    else if (!(key in OPTIONS)) problems.push(`config file: unknown key "${key}"`);
   }
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   const config = out as Omit<Config, 'issuer'> & { issuer?: string };

@@ -40,7 +40,7 @@ export const OPTIONS = {
   },
   logLevel: {
     env: 'LATCHKEY_LOG_LEVEL',
-    doc: 'fatal, error, warn, info, debug, trace or silent.',
+    doc: 'fatal, error, warn, info, debug, trace or silent. At info and below, one JSON line per request goes to standard output, in batches (at least every 200 ms).',
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   },
   trustProxy: {
@@ -101,15 +101,15 @@ export const OPTIONS = {
     doc: 'Wrong user codes one source address (or one signed-in user) may enter at /device within 15 minutes before further tries are refused (RFC 8628 §5.1 guess protection).',
     schema: z.coerce.number().int().min(1).default(10),
   },
-  tokenRateLimit: {
-    env: 'LATCHKEY_TOKEN_RATE_LIMIT',
-    doc: 'Token endpoint requests accepted per source address per minute (every instance counts together); more get 429 with Retry-After.',
-    schema: z.coerce.number().int().min(1).default(600),
+  clientAuthFailureLimit: {
+    env: 'LATCHKEY_CLIENT_AUTH_FAILURE_LIMIT',
+    doc: 'Failed client authentications (invalid_client, unknown clients included) at the token, introspection, revocation and device authorization endpoints accepted per source address and per client per minute (every instance counts together); then that address or client gets 429 with Retry-After before any credential is checked. Successful requests are not counted.',
+    schema: z.coerce.number().int().min(1).default(20),
   },
-  deviceRateLimit: {
-    env: 'LATCHKEY_DEVICE_RATE_LIMIT',
-    doc: 'Device authorization requests accepted per source address per minute; more get 429 with Retry-After.',
-    schema: z.coerce.number().int().min(1).default(30),
+  clientTokenRateLimit: {
+    env: 'LATCHKEY_CLIENT_TOKEN_RATE_LIMIT',
+    doc: 'Successful token requests accepted per client per minute (every instance counts together; current counts in /metrics); more get 429 with Retry-After. 0, the default, sets no limit.',
+    schema: z.coerce.number().int().min(0).default(0),
   },
   consumerKeyRateLimit: {
     env: 'LATCHKEY_CONSUMER_KEY_RATE_LIMIT',
@@ -185,6 +185,19 @@ export const OPTIONS = {
     schema: choiceList(['https', 'http'], 'https'),
   },
 } as const;
+
+/** Options that no longer exist, and what took their place (named at start and in config-file errors). */
+export const RETIRED_OPTIONS: Record<string, { env: string; replacedBy: string }> = {
+  tokenRateLimit: {
+    env: 'LATCHKEY_TOKEN_RATE_LIMIT',
+    replacedBy:
+      'per-address limits count only failed client authentications (LATCHKEY_CLIENT_AUTH_FAILURE_LIMIT); a per-client limit on successful token requests is LATCHKEY_CLIENT_TOKEN_RATE_LIMIT',
+  },
+  deviceRateLimit: {
+    env: 'LATCHKEY_DEVICE_RATE_LIMIT',
+    replacedBy: 'device authorization requests of unknown or unauthenticated clients count against LATCHKEY_CLIENT_AUTH_FAILURE_LIMIT',
+  },
+};
 
 type Options = typeof OPTIONS;
 export type Config = { [K in keyof Options]: z.output<Options[K]['schema']> } & { issuer: string };

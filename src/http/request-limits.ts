@@ -1,8 +1,6 @@
 import type { Socket } from 'node:net';
 import type { FastifyBodyParser, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
-import type { App } from '../compose.js';
 import { describeJsonProblem, JSON_BODY_BOUNDS, type JsonBoundsProblem, scanJsonText } from '../core/bounded-json.js';
-import type { SecurityEventSink } from '../core/security-events.js';
 
 /** Limits on what one request may carry (documented in SECURITY.md). */
 export const LIMITS = {
@@ -104,33 +102,6 @@ export const parameterLimit: onRequestHookHandler = async (req, reply) => {
     return reply.code(400).headers(NO_STORE_JSON).send({ error: 'invalid_request', error_description: new TooManyParameters().message });
   }
 };
-
-export interface RateRule {
-  /** Names the counter and the endpoint in metrics. */
-  name: string;
-  /** Requests accepted per source address within one window. */
-  limit: number;
-  windowSeconds: number;
-}
-
-/**
- * A per-source-address rate limit shared by every instance (SharedRateCounter over the throttle store).
- * Over the limit: 429 with Retry-After (the window length, an upper bound) and an OAuth-style body.
- * The rule is read on each request, so tests and operators may change the configuration.
- */
-export function rateLimit(app: App, rule: () => RateRule, events?: SecurityEventSink): onRequestHookHandler {
-  return async (req, reply) => {
-    const { name, limit, windowSeconds } = rule();
-    // Counted in memory and shared in the background: no database write on the request path.
-    const hits = app.rateCounter.hit(`rate:${name}:${req.ip}`, windowSeconds * 1000);
-    if (hits <= limit) return;
-    await events?.({ kind: 'rate_limited', source: req.ip, details: { endpoint: name } });
-    return reply
-      .code(429)
-      .headers({ ...NO_STORE_JSON, 'retry-after': String(windowSeconds) })
-      .send({ error: 'temporarily_unavailable', error_description: `too many requests from this address; retry after ${windowSeconds} seconds` });
-  };
-}
 
 /**
  * Query parameters whose values the request log shows: identifiers and protocol switches, never

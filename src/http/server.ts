@@ -1,12 +1,14 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import pino from 'pino';
 import type { App } from '../compose.js';
-import { type HttpContext, REQUEST_LOG_LEVELS } from './context.js';
+import { type HttpContext, REQUEST_LOG_LEVELS, type RequestLine } from './context.js';
 import { errorHandler } from './errors.js';
 import { parseForm } from './plain.js';
 import { basicResolver, type PrincipalResolver } from './principal.js';
 import { boundedJsonParser, clientErrorHandler, frameworkErrors, LIMITS, logSerializers } from './request-limits.js';
+import { requestLineJson } from './request-line.js';
 import { ROUTE_MODULES } from './routes/index.js';
 import { StaticAnswers } from './static-answers.js';
 
@@ -24,6 +26,13 @@ export const LOG_REDACT = [
   '*.registration_access_token',
   '*.oauth_token_secret',
 ];
+
+/** The client's address as Fastify's `req.ip` gives it: with a trusted proxy, the first X-Forwarded-For entry. */
+function sourceAddress(req: IncomingMessage, trustProxy: boolean): string | undefined {
+  const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
+  if (typeof forwarded === 'string' && forwarded !== '') return forwarded.split(',')[0]?.trim();
+  return req.socket.remoteAddress;
+}
 
 function requestIds(prefix: string): () => string {
   let n = 0;
@@ -49,7 +58,24 @@ export interface BuildOptions {
 
 export async function buildServer(app: App, options: BuildOptions = {}): Promise<FastifyInstance> {
   const defaults = securityHeaders(app.config.issuer.startsWith('https:'));
-  const staticAnswers = new StaticAnswers(app.metrics, defaults, () => !REQUEST_LOG_LEVELS.has(server.log.level));
+  const nextRequestId = requestIds(app.random.bytes(6).toString('hex'));
+  const logging = !(options.logger === false || app.config.logLevel === 'silent');
+  // Standard output, synchronously, unless the caller passes a stream (`latchkey serve`: asyncStdout).
+  const stream = logging ? (options.logStream ?? pino.destination(1)) : null;
+  // Request lines go to the same stream, built directly (see requestLineJson).
+  const logRequest = (line: RequestLine) => {
+    if (stream && REQUEST_LOG_LEVELS.has(server.log.level)) stream.write(requestLineJson(line));
+  };
+  // The line of a document answered before Fastify: the fields registerHardening logs.
+  const logAnswered = (req: IncomingMessage, url: string, ms: number) =>
+    logRequest({
+      reqId: nextRequestId(),
+      req: { method: 'GET', url, ip: sourceAddress(req, app.config.trustProxy) },
+      res: { statusCode: 200 },
+      responseTime: Math.round(ms * 10) / 10,
+      outcome: 'ok',
+    });
+  const staticAnswers = new StaticAnswers(app.metrics, defaults, logAnswered);
   const server = Fastify({
     // Fastify's own HTTP/1.1 server set-up, with static documents answered before its handler.
     serverFactory: (handler) => {
@@ -62,15 +88,7 @@ export async function buildServer(app: App, options: BuildOptions = {}): Promise
       http.setTimeout(0);
       return http;
     },
-    logger:
-      options.logger === false || app.config.logLevel === 'silent'
-        ? false
-        : {
-            level: app.config.logLevel,
-            redact: { paths: LOG_REDACT, censor: '[redacted]' },
-            serializers: logSerializers,
-            ...(options.logStream ? { stream: options.logStream } : {}),
-          },
+    logger: stream ? { level: app.config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' }, serializers: logSerializers, stream } : false,
     trustProxy: app.config.trustProxy,
     bodyLimit: LIMITS.bodyBytes,
     // registerHardening writes one line per request instead (with client and outcome).
@@ -80,7 +98,7 @@ export async function buildServer(app: App, options: BuildOptions = {}): Promise
     routerOptions: { maxParamLength: 500 },
     // Request ids for log correlation; never taken from the client. A random prefix per process and
     // a counter: unique across instances, without drawing random bytes for every request.
-    genReqId: requestIds(app.random.bytes(6).toString('hex')),
+    genReqId: nextRequestId,
     ajv: { customOptions: { removeAdditional: false } },
   });
   server.server.maxHeadersCount = LIMITS.headerCount;
@@ -124,6 +142,7 @@ export async function buildServer(app: App, options: BuildOptions = {}): Promise
     app,
     resolvers,
     staticAnswers,
+    logRequest,
     async authenticate(req) {
       for (const resolve of resolvers) {
         const r = await resolve(req);

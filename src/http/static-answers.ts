@@ -19,10 +19,10 @@ interface Prepared {
  * straight from the HTTP server's request event, before Fastify's routing, hooks and reply
  * machinery: the bytes and headers are prepared once per version of the document.
  *
- * Only a plain `GET` of the exact path is answered here, and only while the request log is off
- * (it writes one line per request, which the Fastify route does); anything else — a query string,
- * `HEAD`, `OPTIONS`, a document not yet loaded or due for a re-read — goes to the Fastify route,
- * which sends the same document. Each route registers the same `document()` it serves itself.
+ * Only a plain `GET` of the exact path is answered here, and its request-log line written here too;
+ * anything else — a query string, `HEAD`, `OPTIONS`, a document not yet loaded or due for a
+ * re-read — goes to the Fastify route, which sends the same document. Each route registers the
+ * same `document()` it serves itself.
  */
 export class StaticAnswers {
   /** Path (which is also the route label in the metrics) → its document and its last prepared answer. */
@@ -32,8 +32,8 @@ export class StaticAnswers {
     private readonly metrics: Metrics,
     /** The safe defaults every response carries (server.ts). */
     private readonly defaults: Record<string, string>,
-    /** False while each request must be logged. */
-    private readonly enabled: () => boolean,
+    /** Writes the request-log line of an answered request (it decides whether the level logs it). */
+    private readonly logAnswered: (req: IncomingMessage, route: string, ms: number) => void,
   ) {}
 
   /** `document()` returns null when the document cannot be given synchronously right now. */
@@ -46,7 +46,7 @@ export class StaticAnswers {
     if (req.method !== 'GET' || req.url === undefined) return false;
     const route = req.url;
     const entry = this.documents.get(route);
-    if (!entry || !this.enabled()) return false;
+    if (!entry) return false;
     const started = performance.now();
     const doc = entry.document();
     if (doc === null) return false;
@@ -60,7 +60,9 @@ export class StaticAnswers {
     res.writeHead(200, prepared.headers);
     res.end(prepared.buffer);
     this.metrics.requests.inc({ route, method: 'GET', status: '2xx', outcome: 'ok' });
-    this.metrics.duration.observe({ route }, (performance.now() - started) / 1000);
+    const ms = performance.now() - started;
+    this.metrics.duration.observe({ route }, ms / 1000);
+    this.logAnswered(req, route, ms);
     return true;
   }
 }

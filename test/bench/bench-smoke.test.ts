@@ -54,6 +54,7 @@ describe('npm run bench, smoke mode', () => {
     for (const s of report.scenarios) {
       const expected = [
         'latchkey',
+        'latchkey-defaults',
         'ceiling',
         ...(s.id === 'password' || s.id === 'me_oauth1' ? [] : ['oidc-provider']),
         ...(s.id === 'password' ? ['argon2id'] : []),
@@ -80,7 +81,11 @@ describe('npm run bench, smoke mode', () => {
     const cc = report.scenarios.find((s) => s.id === 'client_credentials');
     assert.ok(cc?.ratios.latchkeyVsOidcProvider && cc.ratios.latchkeyVsOidcProvider > 0);
     assert.ok(cc?.ratios.latchkeyVsCeiling && cc.ratios.latchkeyVsCeiling > 0);
-    assert.deepEqual(cc?.checks.map((c) => c.name).sort(), ['p99 no worse than oidc-provider', 'throughput ÷ ceiling', 'throughput ÷ oidc-provider'].sort());
+    assert.deepEqual(
+      cc?.checks.map((c) => c.name).sort(),
+      ['defaults ÷ bench settings', 'p99 no worse than oidc-provider', 'throughput ÷ ceiling', 'throughput ÷ oidc-provider'].sort(),
+    );
+    assert.ok(cc?.ratios.defaultsVsBenchSettings && cc.ratios.defaultsVsBenchSettings > 0, 'Latchkey as installed is measured beside the bench settings');
     assert.ok(report.scenarios.find((s) => s.id === 'password')?.ratios.latchkeyVsArgon2);
     assert.ok(report.machine.nproc >= 1 && report.machine.cpuModel.length > 0);
     assert.ok(report.rss.latchkey && report.rss.oidcProvider);

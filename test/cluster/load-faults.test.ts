@@ -119,7 +119,7 @@ for (const [name, rows] of [
         databaseUrl: backend.url,
         dataDir: backend.dataDir,
         masterKey: clusterKey(),
-        env: { LATCHKEY_PURGE_INTERVAL: '1', LATCHKEY_TOKEN_RATE_LIMIT: '1000000' },
+        env: { LATCHKEY_PURGE_INTERVAL: '1', LATCHKEY_CLIENT_AUTH_FAILURE_LIMIT: '1000000' },
       })) as [Instance];
       database = openDatabase(backend.url);
     });

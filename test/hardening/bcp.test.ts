@@ -223,7 +223,7 @@ for (const backend of backendNames())
       const { items } = await t.app.stores.audit.list({ action: 'signin.failed', target: 'mallory-probe', limit: 5, offset: 0 });
       assert.equal(items[0]?.source, '127.0.0.1', 'the connection address, not the forged header');
       // Nor does a forged address escape a rate limit: all of these count for 127.0.0.1.
-      const limited = await startServer({ env: { LATCHKEY_TOKEN_RATE_LIMIT: '3' } });
+      const limited = await startServer({ env: { LATCHKEY_CLIENT_AUTH_FAILURE_LIMIT: '3' } });
       try {
         const statuses: number[] = [];
         for (let i = 0; i < 5; i++) {

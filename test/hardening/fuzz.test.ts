@@ -884,7 +884,7 @@ for (const backend of backends) {
     before(async () => {
       f = await startFixture({
         backend,
-        env: { LATCHKEY_TOKEN_RATE_LIMIT: '100000', LATCHKEY_DEVICE_RATE_LIMIT: '100000', LATCHKEY_REGISTRATION_RATE_LIMIT: '100000' },
+        env: { LATCHKEY_CLIENT_AUTH_FAILURE_LIMIT: '100000', LATCHKEY_REGISTRATION_RATE_LIMIT: '100000' },
       });
     });
     after(async () => {

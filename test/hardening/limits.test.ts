@@ -149,8 +149,7 @@ for (const backend of backendNames()) {
   describe(`rate limits answer 429 with Retry-After and count across instances (${backend})`, () => {
     let t: TestServer;
     const env = {
-      LATCHKEY_TOKEN_RATE_LIMIT: '4',
-      LATCHKEY_DEVICE_RATE_LIMIT: '2',
+      LATCHKEY_CLIENT_AUTH_FAILURE_LIMIT: '4',
       LATCHKEY_REGISTRATION_RATE_LIMIT: '2',
       LATCHKEY_CONSUMER_KEY_RATE_LIMIT: '2',
       LATCHKEY_LOGIN_THROTTLE_LIMIT: '2',
@@ -169,41 +168,105 @@ for (const backend of backendNames()) {
       return refused;
     }
 
-    it('token endpoint (LATCHKEY_TOKEN_RATE_LIMIT per minute), shared with a second instance', async () => {
-      const peer = await startPeer(t, env);
+    const basicOf = (key: string, secret: string) => `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`;
+    /** A POST from a given source address, through an instance that trusts X-Forwarded-For. */
+    const from = (base: string, address: string, path: string, body: string, authorization?: string) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': FORM, ...(address ? { 'x-forwarded-for': address } : {}), ...(authorization ? { authorization } : {}) },
+        body,
+      });
+    const ccClient = () => makeClient(t, { redirect_uris: [], response_types: [], grant_types: ['client_credentials'] });
+
+    it('failed client authentications at every client-authenticating endpoint (LATCHKEY_CLIENT_AUTH_FAILURE_LIMIT per address)', async () => {
+      const peer = await startPeer(t, { ...env, LATCHKEY_TRUST_PROXY: 'true' });
       try {
-        const c = await makeClient(t, { redirect_uris: [], response_types: [], grant_types: ['client_credentials'] });
-        const call = (base: string) =>
-          fetch(`${base}/api/oauth2/token`, {
-            method: 'POST',
-            headers: { 'content-type': FORM, authorization: `Basic ${Buffer.from(`${c.key}:${c.secret}`).toString('base64')}` },
-            body: 'grant_type=client_credentials',
-          });
-        const refused = await exhaust(4, () => call(t.baseUrl));
-        assert.equal(refused.headers.get('retry-after'), '60');
-        assert.equal(refused.headers.get('cache-control'), 'no-store');
-        const body = (await refused.json()) as Record<string, unknown>;
-        assert.equal(body.error, 'temporarily_unavailable');
-        // The peer sees the same count: at most one call there, and a moment to share, before it refuses too.
-        let peerStatus = 0;
-        for (let i = 0; i < 2 && peerStatus !== 429; i++) {
-          await new Promise((r) => setTimeout(r, 600));
-          peerStatus = (await call(peer.baseUrl)).status;
+        const endpoints: Array<[string, string, (n: number) => [string, string | undefined]]> = [
+          ['token', '/api/oauth2/token', (n) => ['grant_type=client_credentials', basicOf(`nobody-token-${n}`, 'wrong')]],
+          ['introspection', '/api/oauth2/introspect', (n) => ['token=x', basicOf(`nobody-introspect-${n}`, 'wrong')]],
+          ['revocation', '/api/oauth2/revoke', (n) => ['token=x', basicOf(`nobody-revoke-${n}`, 'wrong')]],
+          ['device authorization by an unknown client', '/api/oauth2/device_code', (n) => [`client_id=nobody-device-${n}`, undefined]],
+        ];
+        for (const [i, [name, path, request]] of endpoints.entries()) {
+          const address = `198.51.100.${10 + i}`;
+          // A different client each time: only the address reaches the limit.
+          let n = 0;
+          const refused = await exhaust(4, () => from(peer.baseUrl, address, path, ...request(n++)));
+          assert.equal(refused.headers.get('retry-after'), '60', name);
+          assert.equal(refused.headers.get('cache-control'), 'no-store', name);
+          assert.equal(((await refused.json()) as Record<string, unknown>).error, 'temporarily_unavailable', name);
         }
-        assert.equal(peerStatus, 429, 'the second instance counts the first one’s requests');
-        const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+        // The token endpoint's address is refused even with good credentials; another address is not.
+        const good = await ccClient();
+        const withGood = (address: string) =>
+          from(peer.baseUrl, address, '/api/oauth2/token', 'grant_type=client_credentials', basicOf(good.key, good.secret ?? ''));
+        assert.equal((await withGood('198.51.100.10')).status, 429);
+        assert.equal((await withGood('198.51.100.99')).status, 200);
+        const metrics = await (await fetch(`${peer.baseUrl}/metrics`)).text();
         assert.match(metrics, /latchkey_security_events_total\{event="rate_limited"\} [1-9]/);
+        assert.match(metrics, /latchkey_auth_failure_limited\{by="address"\} 4/);
       } finally {
         await peer.close();
       }
     });
 
-    it('device authorization endpoint (LATCHKEY_DEVICE_RATE_LIMIT per minute)', async () => {
-      const c = await makeClient(t, { public: true, redirect_uris: [], response_types: [], grant_types: ['urn:ietf:params:oauth:grant-type:device_code'] });
-      const refused = await exhaust(2, () =>
-        fetch(`${t.baseUrl}/api/oauth2/device_code`, { method: 'POST', headers: { 'content-type': FORM }, body: `client_id=${c.key}` }),
-      );
-      assert.equal(((await refused.json()) as Record<string, unknown>).error, 'temporarily_unavailable');
+    it('failed authentications of one client (LATCHKEY_CLIENT_AUTH_FAILURE_LIMIT per client), from any address, shared with a second instance', async () => {
+      const [a, b] = [await startPeer(t, { ...env, LATCHKEY_TRUST_PROXY: 'true' }), await startPeer(t, { ...env, LATCHKEY_TRUST_PROXY: 'true' })];
+      try {
+        const victim = await ccClient();
+        const other = await ccClient();
+        const token = (base: string, address: string, c: { key: string }, secret: string) =>
+          from(base, address, '/api/oauth2/token', 'grant_type=client_credentials', basicOf(c.key, secret));
+        // Each guess from its own address: only the client reaches the limit.
+        let n = 0;
+        const refused = await exhaust(4, () => token(a.baseUrl, `203.0.113.${n++}`, victim, 'wrong'));
+        assert.match(String(((await refused.json()) as Record<string, unknown>).error_description), /this client/);
+        const cases: Array<[string, () => Promise<Response>, number]> = [
+          ['the right secret of the guessed client, from a fresh address', () => token(a.baseUrl, '203.0.113.200', victim, victim.secret ?? ''), 429],
+          ['another client from that address', () => token(a.baseUrl, '203.0.113.200', other, other.secret ?? ''), 200],
+        ];
+        for (const [name, call, status] of cases) assert.equal((await call()).status, status, name);
+        // The second instance learns the count within a flush (250 ms) of reading it.
+        let peerStatus = 0;
+        for (let i = 0; i < 3 && peerStatus !== 429; i++) {
+          peerStatus = (await token(b.baseUrl, '203.0.113.201', victim, victim.secret ?? '')).status;
+          if (peerStatus !== 429) await new Promise((r) => setTimeout(r, 600));
+        }
+        assert.equal(peerStatus, 429, 'the second instance counts the first one’s failures');
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
+
+    it('successful token requests are not limited by default, nor refusals that are not client authentication failures', async () => {
+      const c = await ccClient();
+      const auth = basicOf(c.key, c.secret ?? '');
+      const statuses: number[] = [];
+      for (let i = 0; i < 12; i++) statuses.push((await from(t.baseUrl, '', '/api/oauth2/token', 'grant_type=client_credentials', auth)).status);
+      for (let i = 0; i < 6; i++)
+        statuses.push((await from(t.baseUrl, '', '/api/oauth2/token', 'grant_type=client_credentials&scope=not-a-scope', auth)).status);
+      statuses.push((await from(t.baseUrl, '', '/api/oauth2/token', 'grant_type=client_credentials', auth)).status);
+      assert.deepEqual(statuses, [...Array(12).fill(200), ...Array(6).fill(400), 200], 'three times the failure limit, all answered');
+      assert.equal(t.app.config.clientTokenRateLimit, 0, 'the default');
+      assert.doesNotMatch(await (await fetch(`${t.baseUrl}/metrics`)).text(), /latchkey_client_token_requests/);
+    });
+
+    it('successful token requests per client (LATCHKEY_CLIENT_TOKEN_RATE_LIMIT per minute, when set), with the counts in /metrics', async () => {
+      const peer = await startPeer(t, { ...env, LATCHKEY_CLIENT_TOKEN_RATE_LIMIT: '3' });
+      try {
+        const [busy, calm] = [await ccClient(), await ccClient()];
+        const call = (c: { key: string; secret?: string | null }) =>
+          from(peer.baseUrl, '', '/api/oauth2/token', 'grant_type=client_credentials', basicOf(c.key, c.secret ?? ''));
+        const refused = await exhaust(3, () => call(busy));
+        assert.equal(refused.headers.get('retry-after'), '60');
+        assert.match(String(((await refused.json()) as Record<string, unknown>).error_description), /token requests of this client/);
+        assert.equal((await call(calm)).status, 200, 'another client from the same address has its own budget');
+        const metrics = await (await fetch(`${peer.baseUrl}/metrics`)).text();
+        assert.match(metrics, new RegExp(`latchkey_client_token_requests\\{client="${busy.key}"\\} 3`));
+        assert.match(metrics, new RegExp(`latchkey_client_token_requests\\{client="${calm.key}"\\} 1`));
+      } finally {
+        await peer.close();
+      }
     });
 
     it('registration endpoint (LATCHKEY_REGISTRATION_RATE_LIMIT per window)', async () => {

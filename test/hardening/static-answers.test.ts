@@ -54,3 +54,38 @@ describe('discovery, metadata and JWKS answered before routing', () => {
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
   });
 });
+
+describe('the in-memory answers with the request log on (the default level, info)', () => {
+  let s: TestServer;
+  const log: string[] = [];
+  before(async () => {
+    s = await startServer({ log, env: { LATCHKEY_LOG_LEVEL: 'info' } });
+  });
+  after(async () => s.close());
+
+  it('write one request line per answer, with the same fields as the Fastify route’s line', async () => {
+    const path = '/.well-known/openid-configuration';
+    await fetch(`${s.baseUrl}${path}?warm=1`);
+    const before = await metric(s, path);
+    const from = log.length;
+    assert.equal((await fetch(`${s.baseUrl}${path}`)).status, 200);
+    assert.equal((await fetch(`${s.baseUrl}${path}?via=fastify`)).status, 200);
+    assert.equal(await metric(s, path), before + 2);
+    const lines = log
+      .slice(from)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === 'request completed');
+    assert.equal(lines.length, 2, 'one line for each request');
+    const [fast, routed] = lines as [Record<string, unknown>, Record<string, unknown>];
+    assert.deepEqual(fast.req, { method: 'GET', url: path, remoteAddress: '127.0.0.1' });
+    assert.deepEqual(routed.req, { method: 'GET', url: `${path}?via=[redacted]`, remoteAddress: '127.0.0.1' });
+    for (const line of [fast, routed]) {
+      assert.equal(line.level, 30);
+      assert.deepEqual(line.res, { statusCode: 200 });
+      assert.equal(line.outcome, 'ok');
+      assert.equal(typeof line.responseTime, 'number');
+      assert.match(String(line.reqId), /^[0-9a-f]{12}-[0-9a-z]+$/);
+    }
+    assert.notEqual(fast.reqId, routed.reqId, 'request ids stay unique');
+  });
+});

@@ -153,8 +153,8 @@ async function exercise(level: 'debug' | 'info'): Promise<Run> {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ username: 'admin', password: formPassword, csrf_token: 'x', return_to: '/' }),
     });
-    // Let the last lines reach the output.
-    await new Promise((r) => setTimeout(r, 300));
+    // Let the last lines reach the output (the server writes its log at least every 200 ms).
+    await new Promise((r) => setTimeout(r, 500));
     return { log: instance.output(), secrets, clientKey };
   } finally {
     await instance.stop();

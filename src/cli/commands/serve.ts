@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { bootstrapAdmin, composeApp } from '../../compose.js';
 import { loadConfig } from '../../config/load.js';
+import { startWarnings } from '../../config/start-warnings.js';
+import { bufferedStdout } from '../../http/log-destination.js';
 import { buildServer } from '../../http/server.js';
 import { startBackgroundJobs } from '../../jobs.js';
 
@@ -10,7 +12,9 @@ export function registerServeCommand(program: Command): void {
     .description('migrate the database and serve (default command)')
     .action(async () => {
       const config = loadConfig();
-      const app = await composeApp(config);
+      const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
+      for (const message of startWarnings(config, process.env)) warn(message);
+      const app = await composeApp(config, { warn });
       const boot = await bootstrapAdmin(app);
       if (boot.created) {
         // Printed once, straight to the terminal, never through the logger.
@@ -21,7 +25,15 @@ export function registerServeCommand(program: Command): void {
         );
       }
       startBackgroundJobs(app);
-      const server = await buildServer(app);
+      const log = bufferedStdout();
+      const server = await buildServer(app, { logStream: log });
+      // A fatal error is logged and the buffered lines written before the process ends.
+      process.on('uncaughtException', (err) => {
+        server.log.fatal({ err }, 'uncaught exception');
+        log.flushSync();
+        process.stderr.write(`${err.stack ?? err.message}\n`);
+        process.exit(1);
+      });
       const stop = async () => {
         await server.close();
         await app.close();

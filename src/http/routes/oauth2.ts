@@ -10,11 +10,11 @@ import type { RawParams } from '../../core/oauth2/params.js';
 import { registrationEndpointMember } from '../../core/registration/endpoints.js';
 import { bearerResolver } from '../bearer.js';
 import { recordClientFailure, recordClientSignIn, recordingFailures } from '../client-activity.js';
+import { limitingAuthFailures, limitingClientTokens } from '../client-limits.js';
 import type { HttpContext, HttpModule } from '../context.js';
 import { pageHeaders } from '../html.js';
 import { renderConsentPage, renderErrorPage } from '../pages/consent.js';
 import { toPlainRequest } from '../plain.js';
-import { rateLimit } from '../request-limits.js';
 import { checkCsrf, currentSession, loginUrl } from '../session.js';
 import { countingTokens } from '../token-metrics.js';
 import { registerDevicePages } from './oauth2-device.js';
@@ -50,32 +50,39 @@ function postOnly(server: FastifyInstance, path: string, endpoint: Endpoint, onR
 /** The token endpoint of one family (/api/oauth2/token, and /api/oidc/token for the OIDC layer). */
 export function registerTokenRoute(server: FastifyInstance, ctx: HttpContext, path: string, family: ClientFamily): void {
   const service = ctx.app.oauth2;
-  // Per source address, counted across instances; 429 with Retry-After over the limit.
-  const limit = rateLimit(ctx.app, () => ({ name: 'token', limit: ctx.app.config.tokenRateLimit, windowSeconds: 60 }), ctx.app.securityEvents);
+  // Failed client authentications are limited per address and per client; successful requests
+  // only per client, and only when LATCHKEY_CLIENT_TOKEN_RATE_LIMIT is set.
   postOnly(
     server,
     path,
     recordingFailures(
       ctx.app,
       path,
-      countingTokens(
+      limitingAuthFailures(
         ctx.app,
-        family,
-        tokenEndpoint(service.deps, {
-          family,
-          handlers: service.grantHandlers,
-          extensions: service.tokenExtensions[family],
-          refreshPolicy: service.refreshPolicies[family],
-        }),
+        'token',
+        limitingClientTokens(
+          ctx.app,
+          'token',
+          countingTokens(
+            ctx.app,
+            family,
+            tokenEndpoint(service.deps, {
+              family,
+              handlers: service.grantHandlers,
+              extensions: service.tokenExtensions[family],
+              refreshPolicy: service.refreshPolicies[family],
+            }),
+          ),
+        ),
       ),
     ),
-    limit,
   );
 }
 
 export function registerDeviceAuthorizationRoute(server: FastifyInstance, ctx: HttpContext, path: string, family: ClientFamily): void {
-  const limit = rateLimit(ctx.app, () => ({ name: 'device', limit: ctx.app.config.deviceRateLimit, windowSeconds: 60 }), ctx.app.securityEvents);
-  postOnly(server, path, deviceAuthorizationEndpoint(ctx.app.oauth2.deps, { family }), limit);
+  // An unknown client or a failed authentication counts like one at the token endpoint.
+  postOnly(server, path, limitingAuthFailures(ctx.app, 'device', deviceAuthorizationEndpoint(ctx.app.oauth2.deps, { family })));
 }
 
 /** Parameters that belong to the consent form, not to the authorization request. */
@@ -205,8 +212,8 @@ export const registerOAuth2: HttpModule = (server, ctx) => {
 
   registerTokenRoute(server, ctx, OAUTH2_PATHS.token, 'oauth2');
   registerDeviceAuthorizationRoute(server, ctx, OAUTH2_PATHS.deviceAuthorization, 'oauth2');
-  postOnly(server, OAUTH2_PATHS.introspect, introspectionEndpoint(service.deps));
-  postOnly(server, OAUTH2_PATHS.revoke, revocationEndpoint(service.deps));
+  postOnly(server, OAUTH2_PATHS.introspect, limitingAuthFailures(ctx.app, 'introspect', introspectionEndpoint(service.deps)));
+  postOnly(server, OAUTH2_PATHS.revoke, limitingAuthFailures(ctx.app, 'revoke', revocationEndpoint(service.deps)));
   registerAuthorizeRoutes(server, ctx, OAUTH2_PATHS.authorize, 'oauth2');
   registerDevicePages(server, ctx);
   registerApiMe(server, ctx);
