@@ -1,9 +1,28 @@
+// @ts-check
 // The client-settings rules of src/core/clients/settings.ts and the redirect URI rule of
 // src/core/clients/redirect-uri.ts, applied in the browser as the administrator types. The rule
 // table (which grants and response types exist, what a public client may not use, the defaults)
 // comes from the server in the page data (`clientSettings`); the server checks again on save.
 // test/console/client-settings-parity.test.ts runs these functions against the server's.
 
+/**
+ * The rule table the server sends (CLIENT_SETTINGS_RULES in src/core/clients/settings.ts).
+ * @typedef {{
+ *   grantTypes: readonly string[], responseTypes: { oauth2: readonly string[], oidc: readonly string[] },
+ *   defaultGrantTypes: readonly string[], defaultResponseTypes: readonly string[],
+ *   authorizationFlowGrants: readonly string[], publicRefusedGrants: readonly string[], publicRequiresPkce: boolean,
+ *   authMethods: { public: readonly string[], confidential: readonly string[] }, defaultConfidentialAuthMethod: string,
+ *   maxUris: number,
+ * }} SettingsRules
+ * @typedef {{
+ *   type: 'oauth2' | 'oidc', isPublic: boolean, redirectUris: string[], postLogoutRedirectUris: string[],
+ *   grantTypes: string[], responseTypes: string[],
+ * }} OAuth2Settings
+ * @typedef {{ line: number, uri: string, message: string }} UriLineProblem
+ * @typedef {{ rule: string, field: string, message: string }} SettingsViolation
+ */
+
+/** @param {string} hostname */
 function isLoopbackHost(hostname) {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
@@ -12,7 +31,11 @@ function isLoopbackHost(hostname) {
 const MAX_URI_LENGTH = 2000;
 const DANGEROUS_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:']);
 
-/** A human-readable problem with one redirect URI, or null when it is acceptable. */
+/**
+ * A human-readable problem with one redirect URI, or null when it is acceptable.
+ * @param {string} value
+ * @returns {string | null}
+ */
 export function redirectUriProblem(value) {
   if (value.length > MAX_URI_LENGTH) return `is longer than ${MAX_URI_LENGTH} characters`;
   let url;
@@ -30,9 +53,15 @@ export function redirectUriProblem(value) {
   return `uses the scheme ${url.protocol} which is neither https, loopback http nor a private-use scheme`;
 }
 
-/** Problems of a one-URI-per-line text: [{ line, uri, message }]; blank lines are ignored. */
+/**
+ * Problems of a one-URI-per-line text: [{ line, uri, message }]; blank lines are ignored.
+ * @param {string} text
+ * @returns {UriLineProblem[]}
+ */
 export function redirectUriLines(text) {
+  /** @type {UriLineProblem[]} */
   const problems = [];
+  /** @type {Map<string, number>} */
   const seen = new Map();
   text.split('\n').forEach((raw, i) => {
     const uri = raw.trim();
@@ -45,6 +74,10 @@ export function redirectUriLines(text) {
   return problems;
 }
 
+/**
+ * @param {string} text
+ * @returns {string[]}
+ */
 export function uriList(text) {
   return text
     .split('\n')
@@ -52,7 +85,10 @@ export function uriList(text) {
     .filter((s) => s !== '');
 }
 
-/** Space-separated response types are order-insensitive (RFC 6749 §3.1.1). */
+/**
+ * Space-separated response types are order-insensitive (RFC 6749 §3.1.1).
+ * @param {string} value
+ */
 function normalizeResponseType(value) {
   const order = ['code', 'id_token', 'token'];
   return value
@@ -62,19 +98,33 @@ function normalizeResponseType(value) {
     .join(' ');
 }
 
-const truncate = (value, max = 120) => (value.length > max ? `${value.slice(0, max)}…` : value);
+const truncate = (/** @type {string} */ value, max = 120) => (value.length > max ? `${value.slice(0, max)}…` : value);
 
-/** Whether a client of this kind may use the grant at all. */
+/**
+ * Whether a client of this kind may use the grant at all.
+ * @param {SettingsRules} rules
+ * @param {boolean} isPublic
+ * @param {string} grant
+ */
 export function grantAllowedFor(rules, isPublic, grant) {
   return !(isPublic && rules.publicRefusedGrants.includes(grant));
 }
 
-/** A public client always requires PKCE; a confidential one when its administrator asks for it. */
+/**
+ * A public client always requires PKCE; a confidential one when its administrator asks for it.
+ * @param {SettingsRules} rules
+ * @param {boolean} isPublic
+ * @param {boolean} requested
+ */
 export function requiresPkce(rules, isPublic, requested) {
   return (isPublic && rules.publicRequiresPkce) || requested;
 }
 
-/** The token-endpoint authentication method of a client that names none. */
+/**
+ * The token-endpoint authentication method of a client that names none.
+ * @param {SettingsRules} rules
+ * @param {boolean} isPublic
+ */
 export function defaultAuthMethod(rules, isPublic) {
   return isPublic ? rules.authMethods.public[0] : rules.defaultConfidentialAuthMethod;
 }
@@ -83,9 +133,18 @@ export function defaultAuthMethod(rules, isPublic) {
  * Every rule the server's settingsViolations applies to an OAuth 2.0 / OIDC client's settings
  * ({ type, isPublic, redirectUris, postLogoutRedirectUris, grantTypes, responseTypes }), in the
  * same order, as [{ rule, field, message }].
+ * @param {OAuth2Settings} s
+ * @param {SettingsRules} rules
+ * @returns {SettingsViolation[]}
  */
 export function settingsViolations(s, rules) {
+  /** @type {SettingsViolation[]} */
   const problems = [];
+  /**
+   * @param {string} rule
+   * @param {string} field
+   * @param {string} message
+   */
   const add = (rule, field, message) => problems.push({ rule, field, message });
   const allowedResponses = rules.responseTypes[s.type];
   const grants = new Set(s.grantTypes);
@@ -116,10 +175,12 @@ export function settingsViolations(s, rules) {
   if (usesAuthorizationEndpoint && s.redirectUris.length === 0) {
     add('redirect_uri_required', 'redirect_uris', 'at least one redirect URI is required for an authorization flow');
   }
-  for (const [field, uris] of [
+  /** @type {Array<[string, string[]]>} */
+  const uriFields = [
     ['redirect_uris', s.redirectUris],
     ['post_logout_redirect_uris', s.postLogoutRedirectUris],
-  ]) {
+  ];
+  for (const [field, uris] of uriFields) {
     if (uris.length > rules.maxUris) add('too_many_uris', field, `at most ${rules.maxUris} URIs`);
     for (const uri of uris) {
       const problem = redirectUriProblem(uri);
