@@ -29,12 +29,7 @@ export class SharedRateCounter {
 
   /** Counts one hit and returns the estimated total in the current window, every instance included. */
   hit(key: string, windowMs: number): number {
-    const now = this.clock.now();
-    let e = this.entries.get(key);
-    if (!e || now - e.windowStart >= windowMs) {
-      e = { windowMs, windowStart: now, shared: 0, pending: 0, read: false };
-      this.entries.set(key, e);
-    }
+    const e = this.current(key, windowMs);
     e.pending++;
     this.schedule();
     return e.shared + e.pending;
@@ -45,12 +40,7 @@ export class SharedRateCounter {
    * seen reads 0 at first; the next flush fetches what the other instances counted for it.
    */
   count(key: string, windowMs: number): number {
-    const now = this.clock.now();
-    let e = this.entries.get(key);
-    if (!e || now - e.windowStart >= windowMs) {
-      e = { windowMs, windowStart: now, shared: 0, pending: 0, read: false };
-      this.entries.set(key, e);
-    }
+    const e = this.current(key, windowMs);
     if (!e.read) {
       e.read = true;
       this.schedule();
@@ -104,6 +94,17 @@ export class SharedRateCounter {
       );
     }
     await Promise.all(work);
+  }
+
+  /** The key's entry for the window in progress, started afresh when the last one is over. */
+  private current(key: string, windowMs: number): Entry {
+    const now = this.clock.now();
+    let e = this.entries.get(key);
+    if (!e || now - e.windowStart >= windowMs) {
+      e = { windowMs, windowStart: now, shared: 0, pending: 0, read: false };
+      this.entries.set(key, e);
+    }
+    return e;
   }
 
   private schedule(): void {
