@@ -18,12 +18,15 @@ export function postgresBin() {
   return versions.length ? join(base, versions[0], 'bin') : null;
 }
 
-/** Installs Debian packages the suites need (PostgreSQL server, Chromium, requests-oauthlib) when missing. */
+/** Installs Debian packages the suites need (PostgreSQL server, Chromium, requests-oauthlib, OpenLDAP) when missing. */
 export function ensureSystemPackages() {
   const missing = [];
   if (!postgresBin()) missing.push('postgresql');
   if (!existsSync('/usr/bin/chromium')) missing.push('chromium');
   if (spawnSync('/usr/bin/python3', ['-c', 'import requests_oauthlib'], { stdio: 'ignore' }).status !== 0) missing.push('python3-requests-oauthlib');
+  // The directory suites start their own slapd from a generated config, never the system service.
+  if (!existsSync('/usr/sbin/slapd')) missing.push('slapd');
+  if (!existsSync('/usr/bin/ldapadd')) missing.push('ldap-utils');
   if (missing.length === 0) return;
   if (!has('apt-get', ['--version'])) {
     process.stdout.write(`cannot install ${missing.join(', ')}: apt-get is not available\n`);
