@@ -2,15 +2,22 @@
 // types, with the OAuth 2.0 Security BCP's warnings next to discouraged choices. After Save the
 // key and secret are shown once with copy buttons and a configuration snippet.
 import { ApiError, api } from './api.js';
-import { defaultAuthMethod, grantAllowedFor, redirectUriLines, redirectUriProblem, requiresPkce, settingsViolations, uriList } from './client-settings.js';
+import {
+  defaultAuthMethod,
+  grantAllowedFor,
+  CLIENT_SETTINGS_RULES as RULES,
+  redirectUriLines,
+  redirectUriProblem,
+  requiresPkce,
+  settingsViolations,
+  uriList,
+} from './client-settings.js';
 import { createDialog } from './dialog.js';
 import { announce, grantLabel, h, pageData, replace, statusBadge, TYPE_LABEL, uid } from './dom.js';
 import { choiceGroup, copyButton, field } from './widgets.js';
 
 const data = pageData();
 const MIN_SECRET = data.minSecretLength ?? 16;
-/** The client-settings rules of the server (src/core/clients/settings.ts). */
-const RULES = data.clientSettings;
 const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';
 
 const GRANT_NOTES = {
@@ -219,7 +226,7 @@ export function openClientForm(options) {
         legend: 'Grant types',
         name: 'grant-types',
         options: RULES.grantTypes.map((g) => {
-          const blocked = !grantAllowedFor(RULES, publicClient, g);
+          const blocked = !grantAllowedFor(publicClient, g);
           return { value: g, label: grantLabel(g), checked: grants.includes(g) && !blocked, disabled: blocked, ...(GRANT_NOTES[g] ?? {}) };
         }),
       });
@@ -235,8 +242,8 @@ export function openClientForm(options) {
       const pkce = h('input', {
         type: 'checkbox',
         id: 'require-pkce',
-        checked: requiresPkce(RULES, publicClient, editing ? original.require_pkce : false),
-        disabled: requiresPkce(RULES, publicClient, false),
+        checked: requiresPkce(publicClient, editing ? original.require_pkce : false),
+        disabled: requiresPkce(publicClient, false),
       });
       fields.require_pkce = pkce;
       sections.append(
@@ -320,17 +327,14 @@ export function openClientForm(options) {
     } else {
       bad.push(...checkRedirects(), ...checkPostLogout());
       // The server's rules, worded for the form; URI problems are listed per line above.
-      const violations = settingsViolations(
-        {
-          type,
-          isPublic: publicClient,
-          redirectUris: uriList(fields.redirect_uris.input.value),
-          postLogoutRedirectUris: fields.post_logout_redirect_uris ? uriList(fields.post_logout_redirect_uris.input.value) : [],
-          grantTypes: fields.grant_types.values(),
-          responseTypes: fields.response_types.values(),
-        },
-        RULES,
-      );
+      const violations = settingsViolations({
+        type,
+        isPublic: publicClient,
+        redirectUris: uriList(fields.redirect_uris.input.value),
+        postLogoutRedirectUris: fields.post_logout_redirect_uris ? uriList(fields.post_logout_redirect_uris.input.value) : [],
+        grantTypes: fields.grant_types.values(),
+        responseTypes: fields.response_types.values(),
+      });
       const broken = (rule) => violations.some((v) => v.rule === rule);
       let grantError = null;
       let responseError = null;
@@ -626,7 +630,7 @@ export function configSnippet(client, secret) {
     ...(client.grant_types.includes(DEVICE) ? { device_authorization_endpoint: `${issuer}${oidc ? '/api/oidc/device_code' : '/api/oauth2/device_code'}` } : {}),
     client_id: client.client_key,
     ...(client.public ? {} : { client_secret: secret ?? '(unchanged)' }),
-    token_endpoint_auth_method: defaultAuthMethod(RULES, client.public),
+    token_endpoint_auth_method: defaultAuthMethod(client.public),
     redirect_uris: client.redirect_uris,
     grant_types: client.grant_types,
     response_types: client.response_types,

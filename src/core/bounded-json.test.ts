@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { describeJsonProblem, type JsonBounds, jsonValueProblem, scanJsonText } from './bounded-json.js';
+import { describeJsonProblem, type JsonBounds, jsonValueProblem, scanJsonText, utf8Length } from './bounded-json.js';
 
 const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
 
@@ -55,5 +55,13 @@ describe('bounded JSON', () => {
     assert.equal(describeJsonProblem({ kind: 'depth', limit: 32 }), 'the JSON body is nested more than 32 levels deep');
     assert.equal(describeJsonProblem({ kind: 'members', limit: 1000 }), 'the JSON body has more than 1000 keys and array elements');
     assert.equal(describeJsonProblem({ kind: 'bytes', limit: 48 * 1024 }, 'the metadata'), 'the metadata is larger than 48 KiB');
+  });
+});
+
+describe('utf8Length', () => {
+  it('counts the bytes Node.js encodes, surrogates and lone surrogates included', () => {
+    const samples = ['', 'a', 'é', '€', '😀', 'a😀b', '\ud800', '\udc00x', 'x\ud83d', '\u07ff\u0800\uffff'];
+    for (const s of samples) assert.equal(utf8Length(s), Buffer.byteLength(s, 'utf8'), JSON.stringify(s));
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => utf8Length(s) === Buffer.byteLength(s, 'utf8')));
   });
 });

@@ -52,7 +52,7 @@ const CR = 0x0d;
  * counts are exact.
  */
 export function scanJsonText(text: string, bounds: JsonBounds): JsonBoundsProblem | null {
-  if (bounds.bytes !== undefined && text.length > bounds.bytes / 3 && Buffer.byteLength(text, 'utf8') > bounds.bytes) {
+  if (bounds.bytes !== undefined && text.length > bounds.bytes / 3 && utf8Length(text) > bounds.bytes) {
     return { kind: 'bytes', limit: bounds.bytes };
   }
   let depth = 0;
@@ -102,8 +102,23 @@ export function jsonValueProblem(value: unknown, bounds: JsonBounds): JsonBounds
     if (members > bounds.members) return { kind: 'members', limit: bounds.members };
     for (const child of children) if (typeof child === 'object' && child !== null) stack.push({ v: child, depth: top.depth + 1 });
   }
-  if (bounds.bytes !== undefined && value !== undefined && Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8') > bounds.bytes) {
+  if (bounds.bytes !== undefined && value !== undefined && utf8Length(JSON.stringify(value) ?? '') > bounds.bytes) {
     return { kind: 'bytes', limit: bounds.bytes };
   }
   return null;
+}
+
+/** Bytes of a string in UTF-8 (RFC 3629 §3), counted without a runtime's buffer type; a lone surrogate counts as U+FFFD (3). */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
 }

@@ -23,7 +23,7 @@ export const DEFAULT_RESPONSE_TYPES = ['code'];
 
 /**
  * The client-settings rules as data: what the admin use cases and registration check through
- * checkOAuth2Settings, and what the console receives (page data `clientSettings`) to apply the same
+ * checkOAuth2Settings, and what the console bundles (src/core/clients/console-rules.ts) to apply the same
  * rules as the administrator types.
  */
 export const CLIENT_SETTINGS_RULES = {

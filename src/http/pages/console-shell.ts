@@ -130,9 +130,6 @@ export function pageData(ctx: HttpContext, session: SignInSession): Record<strin
     permissions: [...perms],
     grantTypes: [...CLIENT_SETTINGS_RULES.grantTypes],
     responseTypes: { oauth2: [...CLIENT_SETTINGS_RULES.responseTypes.oauth2], oidc: [...CLIENT_SETTINGS_RULES.responseTypes.oidc] },
-    // The client form applies the server's client-settings rules as the administrator types; it is
-    // open to those who may see the client pages.
-    ...(perms.has('configure_server') ? { clientSettings: CLIENT_SETTINGS_RULES } : {}),
     roles: ROLES.map((r) => ({ id: r.id, name: r.name, permissions: r.permissions })),
     minSecretLength: MIN_SECRET_LENGTH,
     minPasswordLength: MIN_PASSWORD_LENGTH,

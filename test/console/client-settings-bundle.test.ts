@@ -1,35 +1,19 @@
-// The console's client form applies the server's client-settings rules as they are typed
-// (assets/console/client-settings.js), reading the rule table the page data carries. Both must
-// agree, or the form would accept what Save refuses, or refuse what Save accepts.
+// The console's client form applies the server's own client-settings rules: the core modules,
+// bundled for the browser into assets/console/client-settings.js (scripts/console-rules.mjs, run by
+// `npm run build`). The committed bundle must be the current one, and, loaded as the browser loads
+// it, must answer as the core does.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
+import { bundleConsoleRules } from '../../scripts/console-rules.mjs';
 import { DEVICE_CODE_GRANT, GRANT_TYPES } from '../../src/core/clients/client.js';
-import { redirectUriProblem } from '../../src/core/clients/redirect-uri.js';
-import {
-  CLIENT_SETTINGS_RULES,
-  defaultAuthMethod,
-  grantAllowedFor,
-  type OAuth2Settings,
-  requiresPkce,
-  type SettingsViolation,
-  settingsViolations,
-} from '../../src/core/clients/settings.js';
+import * as core from '../../src/core/clients/console-rules.js';
+import type { OAuth2Settings } from '../../src/core/clients/settings.js';
 
-type Rules = typeof CLIENT_SETTINGS_RULES;
-
-interface BrowserRule {
-  redirectUriProblem(value: string): string | null;
-  redirectUriLines(text: string): Array<{ line: number; uri: string; message: string }>;
-  settingsViolations(s: OAuth2Settings, rules: Rules): SettingsViolation[];
-  grantAllowedFor(rules: Rules, isPublic: boolean, grant: string): boolean;
-  requiresPkce(rules: Rules, isPublic: boolean, requested: boolean): boolean;
-  defaultAuthMethod(rules: Rules, isPublic: boolean): string;
-}
-
-const browserRule = (await import(new URL('../../assets/console/client-settings.js', import.meta.url).href)) as BrowserRule;
-
-/** The rules as the console receives them: through the JSON of the page data. */
-const served = JSON.parse(JSON.stringify(CLIENT_SETTINGS_RULES)) as Rules;
+const BUNDLE = new URL('../../assets/console/client-settings.js', import.meta.url);
+const bundleText = await readFile(BUNDLE, 'utf8');
+// The module as the browser gets it: from its text, not through the project's module graph.
+const browserRule = (await import(`data:text/javascript;base64,${Buffer.from(bundleText).toString('base64')}`)) as typeof core;
 
 const SAMPLES = [
   'https://app.example.com/cb',
@@ -71,21 +55,35 @@ const SAMPLES = [
   'https://user@app.example.com/cb#x',
 ];
 
+describe('client-settings bundle', () => {
+  it('is the current bundle of src/core/clients/console-rules.ts', async () => {
+    assert.equal(bundleText, await bundleConsoleRules(), 'run `npm run build` and commit assets/console/client-settings.js');
+  });
+
+  it('stands alone in the browser: no imports, and exports what the client form uses', () => {
+    assert.doesNotMatch(bundleText, /^\s*import[\s{*]/m);
+    assert.doesNotMatch(bundleText, /\bprocess\.|require\(|node:/);
+    assert.deepEqual(Object.keys(browserRule).sort(), Object.keys(core).sort());
+  });
+});
+
 describe('redirect URI rule in the browser', () => {
   it('agrees with the server on every sample', () => {
-    for (const uri of SAMPLES) assert.equal(browserRule.redirectUriProblem(uri), redirectUriProblem(uri), uri);
+    for (const uri of SAMPLES) assert.equal(browserRule.redirectUriProblem(uri), core.redirectUriProblem(uri), uri);
   });
 
   it('reports problems per line, ignoring blank lines and flagging repeats', () => {
     const text = 'https://a.example/cb\n\nhttp://b.example/cb\n  https://a.example/cb  \njavascript:alert(1)';
+    const expected = [
+      [3, 'uses http on a host that is not loopback (use https)'],
+      [4, 'repeats line 1'],
+      [5, 'uses the forbidden scheme javascript:'],
+    ];
     assert.deepEqual(
       browserRule.redirectUriLines(text).map((p) => [p.line, p.message]),
-      [
-        [3, 'uses http on a host that is not loopback (use https)'],
-        [4, 'repeats line 1'],
-        [5, 'uses the forbidden scheme javascript:'],
-      ],
+      expected,
     );
+    assert.deepEqual(browserRule.uriList(' a \n\n b'), ['a', 'b']);
   });
 });
 
@@ -136,8 +134,8 @@ describe('client-settings rules in the browser', () => {
     let count = 0;
     let withProblems = 0;
     for (const s of cases()) {
-      const server = settingsViolations(s);
-      assert.deepEqual(browserRule.settingsViolations(s, served), server, JSON.stringify(s));
+      const server = core.settingsViolations(s);
+      assert.deepEqual(browserRule.settingsViolations(s), server, JSON.stringify(s));
       count++;
       if (server.length > 0) withProblems++;
     }
@@ -147,7 +145,7 @@ describe('client-settings rules in the browser', () => {
 
   it('names every rule of the server at least once over the table', () => {
     const seen = new Set<string>();
-    for (const s of cases()) for (const v of settingsViolations(s)) seen.add(v.rule);
+    for (const s of cases()) for (const v of browserRule.settingsViolations(s)) seen.add(v.rule);
     const tooMany: Omit<OAuth2Settings, 'redirectUris'> = {
       type: 'oidc',
       isPublic: false,
@@ -155,9 +153,9 @@ describe('client-settings rules in the browser', () => {
       responseTypes: ['code'],
       postLogoutRedirectUris: [],
     };
-    const many = Array.from({ length: CLIENT_SETTINGS_RULES.maxUris + 1 }, (_, i) => `https://app.example/cb${i}`);
-    const server = settingsViolations({ ...tooMany, redirectUris: many });
-    assert.deepEqual(browserRule.settingsViolations({ ...tooMany, redirectUris: many }, served), server);
+    const many = Array.from({ length: core.CLIENT_SETTINGS_RULES.maxUris + 1 }, (_, i) => `https://app.example/cb${i}`);
+    const server = core.settingsViolations({ ...tooMany, redirectUris: many });
+    assert.deepEqual(browserRule.settingsViolations({ ...tooMany, redirectUris: many }), server);
     for (const v of server) seen.add(v.rule);
     assert.deepEqual([...seen].sort(), [
       'bad_uri',
@@ -180,27 +178,13 @@ describe('client-settings rules in the browser', () => {
   it('disables the same grants, forces PKCE and names the same authentication method as the server', () => {
     for (const isPublic of [false, true]) {
       for (const g of [...GRANT_TYPES, 'implicit'])
-        assert.equal(browserRule.grantAllowedFor(served, isPublic, g), grantAllowedFor(isPublic, g), `${isPublic} ${g}`);
-      for (const requested of [false, true]) assert.equal(browserRule.requiresPkce(served, isPublic, requested), requiresPkce(isPublic, requested));
-      assert.equal(browserRule.defaultAuthMethod(served, isPublic), defaultAuthMethod(isPublic));
+        assert.equal(browserRule.grantAllowedFor(isPublic, g), core.grantAllowedFor(isPublic, g), `${isPublic} ${g}`);
+      for (const requested of [false, true]) assert.equal(browserRule.requiresPkce(isPublic, requested), core.requiresPkce(isPublic, requested));
+      assert.equal(browserRule.defaultAuthMethod(isPublic), core.defaultAuthMethod(isPublic));
     }
-  });
-
-  it('follows the served table rather than rules of its own', () => {
-    const s: OAuth2Settings = {
-      type: 'oauth2',
-      isPublic: true,
-      grantTypes: [DEVICE_CODE_GRANT],
-      responseTypes: [],
-      redirectUris: [],
-      postLogoutRedirectUris: [],
-    };
-    assert.deepEqual(browserRule.settingsViolations(s, served), []);
-    const stricter = { ...served, publicRefusedGrants: [...served.publicRefusedGrants, DEVICE_CODE_GRANT] } as unknown as Rules;
-    assert.deepEqual(
-      browserRule.settingsViolations(s, stricter).map((v) => v.rule),
-      ['grant_refused_for_public'],
-    );
-    assert.equal(browserRule.grantAllowedFor(stricter, true, DEVICE_CODE_GRANT), false);
+    // A public client may use the device grant (RFC 8628 §3.4) but not client_credentials.
+    assert.equal(browserRule.grantAllowedFor(true, DEVICE_CODE_GRANT), true);
+    assert.equal(browserRule.grantAllowedFor(true, 'client_credentials'), false);
+    assert.deepEqual(browserRule.CLIENT_SETTINGS_RULES, core.CLIENT_SETTINGS_RULES);
   });
 });
