@@ -14,10 +14,14 @@ import { SecretBox } from './core/crypto/secret-box.js';
 import type { PurgeTask } from './core/maintenance/purger.js';
 import { Metrics } from './core/metrics.js';
 import { buildOAuth1 } from './core/oauth1/install.js';
+import type { OAuth1Stores } from './core/oauth1/storage.js';
+import type { OAuth2Stores } from './core/oauth2/install.js';
 import { buildOAuth2, signingKeyRing } from './core/oauth2/install.js';
 import { buildOidc } from './core/oidc/install.js';
+import type { Outbound } from './core/outbound.js';
 import type { Clock, Random } from './core/ports.js';
 import { securityEventSink } from './core/security-events.js';
+import type { ConsentStore } from './core/sessions/ports.js';
 import { firstFactorOnly, internalUsers, passwordMethod } from './core/sign-in/local.js';
 import { passwordCheck } from './core/sign-in/password.js';
 import { signInPipeline } from './core/sign-in/pipeline.js';
@@ -49,21 +53,65 @@ export function kyselyStores(database: Database): Stores {
   };
 }
 
-export interface ComposeOptions {
+/** Everything the application keeps, as the storage adapters give it. */
+export interface AppStorage {
+  database: Database;
+  stores: Stores;
+  oauth1: OAuth1Stores;
+  oauth2: OAuth2Stores;
+  consents: ConsentStore;
+}
+
+/** The stores of every part, on one database. */
+export function kyselyStorage(database: Database): AppStorage {
+  return {
+    database,
+    stores: kyselyStores(database),
+    oauth1: kyselyOAuth1Stores(database.db),
+    oauth2: kyselyOAuth2Stores(database.db),
+    consents: new KyselyConsentStore(database.db),
+  };
+}
+
+/** What composition takes from the world besides configuration and storage. */
+export interface AppRuntime {
+  clock: Clock;
+  random: Random;
+  outbound: Outbound;
+  /** Encryption of secrets at rest under the master key. */
+  secrets: SecretBox;
+}
+
+export interface OpenOptions {
   clock?: Clock;
   random?: Random;
   /** Where start-up warnings go (files open to other users); standard error by default. */
   warn?: Warn;
 }
 
-export async function composeApp(config: Config, options: ComposeOptions = {}): Promise<App> {
+/** Opens the configured database (migrating it), the master key and the outbound client, then composes. */
+export async function openApp(config: Config, options: OpenOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
   const warn: Warn = options.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`));
   const secrets = new SecretBox(loadMasterKey(config.masterKey, config.dataDir, random, warn), random);
   const database = openDatabase(config.databaseUrl, { warn, readCache: config.sqliteReadCache === 'on' });
-  await migrate(database, () => clock.now());
-  const stores = kyselyStores(database);
+  try {
+    await migrate(database, () => clock.now());
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  return composeApp(config, kyselyStorage(database), { clock, random, secrets, outbound: createOutbound(config) });
+}
+
+/**
+ * The application from its configuration, storage and runtime: plain functions, each given what it
+ * needs, wired in the order things happen. Nothing here opens a file, a socket or a database.
+ */
+export function composeApp(config: Config, storage: AppStorage, runtime: AppRuntime): App {
+  const { clock, random, secrets, outbound } = runtime;
+  const { database, stores, consents } = storage;
   const hooks: Hooks = { clientCutOff: [], clientPending: [], userCutOff: [], userRevokedClient: [], sessionEnded: [] };
   const clientAdmin = new ClientAdmin({
     clients: stores.clients,
@@ -94,13 +142,11 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
     settings: { limit: config.loginThrottleLimit, windowMs: LOGIN_THROTTLE_WINDOW_MS },
   });
   const signIn = signInPipeline({ methods: { password: passwordMethod(passwords) }, users: internalUsers(stores.users), secondFactor: firstFactorOnly });
-  const consents = new KyselyConsentStore(database.db);
-  const outbound = createOutbound(config);
   const base = { config, clock, random, secrets, stores, consents, passwords, securityEvents, outbound };
 
   // The protocols, each built from what it needs; OpenID Connect passes its extension into OAuth 2.0.
-  const oauth1 = buildOAuth1(base, kyselyOAuth1Stores(database.db));
-  const oauth2Stores = kyselyOAuth2Stores(database.db);
+  const oauth1 = buildOAuth1(base, storage.oauth1);
+  const oauth2Stores = storage.oauth2;
   const keys = signingKeyRing(config, oauth2Stores.signingKeys, secrets, clock);
   const oidc = buildOidc({ ...base, grants: oauth2Stores.grants, keys });
   const oauth2 = buildOAuth2(base, oauth2Stores, keys, { oidc: oidc.extension });

@@ -1,5 +1,5 @@
 import { AdminError } from '../admin/errors.js';
-import { type App, composeApp } from '../compose.js';
+import { type App, openApp } from '../compose.js';
 import { loadConfig } from '../config/load.js';
 import { OPERATOR } from '../core/users/authorization.js';
 
@@ -12,7 +12,7 @@ export const CLI_ACTOR = { name: 'cli', source: 'cli', authority: OPERATOR } as 
 
 /** Runs a command against the configured database, turning admin errors into readable lines. */
 export async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
-  const app = await composeApp(loadConfig());
+  const app = await openApp(loadConfig());
   try {
     return await fn(app);
   } catch (err) {

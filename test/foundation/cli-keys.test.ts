@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { CLI_ACTOR } from '../../src/cli/context.js';
-import { composeApp } from '../../src/compose.js';
+import { openApp } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Client } from '../../src/core/clients/client.js';
 
@@ -80,7 +80,7 @@ describe('latchkey client commands with keys that start with "-"', () => {
 
   before(async () => {
     // Inserted directly: newly generated keys never start with "-".
-    const app = await composeApp(loadConfig(vars));
+    const app = await openApp(loadConfig(vars));
     try {
       for (const key of [...Object.values(keys), plain]) await app.stores.clients.insert(client(key));
     } finally {
@@ -119,7 +119,7 @@ describe('latchkey client commands with keys that start with "-"', () => {
 
   it('new keys never start with "-", even from random bytes that used to make one', async () => {
     const dashFirst = { bytes: (n: number) => Buffer.alloc(n, 0xf8) };
-    const app = await composeApp(loadConfig(vars), { random: dashFirst });
+    const app = await openApp(loadConfig(vars), { random: dashFirst });
     try {
       const { client: c } = await app.clientAdmin.create(
         { type: 'oauth2', name: 'Fresh', redirect_uris: ['https://app.example/cb'], grant_types: ['authorization_code'], response_types: ['code'] },

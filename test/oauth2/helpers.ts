@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { freePort } from '../../scripts/services.mjs';
 import type { ClientInput } from '../../src/admin/client-admin.js';
-import { type App, composeApp } from '../../src/compose.js';
+import { type App, openApp } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
 import { OPERATOR } from '../../src/core/users/authorization.js';
 import { buildServer } from '../../src/http/server.js';
@@ -171,7 +171,7 @@ export async function startPeer(t: TestServer, env: Record<string, string> = {})
     LATCHKEY_LOG_LEVEL: 'silent',
     ...env,
   });
-  const app = await composeApp(config);
+  const app = await openApp(config);
   const server = await buildServer(app);
   await server.listen({ port, host: '127.0.0.1' });
   return {

@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { composeApp } from '../../src/compose.js';
+import { openApp } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
 
 const root = mkdtempSync(join(tmpdir(), 'latchkey-v13-'));
@@ -19,7 +19,7 @@ function modeOf(path: string): number {
 async function start(dataDir: string): Promise<string[] & { walMode?: number }> {
   const warnings: string[] & { walMode?: number } = [];
   const config = loadConfig({ LATCHKEY_DATA_DIR: dataDir, LATCHKEY_DATABASE_URL: `sqlite:${join(dataDir, 'latchkey.db')}`, LATCHKEY_LOG_LEVEL: 'silent' });
-  const app = await composeApp(config, { warn: (m) => warnings.push(m) });
+  const app = await openApp(config, { warn: (m) => warnings.push(m) });
   // One write, so that SQLite creates its WAL and shared-memory files.
   await app.stores.audit.append({ at: Date.now(), actor: 't', source: 'test', action: 'test.write', targetType: 'none', target: 'x', details: {} });
   const wal = join(dataDir, 'latchkey.db-wal');

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { freePort } from '../../scripts/services.mjs';
-import { type App, bootstrapAdmin, composeApp } from '../../src/compose.js';
+import { type App, bootstrapAdmin, openApp } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Clock, Random } from '../../src/core/ports.js';
 import { buildServer } from '../../src/http/server.js';
@@ -52,7 +52,7 @@ export async function startServer(
     LATCHKEY_LOG_LEVEL: options.log ? 'warn' : (process.env.LATCHKEY_LOG_LEVEL ?? 'silent'),
     ...options.env,
   });
-  const app = await composeApp(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.random ? { random: options.random } : {}) });
+  const app = await openApp(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.random ? { random: options.random } : {}) });
   await bootstrapAdmin(app);
   const log = options.log;
   const server = await buildServer(app, log ? { logStream: { write: (line) => void log.push(line) } } : {});

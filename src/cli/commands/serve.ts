@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { bootstrapAdmin, composeApp } from '../../compose.js';
+import { bootstrapAdmin, openApp } from '../../compose.js';
 import { loadConfig } from '../../config/load.js';
 import { startWarnings } from '../../config/start-warnings.js';
 import { bufferedStdout } from '../../http/log-destination.js';
@@ -14,7 +14,7 @@ export function registerServeCommand(program: Command): void {
       const config = loadConfig();
       const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
       for (const message of startWarnings(config, process.env)) warn(message);
-      const app = await composeApp(config, { warn });
+      const app = await openApp(config, { warn });
       const boot = await bootstrapAdmin(app);
       if (boot.created) {
         // Printed once, straight to the terminal, never through the logger.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { sqliteBackend } from '../../../test/support/backends.js';
-import { composeApp, kyselyStores } from '../../compose.js';
+import { kyselyStores, openApp } from '../../compose.js';
 import { loadConfig } from '../../config/load.js';
 import { type Database, openDatabase } from '../database.js';
 import { type ContractDatabases, client, contractVariants, openDatabases, pastExternalCheck } from './harness.js';
@@ -80,7 +80,7 @@ describe('LATCHKEY_SQLITE_READ_CACHE', () => {
   ] as const) {
     it(`${setting}: the composed app ${cached ? 'keeps' : 'does not keep'} rows in memory`, async () => {
       const backend = sqliteBackend();
-      const app = await composeApp(
+      const app = await openApp(
         loadConfig({
           LATCHKEY_DATABASE_URL: backend.url,
           LATCHKEY_DATA_DIR: backend.dataDir,
