@@ -93,7 +93,9 @@ export interface DirectoryGroupRef {
 
 export type DirectoryAuthResult =
   | { kind: 'ok'; entry: DirectoryEntry }
-  /** No such user, a wrong password, or an account the directory refuses to bind: one answer. */
+  /** No entry for this username: the next directory in the list may know it. */
+  | { kind: 'unknown' }
+  /** The entry exists, but the password is wrong or the directory refuses to bind the account (disabled, locked). */
   | { kind: 'wrong' }
   /** The directory could not be asked (down, timeout, TLS failure, bad service credentials). */
   | { kind: 'unavailable'; reason: string };

@@ -45,14 +45,33 @@ const DEVICE_MAX_LENGTH = 400;
 const REMEMBER_MS = 60_000;
 const REMEMBER_MAX = 1000;
 
-export interface PasswordCheckDeps {
+/**
+ * Who a username and password prove, or null (wrong password, unknown or disabled user). Local
+ * passwords (`localPasswords`) or, in front of them, the directories (`directoryPasswords`).
+ */
+export type PasswordIdentify = (username: string, password: string) => Promise<User | null>;
+
+/** Internal users' passwords; an unknown user costs the same work (`verify` with no hash). */
+export function localPasswords(d: {
   users: Pick<UserStore, 'findByUsername'>;
+  verify(storedHash: string | null, password: string): Promise<boolean>;
+}): PasswordIdentify {
+  return async (username, password) => {
+    const user = await d.users.findByUsername(username);
+    const ok = await d.verify(user?.passwordHash ?? null, password);
+    return ok && user?.enabled === true ? user : null;
+  };
+}
+
+export interface PasswordCheckDeps {
+  /** Reads the user of a remembered Basic match. */
+  users: Pick<UserStore, 'findByUsername'>;
+  identify: PasswordIdentify;
   throttle: Pick<ThrottleStore, 'count' | 'hit'>;
   clock: Clock;
   random: Random;
   /** Keyed MACs (the secret box's), for device cookies. */
   macs: { mac(value: string, context: string): string; verifyMac(value: string, context: string, mac: string): boolean };
-  verify(storedHash: string | null, password: string): Promise<boolean>;
   events: SecurityEventSink;
   settings: PasswordCheckSettings;
 }
@@ -125,16 +144,14 @@ export function passwordCheck(d: PasswordCheckDeps): PasswordCheck {
         await slots.released(full);
       }
       slots.take(keys);
-      let user: User | undefined;
-      let ok = false;
+      let user: User | null = null;
       try {
-        user = await d.users.findByUsername(a.username);
-        ok = (await d.verify(user?.passwordHash ?? null, a.password)) && user?.enabled === true;
-        if (!ok) await Promise.all(keys.map((k) => d.throttle.hit(k, now, windowMs)));
+        user = await d.identify(a.username, a.password);
+        if (!user) await Promise.all(keys.map((k) => d.throttle.hit(k, now, windowMs)));
       } finally {
         slots.give(keys);
       }
-      if (!ok || !user) {
+      if (!user) {
         await d.events({
           kind: 'signin_failed',
           user: a.username.slice(0, 200),

@@ -1,0 +1,177 @@
+/**
+ * Directory entry → Latchkey user: the one place that finds an external user, creates one when
+ * the directory allows it, brings its attributes up to date and makes its external group
+ * memberships follow the directory. Sign-in, import and re-sync all go through it.
+ */
+import { randomToken } from '../crypto/random.js';
+import type { Directory, DirectoryEntry } from '../directories/directory.js';
+import type { AuditStore, Clock, Random, User, UserProfile } from '../ports.js';
+
+export interface ExternalUserStore {
+  findExternal(directoryId: string, externalId: string): Promise<User | undefined>;
+  findByUsername(username: string): Promise<User | undefined>;
+  insert(user: User): Promise<void>;
+  update(user: User): Promise<void>;
+}
+
+export interface ExternalGroupLinks {
+  findExternal(directoryId: string, externalId: string): Promise<{ id: string } | undefined>;
+  addMember(groupId: string, userId: string): Promise<void>;
+  setExternalMemberships(userId: string, directoryId: string, groupIds: readonly string[]): Promise<void>;
+}
+
+export interface ExternalUsersDeps {
+  users: ExternalUserStore;
+  groups: ExternalGroupLinks;
+  audit: Pick<AuditStore, 'append'>;
+  clock: Clock;
+  random: Random;
+}
+
+/** Why an entry the directory vouched for does not become a signed-in user. */
+export type ExternalRefusal =
+  /** No Latchkey user yet, and this directory does not create users at sign-in. */
+  | 'not_created'
+  /** The Latchkey user is disabled. */
+  | 'disabled'
+  /** Neither the directory's username nor its domain-qualified form is free. */
+  | 'username_taken';
+
+export type ExternalUserResult = { kind: 'user'; user: User; created: boolean } | { kind: 'refused'; refusal: ExternalRefusal };
+
+/** Longest text kept from a directory attribute (the console and the claims show it). */
+const MAX_TEXT = 200;
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+/** A directory value as Latchkey keeps it: no control characters, bounded; empty: absent. */
+export function cleanText(value: string | null): string | null {
+  if (value === null) return null;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
+  const text = value.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return text === '' ? null : text.slice(0, MAX_TEXT);
+}
+
+function cleanEmail(value: string | null): string | null {
+  const text = cleanText(value);
+  return text !== null && EMAIL.test(text) && text.length <= 254 ? text : null;
+}
+
+export interface ExternalUsers {
+  /**
+   * `mode`: `sign-in` creates a user only when the directory says so; `import` always creates;
+   * `sync` only updates users that exist.
+   */
+  resolve(directory: Directory, entry: DirectoryEntry, mode: 'sign-in' | 'import' | 'sync'): Promise<ExternalUserResult | { kind: 'absent' }>;
+}
+
+export function externalUsers(d: ExternalUsersDeps): ExternalUsers {
+  const attributes = (directory: Directory, entry: DirectoryEntry) => {
+    const givenName = cleanText(entry.givenName);
+    const familyName = cleanText(entry.familyName);
+    return {
+      displayName: cleanText(entry.displayName) ?? entry.username,
+      email: cleanEmail(entry.email),
+      emailVerified: directory.emailVerified,
+      givenName,
+      familyName,
+    };
+  };
+
+  /** The user this entry is: by the directory's unique id; or a replica's user carrying the same id. */
+  const existing = async (directory: Directory, entry: DirectoryEntry): Promise<User | undefined> => {
+    const own = await d.users.findExternal(directory.id, entry.uniqueId);
+    if (own) return own;
+    const named = await d.users.findByUsername(entry.username);
+    return named?.source?.externalId === entry.uniqueId ? named : undefined;
+  };
+
+  const freeName = async (directory: Directory, username: string): Promise<string | null> => {
+    for (const candidate of [username, `${username}@${directory.domain}`]) if (!(await d.users.findByUsername(candidate))) return candidate;
+    return null;
+  };
+
+  const followGroups = async (directory: Directory, user: User, entry: DirectoryEntry) => {
+    const ids: string[] = [];
+    for (const g of entry.groups) {
+      const group = await d.groups.findExternal(directory.id, g.dn);
+      if (group) ids.push(group.id);
+    }
+    await d.groups.setExternalMemberships(user.id, directory.id, ids);
+  };
+
+  return {
+    async resolve(directory, entry, mode) {
+      const now = d.clock.now();
+      const a = attributes(directory, entry);
+      const found = await existing(directory, entry);
+      if (found) {
+        if (!found.enabled && mode === 'sign-in') return { kind: 'refused', refusal: 'disabled' };
+        const profile: UserProfile = { ...found.profile };
+        if (a.givenName === null) delete profile.givenName;
+        else profile.givenName = a.givenName;
+        if (a.familyName === null) delete profile.familyName;
+        else profile.familyName = a.familyName;
+        const source = found.source?.directoryId === directory.id ? { ...found.source, dn: entry.dn } : found.source;
+        const changed =
+          found.displayName !== a.displayName ||
+          found.email !== a.email ||
+          (found.emailVerified ?? false) !== a.emailVerified ||
+          found.profile?.givenName !== profile.givenName ||
+          found.profile?.familyName !== profile.familyName ||
+          found.source?.dn !== source?.dn;
+        const updated: User = {
+          ...found,
+          displayName: a.displayName,
+          email: a.email,
+          emailVerified: a.emailVerified,
+          profile,
+          ...(source ? { source } : {}),
+          lastSyncAt: now,
+          ...(changed ? { updatedAt: now, profileUpdatedAt: now } : {}),
+        };
+        delete updated.groupRoles;
+        await d.users.update(updated);
+        if (found.source?.directoryId === directory.id) await followGroups(directory, updated, entry);
+        return { kind: 'user', user: updated, created: false };
+      }
+      if (mode === 'sync') return { kind: 'absent' };
+      if (mode === 'sign-in' && !directory.createUsersOnSignIn) return { kind: 'refused', refusal: 'not_created' };
+      const username = await freeName(directory, entry.username);
+      if (username === null) return { kind: 'refused', refusal: 'username_taken' };
+      const profile: UserProfile = {
+        ...(a.givenName !== null ? { givenName: a.givenName } : {}),
+        ...(a.familyName !== null ? { familyName: a.familyName } : {}),
+      };
+      const user: User = {
+        id: randomToken(d.random, 128),
+        username,
+        displayName: a.displayName,
+        email: a.email,
+        emailVerified: a.emailVerified,
+        passwordHash: null,
+        enabled: true,
+        roles: [],
+        createdAt: now,
+        updatedAt: now,
+        lastSignInAt: null,
+        profile,
+        profileUpdatedAt: now,
+        source: { kind: 'directory', directoryId: directory.id, domain: directory.domain, externalId: entry.uniqueId, dn: entry.dn },
+        lastSyncAt: now,
+      };
+      await d.users.insert(user);
+      if (mode === 'sign-in' && directory.defaultGroupId !== null) await d.groups.addMember(directory.defaultGroupId, user.id);
+      await followGroups(directory, user, entry);
+      await d.audit.append({
+        at: now,
+        actor: `directory:${directory.domain}`,
+        source: 'directory',
+        action: mode === 'import' ? 'user.import' : 'user.create',
+        targetType: 'user',
+        target: user.username,
+        details: { domain: directory.domain, dn: entry.dn.slice(0, 500) },
+      });
+      return { kind: 'user', user, created: true };
+    },
+  };
+}
