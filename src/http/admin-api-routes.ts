@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { clientInputSchema, clientPatchSchema, clientViewSchema, statusBodySchema } from '../admin/client-admin.js';
+import { directoryInputSchema, directoryPatchSchema, directoryViewSchema } from '../admin/directory-admin.js';
+import { groupInputSchema, groupPatchSchema, groupViewSchema } from '../admin/group-admin.js';
 import { passwordBodySchema, userInputSchema, userPatchSchema, userViewSchema } from '../admin/user-admin.js';
 import { CLIENT_STATUSES, CLIENT_TYPES } from '../core/clients/client.js';
 import type { AdminRoute } from './admin-route.js';
@@ -42,6 +44,53 @@ const usersQuery = z
   })
   .strict();
 
+const groupsQuery = z
+  .object({
+    search: z.string().max(100).optional(),
+    kind: z.enum(['native', 'external']).optional(),
+    limit,
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+const pageQuery = z.object({ limit, offset: z.coerce.number().int().min(0).default(0) }).strict();
+
+const directorySearchQuery = z.object({ query: z.string().max(200).default(''), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
+
+/** A directory entry as the directory described it (import preview, test sign-in). */
+const directoryEntrySchema = z.object({
+  dn: z.string(),
+  unique_id: z.string(),
+  username: z.string(),
+  display_name: z.string().nullable(),
+  email: z.string().nullable(),
+  given_name: z.string().nullable(),
+  family_name: z.string().nullable(),
+  groups: z.array(z.object({ dn: z.string(), name: z.string() })),
+  /** The Latchkey user this entry is, when imported or signed in before. */
+  imported_as: z.string().nullable(),
+});
+
+const directoryGroupSchema = z.object({ dn: z.string(), name: z.string(), members: z.number().int().min(0), imported: z.boolean() });
+
+export const directoryTestUserSchema = z
+  .object({
+    username: z.string().min(1).max(256),
+    password: z.string().max(1024).optional().describe('Absent: look the user up only'),
+  })
+  .strict();
+
+export const directoryImportSchema = z
+  .object({
+    users: z.array(z.string().min(1).max(256)).max(500).optional().describe('Usernames to import (their groups that are imported link up)'),
+    groups: z.array(z.string().min(1).max(1024)).max(500).optional().describe('Group DNs to import as external groups'),
+  })
+  .strict();
+
+export const directoryMoveSchema = z.object({ position: z.number().int().min(0).max(1000) }).strict();
+
+export const memberBodySchema = z.object({ username: z.string().min(1).max(256) }).strict();
+
 /** The body of every error answer the admin API writes itself. */
 export const errorBodySchema = z.object({
   error: z.string(),
@@ -69,10 +118,29 @@ const auditEntrySchema = z.object({
 
 /** Schemas the document names under components/schemas; the routes refer to them. */
 export const ADMIN_API_COMPONENTS = {
-  input: { ClientInput: clientInputSchema, ClientPatch: clientPatchSchema, UserInput: userInputSchema, UserPatch: userPatchSchema },
-  output: { Error: errorBodySchema, Client: clientViewSchema, ClientWithSecret: clientWithSecretSchema, User: userViewSchema },
+  input: {
+    ClientInput: clientInputSchema,
+    ClientPatch: clientPatchSchema,
+    UserInput: userInputSchema,
+    UserPatch: userPatchSchema,
+    DirectoryInput: directoryInputSchema,
+    DirectoryPatch: directoryPatchSchema,
+    GroupInput: groupInputSchema,
+    GroupPatch: groupPatchSchema,
+  },
+  output: {
+    Error: errorBodySchema,
+    Client: clientViewSchema,
+    ClientWithSecret: clientWithSecretSchema,
+    User: userViewSchema,
+    Directory: directoryViewSchema,
+    DirectoryEntry: directoryEntrySchema,
+    Group: groupViewSchema,
+  },
 } as const;
 
+const unknownDirectory = { '404': { description: 'Unknown directory', schema: errorBodySchema } };
+const unknownGroup = { '404': { description: 'Unknown group', schema: errorBodySchema } };
 const unknownClient = { '404': { description: 'Unknown key', schema: errorBodySchema } };
 const changedSince = { '409': { description: 'The client changed since that version', schema: errorBodySchema } };
 
@@ -224,6 +292,205 @@ export const ADMIN_API_ROUTES = {
       '403': { description: 'Missing permission, or the user holds a permission the caller lacks' },
       '404': { description: 'Unknown user', schema: errorBodySchema },
       '409': { description: 'The user changed meanwhile', schema: errorBodySchema },
+    },
+  },
+  listDirectories: {
+    method: 'GET',
+    path: '/admin/api/directories',
+    summary: 'List the LDAP directories in sign-in order, with their health',
+    permission: 'configure_server',
+    responses: { '200': { description: 'The directories', schema: z.object({ items: z.array(directoryViewSchema) }) } },
+  },
+  createDirectory: {
+    method: 'POST',
+    path: '/admin/api/directories',
+    summary: 'Add an LDAP directory at the end of the list',
+    description: 'The bind password is write-only and stored encrypted under the master key.',
+    permission: 'configure_server',
+    body: directoryInputSchema,
+    responses: {
+      '201': { description: 'Added', schema: directoryViewSchema },
+      '409': { description: 'Domain or host and port taken', schema: errorBodySchema },
+    },
+  },
+  getDirectory: {
+    method: 'GET',
+    path: '/admin/api/directories/:id',
+    summary: 'Get a directory',
+    permission: 'configure_server',
+    responses: { '200': { description: 'The directory', schema: directoryViewSchema }, ...unknownDirectory },
+  },
+  updateDirectory: {
+    method: 'PATCH',
+    path: '/admin/api/directories/:id',
+    summary: 'Change a directory (enable or disable it with `enabled`)',
+    description: 'Disabling keeps its users signed in until they sign out; other directories may still authenticate them.',
+    permission: 'configure_server',
+    body: directoryPatchSchema,
+    responses: {
+      '200': { description: 'Changed', schema: directoryViewSchema },
+      ...unknownDirectory,
+      '409': { description: 'Domain or host and port taken, or changed meanwhile', schema: errorBodySchema },
+    },
+  },
+  moveDirectory: {
+    method: 'POST',
+    path: '/admin/api/directories/:id/move',
+    summary: 'Move a directory in the sign-in order (0: first)',
+    permission: 'configure_server',
+    body: directoryMoveSchema,
+    responses: { '200': { description: 'The list in its new order', schema: z.object({ items: z.array(directoryViewSchema) }) }, ...unknownDirectory },
+  },
+  removeDirectory: {
+    method: 'DELETE',
+    path: '/admin/api/directories/:id',
+    summary: 'Remove a directory for good',
+    description: 'Its external users are disabled, not deleted (their audit history stays); its external groups are removed.',
+    permission: 'configure_server',
+    responses: { '204': { description: 'Removed' }, ...unknownDirectory },
+  },
+  testDirectory: {
+    method: 'POST',
+    path: '/admin/api/directories/:id/test',
+    summary: 'Connect and bind with the configured credentials',
+    permission: 'configure_server',
+    responses: {
+      '200': { description: 'The outcome', schema: z.object({ ok: z.boolean(), reason: z.string().optional() }) },
+      ...unknownDirectory,
+    },
+  },
+  testDirectoryUser: {
+    method: 'POST',
+    path: '/admin/api/directories/:id/test-user',
+    summary: "Check a user's sign-in against this directory alone: the attributes and groups found",
+    description: 'Signs nobody in and creates no user.',
+    permission: 'configure_server',
+    body: directoryTestUserSchema,
+    responses: {
+      '200': {
+        description: 'The outcome, and the entry found',
+        schema: z.object({
+          outcome: z.enum(['signed_in', 'found', 'wrong_password', 'unknown_user', 'unavailable']),
+          reason: z.string().optional(),
+          entry: directoryEntrySchema.optional(),
+        }),
+      },
+      ...unknownDirectory,
+    },
+  },
+  searchDirectoryUsers: {
+    method: 'GET',
+    path: '/admin/api/directories/:id/users',
+    summary: 'Search the directory for users to import (preview)',
+    permission: 'configure_server',
+    query: directorySearchQuery,
+    responses: {
+      '200': { description: 'Entries found', schema: z.object({ items: z.array(directoryEntrySchema) }) },
+      ...unknownDirectory,
+      '409': { description: 'The directory could not be asked', schema: errorBodySchema },
+    },
+  },
+  searchDirectoryGroups: {
+    method: 'GET',
+    path: '/admin/api/directories/:id/groups',
+    summary: 'Search the directory for groups to import (preview)',
+    permission: 'configure_server',
+    query: directorySearchQuery,
+    responses: {
+      '200': { description: 'Groups found', schema: z.object({ items: z.array(directoryGroupSchema) }) },
+      ...unknownDirectory,
+      '409': { description: 'The directory could not be asked', schema: errorBodySchema },
+    },
+  },
+  importFromDirectory: {
+    method: 'POST',
+    path: '/admin/api/directories/:id/import',
+    summary: 'Import users and groups from the directory',
+    permission: 'configure_server',
+    body: directoryImportSchema,
+    responses: {
+      '200': {
+        description: 'What was imported, and the names that were not found',
+        schema: z.object({ users: z.array(userViewSchema), groups: z.array(groupViewSchema), not_found: z.array(z.string()) }),
+      },
+      ...unknownDirectory,
+      '409': { description: 'The directory could not be asked', schema: errorBodySchema },
+    },
+  },
+  listGroups: {
+    method: 'GET',
+    path: '/admin/api/groups',
+    summary: 'List native and external groups',
+    permission: ['manage_users', 'manage_roles'],
+    query: groupsQuery,
+    responses: { '200': { description: 'A page of groups', schema: page(groupViewSchema) } },
+  },
+  createGroup: {
+    method: 'POST',
+    path: '/admin/api/groups',
+    summary: 'Create a native group',
+    description: 'Roles need manage_roles and carry only permissions the caller holds.',
+    permission: ['manage_users', 'manage_roles'],
+    body: groupInputSchema,
+    responses: { '201': { description: 'Created', schema: groupViewSchema }, '409': { description: 'Name taken', schema: errorBodySchema } },
+  },
+  getGroup: {
+    method: 'GET',
+    path: '/admin/api/groups/:id',
+    summary: 'Get a group',
+    permission: ['manage_users', 'manage_roles'],
+    responses: { '200': { description: 'The group', schema: groupViewSchema }, ...unknownGroup },
+  },
+  updateGroup: {
+    method: 'PATCH',
+    path: '/admin/api/groups/:id',
+    summary: "Change a group's name, description or roles",
+    description: 'An external group keeps the name its directory gives it. Removing a role ends the members’ sessions and tokens.',
+    permission: ['manage_users', 'manage_roles'],
+    body: groupPatchSchema,
+    responses: {
+      '200': { description: 'Changed', schema: groupViewSchema },
+      ...unknownGroup,
+      '409': { description: 'Name taken, external, or changed meanwhile', schema: errorBodySchema },
+    },
+  },
+  removeGroup: {
+    method: 'DELETE',
+    path: '/admin/api/groups/:id',
+    summary: 'Remove a group (its members lose its roles)',
+    permission: ['manage_users', 'manage_roles'],
+    responses: { '204': { description: 'Removed' }, ...unknownGroup },
+  },
+  listGroupMembers: {
+    method: 'GET',
+    path: '/admin/api/groups/:id/members',
+    summary: 'The members of a group',
+    permission: ['manage_users', 'manage_roles'],
+    query: pageQuery,
+    responses: { '200': { description: 'A page of members', schema: page(userViewSchema) }, ...unknownGroup },
+  },
+  addGroupMember: {
+    method: 'POST',
+    path: '/admin/api/groups/:id/members',
+    summary: 'Add a user to a native group',
+    description: 'Joining a group with roles grants them: manage_roles, and only permissions the caller holds.',
+    permission: ['manage_users', 'manage_roles'],
+    body: memberBodySchema,
+    responses: {
+      '204': { description: 'Added' },
+      ...unknownGroup,
+      '409': { description: 'External group: its members follow the directory', schema: errorBodySchema },
+    },
+  },
+  removeGroupMember: {
+    method: 'DELETE',
+    path: '/admin/api/groups/:id/members/:username',
+    summary: 'Remove a user from a native group',
+    permission: ['manage_users', 'manage_roles'],
+    responses: {
+      '204': { description: 'Removed' },
+      ...unknownGroup,
+      '409': { description: 'External group: its members follow the directory', schema: errorBodySchema },
     },
   },
 } as const satisfies Record<string, AdminRoute>;

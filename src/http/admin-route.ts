@@ -16,7 +16,8 @@ export interface AdminRoute {
   path: string;
   summary: string;
   description?: string;
-  permission: Permission;
+  /** The permission the caller needs; a list: any one of them (the use case may check more). */
+  permission: Permission | readonly Permission[];
   /** Parsed after authorization; the handler receives the result. */
   query?: z.ZodType;
   /**
@@ -81,14 +82,20 @@ function requireJson(req: FastifyRequest): void {
  * Authenticates and authorizes an admin API call. Session callers must also send the CSRF
  * header on mutations (checked by the session module's resolver).
  */
-export async function requirePermission(ctx: HttpContext, req: FastifyRequest, reply: FastifyReply, permission: Permission): Promise<Principal | null> {
+export async function requirePermission(
+  ctx: HttpContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  permission: Permission | readonly Permission[],
+): Promise<Principal | null> {
   const r = await ctx.authenticate(req);
   if (r.kind !== 'ok') {
     sendUnauthenticated(reply, r);
     return null;
   }
-  if (!r.principal.permissions.has(permission)) {
-    void reply.code(403).send({ error: 'forbidden', message: `this needs the ${permission} permission` });
+  const anyOf: readonly Permission[] = typeof permission === 'string' ? [permission] : permission;
+  if (!anyOf.some((p) => r.principal.permissions.has(p))) {
+    void reply.code(403).send({ error: 'forbidden', message: `this needs the ${anyOf.join(' or ')} permission` });
     return null;
   }
   return r.principal;

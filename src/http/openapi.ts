@@ -83,7 +83,7 @@ export function adminOpenApi(routes: readonly AdminRoute[]) {
     const responses: Record<string, unknown> = {
       '400': { description: 'Invalid input; `fields` names each offending field', content: json(error) },
       '401': { description: 'Not authenticated' },
-      '403': { description: `Missing permission (${route.permission})` },
+      '403': { description: `Missing permission (${permissionText(route.permission)})` },
     };
     for (const [status, r] of Object.entries(route.responses)) {
       responses[status] = { description: r.description, ...(r.schema ? { content: json(answers.of(r.schema)) } : {}) };
@@ -91,7 +91,7 @@ export function adminOpenApi(routes: readonly AdminRoute[]) {
     item[route.method.toLowerCase()] = {
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
-      'x-permission': route.permission,
+      'x-permission': permissionText(route.permission),
       ...(route.query ? { parameters: queryParameters(requests.of(route.query)) } : {}),
       ...(route.body ? { requestBody: { content: json(requests.of(route.body)) } } : {}),
       responses,
@@ -120,3 +120,7 @@ export function adminOpenApi(routes: readonly AdminRoute[]) {
 
 /** OpenAPI 3.1 description of the admin REST API, served at /admin/api/openapi.json. */
 export const ADMIN_OPENAPI = adminOpenApi(Object.values(ADMIN_API_ROUTES));
+
+function permissionText(p: AdminRoute['permission']): string {
+  return typeof p === 'string' ? p : p.join(' or ');
+}

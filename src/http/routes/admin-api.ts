@@ -1,27 +1,17 @@
 import type { FastifyRequest } from 'fastify';
 import { statusBodySchema, viewClient } from '../../admin/client-admin.js';
 import { AdminError } from '../../admin/errors.js';
-import { type UserActor, viewUser } from '../../admin/user-admin.js';
+import { viewUser } from '../../admin/user-admin.js';
 import type { Client } from '../../core/clients/client.js';
+import { actorOf } from '../admin-actor.js';
 import { ADMIN_API_ROUTES } from '../admin-api-routes.js';
 import { parse, registerAdminRoute } from '../admin-route.js';
 import type { HttpModule } from '../context.js';
 import { ADMIN_OPENAPI } from '../openapi.js';
-import type { Principal } from '../principal.js';
 
 /** A stored row that could not be read is shown marked; its key and fields (never its content) are logged. */
 function logUnreadable(req: FastifyRequest, c: Client): void {
   if (c.unreadableFields) req.log.warn({ client_key: c.key, fields: c.unreadableFields }, 'stored client fields could not be read and show as empty');
-}
-
-/** The caller as an actor: its permissions are this request's (a token's scopes narrow them). */
-function actorOf(req: FastifyRequest, p: Principal): UserActor {
-  return {
-    name: p.user.username,
-    source: req.ip,
-    authority: { kind: 'user', userId: p.user.id, permissions: p.permissions },
-    ...(p.via === 'session' && p.sessionId !== undefined ? { sessionSid: p.sessionId } : {}),
-  };
 }
 
 export const registerAdminApi: HttpModule = (server, ctx) => {

@@ -1,5 +1,6 @@
 import type { HttpModule } from '../context.js';
 import { registerAdminApi } from './admin-api.js';
+import { registerAdminApiDirectories } from './admin-api-directories.js';
 import { registerConsole } from './console.js';
 import { registerHardening } from './hardening.js';
 import { registerHealth } from './health.js';
@@ -16,6 +17,7 @@ export const ROUTE_MODULES: HttpModule[] = [
   registerHealth,
   registerSignIn,
   registerAdminApi,
+  registerAdminApiDirectories,
   registerConsole,
   registerOAuth1,
   registerOAuth2,

@@ -1,0 +1,131 @@
+import type { Directory, DirectoryClient, DirectoryEntry } from '../core/directories/directory.js';
+import type { AuditStore, Clock, User } from '../core/ports.js';
+import type { ExternalUsers } from '../core/sign-in/external-users.js';
+import type { DirectoryAdmin } from './directory-admin.js';
+import { AdminError, type Actor } from './errors.js';
+import type { Group, GroupAdmin } from './group-admin.js';
+
+export interface DirectoryImportDeps {
+  directories: DirectoryAdmin;
+  client: DirectoryClient;
+  external: ExternalUsers;
+  groups: GroupAdmin;
+  users: {
+    list(query: { directoryId?: string; limit: number; offset: number }): Promise<{ items: User[]; total: number }>;
+    update(user: User): Promise<void>;
+  };
+  /** Disables a user whose entry left the directory, through the user use cases (sessions and tokens end). */
+  disable(user: User, reason: string): Promise<void>;
+  audit: Pick<AuditStore, 'append'>;
+  clock: Clock;
+}
+
+export interface ImportResult {
+  users: User[];
+  groups: Group[];
+  notFound: string[];
+}
+
+export interface SyncReport {
+  checked: number;
+  updated: number;
+  disabled: number;
+  unavailable: boolean;
+}
+
+/** The name a directory knows a user by: a name made unique with `@domain` loses it again. */
+export function directoryUsername(user: User, directory: Directory): string {
+  const suffix = `@${directory.domain}`;
+  return user.username.toLowerCase().endsWith(suffix) ? user.username.slice(0, -suffix.length) : user.username;
+}
+
+/** Import from a directory, and the re-sync of what was imported. */
+export class DirectoryImport {
+  constructor(private readonly d: DirectoryImportDeps) {}
+
+  async importUsers(directoryId: string, usernames: readonly string[], actor: Actor): Promise<{ users: User[]; notFound: string[] }> {
+    const directory = await this.d.directories.get(directoryId);
+    const users: User[] = [];
+    const notFound: string[] = [];
+    for (const name of usernames) {
+      const found = await this.d.client.lookup(directory, name);
+      if (found.kind === 'unavailable') throw new AdminError(409, 'directory_unavailable', `the directory could not be asked: ${found.reason}`);
+      if (found.kind === 'missing') {
+        notFound.push(name);
+        continue;
+      }
+      const r = await this.d.external.resolve(directory, found.entry, 'import');
+      if (r.kind === 'user') users.push(r.user);
+      else notFound.push(name);
+    }
+    await this.record(actor, directory, { users: users.map((u) => u.username), not_found: notFound.length });
+    return { users, notFound };
+  }
+
+  async importGroups(directoryId: string, dns: readonly string[], actor: Actor): Promise<{ groups: Group[]; notFound: string[] }> {
+    const directory = await this.d.directories.get(directoryId);
+    if (dns.length === 0) return { groups: [], notFound: [] };
+    const found = await this.d.directories.searchGroups(directoryId, '', 1000);
+    const wanted = new Set(dns.map((x) => x.toLowerCase()));
+    const refs = found.filter((g) => wanted.has(g.dn.toLowerCase()));
+    const seen = new Set(refs.map((g) => g.dn.toLowerCase()));
+    const groups = await this.d.groups.importExternal(directory, refs, actor);
+    for (const [i, group] of groups.entries()) {
+      const ref = refs[i];
+      if (ref) await this.d.groups.linkMembers(group, ref.memberDns, directory.id);
+    }
+    await this.record(actor, directory, { groups: groups.map((g) => g.name) });
+    return { groups, notFound: dns.filter((x) => !seen.has(x.toLowerCase())) };
+  }
+
+  private record(actor: Actor, directory: Directory, details: Record<string, unknown>): Promise<void> {
+    return this.d.audit.append({
+      at: this.d.clock.now(),
+      actor: actor.name,
+      source: actor.source,
+      action: 'directory.import',
+      targetType: 'directory',
+      target: directory.domain,
+      details,
+    });
+  }
+
+  /** Attributes and groups of every user imported from this directory; a user gone from it is disabled. */
+  async sync(directory: Directory): Promise<SyncReport> {
+    const report: SyncReport = { checked: 0, updated: 0, disabled: 0, unavailable: false };
+    for (let offset = 0; ; offset += 200) {
+      const page = await this.d.users.list({ directoryId: directory.id, limit: 200, offset });
+      for (const user of page.items) {
+        if (!user.enabled) continue;
+        report.checked++;
+        const found = await this.d.client.lookup(directory, directoryUsername(user, directory));
+        if (found.kind === 'unavailable') {
+          report.unavailable = true;
+          return report;
+        }
+        if (found.kind === 'missing' || found.entry.uniqueId !== user.source?.externalId) {
+          await this.d.disable(user, 'gone from the directory');
+          report.disabled++;
+          continue;
+        }
+        const r = await this.d.external.resolve(directory, found.entry, 'sync');
+        if (r.kind === 'user' && r.user.updatedAt !== user.updatedAt) report.updated++;
+      }
+      if (page.items.length < 200) return report;
+    }
+  }
+}
+
+export function entryView(e: DirectoryEntry, importedAs: string | null) {
+  return {
+    dn: e.dn,
+    unique_id: e.uniqueId,
+    username: e.username,
+    display_name: e.displayName,
+    email: e.email,
+    given_name: e.givenName,
+    family_name: e.familyName,
+    groups: e.groups.map((g) => ({ dn: g.dn, name: g.name })),
+    imported_as: importedAs,
+  };
+}
