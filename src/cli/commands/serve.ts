@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/load.js';
 import { startWarnings } from '../../config/start-warnings.js';
 import { bufferedStdout } from '../../http/log-destination.js';
 import { buildServer } from '../../http/server.js';
-import { startBackgroundJobs } from '../../jobs.js';
+import { startBackgroundJobs, startDirectorySync } from '../../jobs.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -25,6 +25,7 @@ export function registerServeCommand(program: Command): void {
         );
       }
       startBackgroundJobs(app);
+      startDirectorySync(app);
       const log = bufferedStdout();
       const server = await buildServer(app, { logStream: log });
       // A fatal error is logged and the buffered lines written before the process ends.
