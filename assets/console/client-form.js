@@ -1,3 +1,4 @@
+// @ts-check
 // The Create client and Edit dialogs: one form per client type, validated as the administrator
 // types, with the OAuth 2.0 Security BCP's warnings next to discouraged choices. After Save the
 // key and secret are shown once with copy buttons and a configuration snippet.
@@ -19,7 +20,47 @@ import { choiceGroup, copyButton, field } from './widgets.js';
 const data = pageData();
 const MIN_SECRET = data.minSecretLength ?? 16;
 const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';
+/** @type {readonly ClientType[]} */
+const CLIENT_TYPES = ['oauth1', 'oauth2', 'oidc'];
 
+/**
+ * @typedef {import('./api.js').Client} Client
+ * @typedef {Client['type']} ClientType
+ * @typedef {ReturnType<typeof field<HTMLInputElement>>} InputField
+ * @typedef {ReturnType<typeof field<HTMLTextAreaElement>>} TextField
+ * @typedef {ReturnType<typeof choiceGroup>} ChoiceGroup
+ * @typedef {{ note: string, warn?: boolean }} ChoiceNote
+ * @typedef {{ input?: HTMLElement }} Problem
+ */
+
+/**
+ * The form's controls; render() fills in those of the chosen client type.
+ * @typedef {{
+ *   name: InputField, public?: ChoiceGroup, secret?: InputField, retype?: InputField,
+ *   callback_url?: InputField, rsa_public_key?: TextField,
+ *   redirect_uris?: TextField, redirectList?: HTMLUListElement, post_logout_redirect_uris?: TextField,
+ *   grant_types?: ChoiceGroup, response_types?: ChoiceGroup, require_pkce?: HTMLInputElement, resource_server?: HTMLInputElement,
+ * }} Fields
+ */
+
+/**
+ * What Save sends: the whole client on POST; changes() picks the differing members for a PATCH.
+ * @typedef {{
+ *   name: string, type?: ClientType, public?: boolean, secret?: string,
+ *   callback_url?: string | null, rsa_public_key?: string | null,
+ *   redirect_uris?: string[], post_logout_redirect_uris?: string[], grant_types?: string[], response_types?: string[],
+ *   require_pkce?: boolean, resource_server?: boolean,
+ * }} ClientBody
+ * @typedef {Partial<ClientBody>} ClientPatch
+ */
+
+/**
+ * @typedef {{ trigger?: HTMLElement | null, focusKey?: string | null, onSaved?: (client: Client) => void }} FormCommon
+ * @typedef {FormCommon & { mode: 'create', type?: string }} CreateOptions
+ * @typedef {FormCommon & { mode: 'edit', client: Client }} EditOptions
+ */
+
+/** @type {Record<string, ChoiceNote | undefined>} */
 const GRANT_NOTES = {
   authorization_code: { note: 'Users sign in and consent in their browser. The recommended flow.' },
   refresh_token: { note: 'Keeps access without asking the user again.' },
@@ -31,6 +72,10 @@ const GRANT_NOTES = {
   client_credentials: { note: 'The application acts for itself, with no user. Confidential clients only.' },
 };
 
+/**
+ * @param {string} responseType
+ * @returns {ChoiceNote | null}
+ */
 function responseNote(responseType) {
   const parts = responseType.split(' ');
   if (parts.includes('token')) {
@@ -54,17 +99,21 @@ export function generateSecret() {
     .replace(/=+$/, '');
 }
 
+/** @type {(a: readonly string[], b: readonly string[]) => boolean} */
 const sameList = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+/** @type {(a: readonly string[], b: readonly string[]) => boolean} */
 const sameSet = (a, b) => a.length === b.length && a.every((x) => b.includes(x));
 
 /**
  * Opens the dialog. mode 'create' (options.type preselects a type) or 'edit' (options.client).
  * options.onSaved(client) runs after a successful save.
+ * @param {CreateOptions | EditOptions} options
  */
 export function openClientForm(options) {
-  const editing = options.mode === 'edit';
-  const original = options.client;
-  let type = editing ? original.type : (options.type ?? 'oauth2');
+  const original = options.mode === 'edit' ? options.client : undefined;
+  const editing = original !== undefined;
+  /** @type {ClientType} */
+  let type = options.mode === 'edit' ? options.client.type : (CLIENT_TYPES.find((t) => t === options.type) ?? 'oauth2');
   const d = createDialog({
     title: editing ? `Edit ${original.name}` : 'Create client',
     trigger: options.trigger,
@@ -85,13 +134,13 @@ export function openClientForm(options) {
       legend: 'Client type',
       name: 'client-type',
       type: 'radio',
-      options: ['oauth1', 'oauth2', 'oidc'].map((t) => ({ value: t, label: TYPE_LABEL[t], checked: t === type })),
+      options: CLIENT_TYPES.map((t) => ({ value: t, label: TYPE_LABEL[t], checked: t === type })),
     });
     typeGroup.fieldset.classList.add('inline-choices');
     for (const input of typeGroup.inputs) {
       input.addEventListener('change', () => {
         if (!input.checked) return;
-        type = input.value;
+        type = CLIENT_TYPES.find((t) => t === input.value) ?? type;
         render();
       });
     }
@@ -116,16 +165,16 @@ export function openClientForm(options) {
   const retypeInput = h('input', { type: 'password', autocomplete: 'new-password', spellcheck: 'false' });
   let publicClient = editing ? original.public : false;
 
-  let fields = {};
+  /** @type {Fields} */
+  let fields;
 
   function render() {
     const oauth1 = type === 'oauth1';
     const noun = oauth1 ? 'Consumer' : 'Client';
     sections.replaceChildren();
-    fields = {};
     if (!editing) d.setTitle(oauth1 ? 'Create OAuth 1.0a consumer' : `Create ${TYPE_LABEL[type]} client`);
 
-    fields.name = field({ label: `${noun} name`, input: nameInput, hint: 'Shown to users on the consent page.' });
+    fields = { name: field({ label: `${noun} name`, input: nameInput, hint: 'Shown to users on the consent page.' }) };
     sections.append(fields.name.wrapper);
 
     if (!oauth1) {
@@ -158,8 +207,10 @@ export function openClientForm(options) {
 
     if (oauth1 || !publicClient) {
       const keepHint = editing ? 'Leave both empty to keep the current secret. A new one replaces the old at once.' : 'Leave both empty to have one generated.';
-      fields.secret = field({ label: `${noun} secret`, input: secretInput, hint: `At least ${MIN_SECRET} characters. ${keepHint}` });
-      fields.retype = field({ label: 'Re-type secret', input: retypeInput });
+      const secret = field({ label: `${noun} secret`, input: secretInput, hint: `At least ${MIN_SECRET} characters. ${keepHint}` });
+      const retype = field({ label: 'Re-type secret', input: retypeInput });
+      fields.secret = secret;
+      fields.retype = retype;
       const generate = h('button', { type: 'button', class: 'secondary' }, 'Generate');
       const show = h('button', { type: 'button', class: 'secondary', 'aria-pressed': String(secretInput.type === 'text') }, 'Show secret');
       generate.addEventListener('click', () => {
@@ -178,12 +229,12 @@ export function openClientForm(options) {
         retypeInput.type = secretInput.type;
         show.setAttribute('aria-pressed', String(visible));
       });
-      sections.append(h('div', { class: 'secret-pair' }, fields.secret.wrapper, fields.retype.wrapper, h('div', { class: 'inline-actions' }, generate, show)));
+      sections.append(h('div', { class: 'secret-pair' }, secret.wrapper, retype.wrapper, h('div', { class: 'inline-actions' }, generate, show)));
     } else {
       sections.append(h('p', { class: 'hint' }, 'A public client has no secret: it proves itself with PKCE instead.'));
     }
 
-    if (oauth1) {
+    if (type === 'oauth1') {
       const callback = h('input', {
         type: 'text',
         inputmode: 'url',
@@ -191,38 +242,43 @@ export function openClientForm(options) {
         spellcheck: 'false',
         value: editing ? (original.callback_url ?? '') : '',
       });
-      fields.callback_url = field({
+      const callbackField = field({
         label: 'Callback URL (optional)',
         input: callback,
         hint: 'If set, every request must use this callback (or "oob"). Empty: the consumer names it per request.',
       });
-      callback.addEventListener('input', () => checkCallback(false));
+      callback.addEventListener('input', () => checkCallback());
       const rsa = h('textarea', { rows: '4', spellcheck: 'false', class: 'mono', placeholder: '-----BEGIN PUBLIC KEY-----' });
       rsa.value = editing ? (original.rsa_public_key ?? '') : '';
-      fields.rsa_public_key = field({ label: 'RSA public key (optional)', input: rsa, hint: 'PEM, for consumers that sign with RSA-SHA1.' });
-      sections.append(fields.callback_url.wrapper, fields.rsa_public_key.wrapper);
+      const rsaField = field({ label: 'RSA public key (optional)', input: rsa, hint: 'PEM, for consumers that sign with RSA-SHA1.' });
+      fields.callback_url = callbackField;
+      fields.rsa_public_key = rsaField;
+      sections.append(callbackField.wrapper, rsaField.wrapper);
     } else {
       const uris = h('textarea', { rows: '3', spellcheck: 'false', class: 'mono', placeholder: 'https://app.example.com/callback' });
       uris.value = editing ? original.redirect_uris.join('\n') : '';
-      fields.redirect_uris = field({
+      const redirectField = field({
         label: 'Redirect URIs',
         input: uris,
         hint: 'One per line. https, http on loopback only, or a private-use scheme (com.example.app:/cb).',
       });
-      fields.redirectList = h('ul', { class: 'uri-problems', 'aria-live': 'polite' });
-      fields.redirect_uris.wrapper.append(fields.redirectList);
+      const redirectList = h('ul', { class: 'uri-problems', 'aria-live': 'polite' });
+      fields.redirect_uris = redirectField;
+      fields.redirectList = redirectList;
+      redirectField.wrapper.append(redirectList);
       uris.addEventListener('input', () => checkRedirects());
-      sections.append(fields.redirect_uris.wrapper);
+      sections.append(redirectField.wrapper);
       if (type === 'oidc') {
         const post = h('textarea', { rows: '2', spellcheck: 'false', class: 'mono' });
         post.value = editing ? original.post_logout_redirect_uris.join('\n') : '';
-        fields.post_logout_redirect_uris = field({ label: 'Post-logout redirect URIs (optional)', input: post, hint: 'One per line.' });
+        const postField = field({ label: 'Post-logout redirect URIs (optional)', input: post, hint: 'One per line.' });
+        fields.post_logout_redirect_uris = postField;
         post.addEventListener('input', () => checkPostLogout());
-        sections.append(fields.post_logout_redirect_uris.wrapper);
+        sections.append(postField.wrapper);
       }
 
       const grants = editing ? original.grant_types : RULES.defaultGrantTypes;
-      fields.grant_types = choiceGroup({
+      const grantGroup = choiceGroup({
         legend: 'Grant types',
         name: 'grant-types',
         options: RULES.grantTypes.map((g) => {
@@ -231,13 +287,15 @@ export function openClientForm(options) {
         }),
       });
       const responses = editing ? original.response_types : RULES.defaultResponseTypes;
-      fields.response_types = choiceGroup({
+      const responseGroup = choiceGroup({
         legend: 'Response types',
         name: 'response-types',
         hint: type === 'oidc' ? 'OpenID Connect response types.' : 'OAuth 2.0 response types.',
         options: RULES.responseTypes[type].map((r) => ({ value: r, label: r, checked: responses.includes(r), ...(responseNote(r) ?? {}) })),
       });
-      sections.append(h('div', { class: 'choice-columns' }, fields.grant_types.fieldset, fields.response_types.fieldset));
+      fields.grant_types = grantGroup;
+      fields.response_types = responseGroup;
+      sections.append(h('div', { class: 'choice-columns' }, grantGroup.fieldset, responseGroup.fieldset));
 
       const pkce = h('input', {
         type: 'checkbox',
@@ -277,29 +335,37 @@ export function openClientForm(options) {
   }
 
   // --- live checks ---
+  /**
+   * @param {boolean} final
+   * @returns {Problem[]}
+   */
   function checkSecrets(final) {
-    if (!fields.secret) return [];
+    const { secret, retype } = fields;
+    if (!secret || !retype) return [];
+    /** @type {Problem[]} */
     const problems = [];
     const s = secretInput.value;
     const r = retypeInput.value;
-    fields.secret.setError(s !== '' && s.length < MIN_SECRET && (final || s.length > 0) ? `Use at least ${MIN_SECRET} characters.` : null);
-    if (s !== '' && s.length < MIN_SECRET) problems.push(fields.secret);
+    secret.setError(s !== '' && s.length < MIN_SECRET && (final || s.length > 0) ? `Use at least ${MIN_SECRET} characters.` : null);
+    if (s !== '' && s.length < MIN_SECRET) problems.push(secret);
     const mismatch = (final || r.length >= s.length) && s !== r;
-    fields.retype.setError(mismatch ? 'The two secrets differ.' : null);
-    if (mismatch) problems.push(fields.retype);
+    retype.setError(mismatch ? 'The two secrets differ.' : null);
+    if (mismatch) problems.push(retype);
     return problems;
   }
   secretInput.addEventListener('input', () => checkSecrets(false));
   retypeInput.addEventListener('input', () => checkSecrets(false));
 
+  /** @returns {Problem[]} */
   function checkRedirects() {
     const f = fields.redirect_uris;
     if (!f) return [];
     const problems = redirectUriLines(f.input.value);
-    fields.redirectList.replaceChildren(...problems.map((p) => h('li', {}, `Line ${p.line}: "${p.uri}" ${p.message}`)));
+    fields.redirectList?.replaceChildren(...problems.map((p) => h('li', {}, `Line ${p.line}: "${p.uri}" ${p.message}`)));
     f.setError(problems.length ? `${problems.length} redirect URI${problems.length > 1 ? 's need' : ' needs'} fixing (listed below).` : null);
     return problems.length ? [f] : [];
   }
+  /** @returns {Problem[]} */
   function checkPostLogout() {
     const f = fields.post_logout_redirect_uris;
     if (!f) return [];
@@ -307,6 +373,7 @@ export function openClientForm(options) {
     f.setError(problems.length ? problems.map((p) => `Line ${p.line}: "${p.uri}" ${p.message}`).join(' · ') : null);
     return problems.length ? [f] : [];
   }
+  /** @returns {Problem[]} */
   function checkCallback() {
     const f = fields.callback_url;
     if (!f) return [];
@@ -316,7 +383,9 @@ export function openClientForm(options) {
     return problem ? [f] : [];
   }
 
+  /** @returns {Problem[]} */
   function validate() {
+    /** @type {Problem[]} */
     const bad = [];
     const name = nameInput.value.trim();
     fields.name.setError(name === '' ? 'Enter a name.' : null);
@@ -326,15 +395,18 @@ export function openClientForm(options) {
       bad.push(...checkCallback());
     } else {
       bad.push(...checkRedirects(), ...checkPostLogout());
+      const { redirect_uris: redirects, grant_types: grants, response_types: responses } = fields;
+      if (!redirects || !grants || !responses) return bad;
       // The server's rules, worded for the form; URI problems are listed per line above.
       const violations = settingsViolations({
         type,
         isPublic: publicClient,
-        redirectUris: uriList(fields.redirect_uris.input.value),
+        redirectUris: uriList(redirects.input.value),
         postLogoutRedirectUris: fields.post_logout_redirect_uris ? uriList(fields.post_logout_redirect_uris.input.value) : [],
-        grantTypes: fields.grant_types.values(),
-        responseTypes: fields.response_types.values(),
+        grantTypes: grants.values(),
+        responseTypes: responses.values(),
       });
+      /** @param {ReturnType<typeof settingsViolations>[number]['rule']} rule */
       const broken = (rule) => violations.some((v) => v.rule === rule);
       let grantError = null;
       let responseError = null;
@@ -342,30 +414,32 @@ export function openClientForm(options) {
       else if (broken('refresh_token_alone')) grantError = 'refresh_token alone cannot obtain a first token.';
       else if (broken('code_grant_needs_code_response')) grantError = 'authorization_code needs a response type containing "code".';
       if (broken('code_response_needs_code_grant')) responseError = 'A response type containing "code" needs the authorization_code grant.';
-      fields.grant_types.setError(grantError);
-      fields.response_types.setError(responseError);
-      if (grantError) bad.push({ input: fields.grant_types.inputs.find((i) => !i.disabled) });
-      if (responseError) bad.push({ input: fields.response_types.inputs[0] });
-      if (broken('redirect_uri_required') && !fields.redirect_uris.input.hasAttribute('aria-invalid')) {
-        fields.redirect_uris.setError('Add at least one redirect URI: the chosen flow sends users back to the application.');
-        bad.push(fields.redirect_uris);
+      grants.setError(grantError);
+      responses.setError(responseError);
+      if (grantError) bad.push({ input: grants.inputs.find((i) => !i.disabled) });
+      if (responseError) bad.push({ input: responses.inputs[0] });
+      if (broken('redirect_uri_required') && !redirects.input.hasAttribute('aria-invalid')) {
+        redirects.setError('Add at least one redirect URI: the chosen flow sends users back to the application.');
+        bad.push(redirects);
       }
     }
     return bad;
   }
 
+  /** @returns {ClientBody} */
   function payload() {
+    /** @type {ClientBody} */
     const body = { name: nameInput.value.trim() };
     if (fields.secret && secretInput.value !== '') body.secret = secretInput.value;
     if (type === 'oauth1') {
-      body.callback_url = fields.callback_url.input.value.trim() || null;
-      body.rsa_public_key = fields.rsa_public_key.input.value.trim() || null;
+      if (fields.callback_url) body.callback_url = fields.callback_url.input.value.trim() || null;
+      if (fields.rsa_public_key) body.rsa_public_key = fields.rsa_public_key.input.value.trim() || null;
     } else {
-      body.redirect_uris = uriList(fields.redirect_uris.input.value);
+      if (fields.redirect_uris) body.redirect_uris = uriList(fields.redirect_uris.input.value);
       if (fields.post_logout_redirect_uris) body.post_logout_redirect_uris = uriList(fields.post_logout_redirect_uris.input.value);
-      body.grant_types = fields.grant_types.values();
-      body.response_types = fields.response_types.values();
-      body.require_pkce = fields.require_pkce.checked;
+      if (fields.grant_types) body.grant_types = fields.grant_types.values();
+      if (fields.response_types) body.response_types = fields.response_types.values();
+      if (fields.require_pkce) body.require_pkce = fields.require_pkce.checked;
       if (fields.resource_server) body.resource_server = fields.resource_server.checked;
       if (!editing) body.public = publicClient;
     }
@@ -373,10 +447,16 @@ export function openClientForm(options) {
     return body;
   }
 
-  /** The fields of a PATCH that differ from the stored client, with a sentence for each. */
-  function changes() {
+  /**
+   * The fields of a PATCH that differ from the stored client, with a sentence for each.
+   * @param {Client} original
+   * @returns {{ patch: ClientPatch, lines: string[] }}
+   */
+  function changes(original) {
     const next = payload();
+    /** @type {ClientPatch} */
     const patch = {};
+    /** @type {string[]} */
     const lines = [];
     if (next.name !== original.name) {
       patch.name = next.name;
@@ -386,12 +466,17 @@ export function openClientForm(options) {
       patch.secret = next.secret;
       lines.push('Secret: replaced. The old secret stops working at once; give the new one to the developer.');
     }
+    /**
+     * @param {'redirect_uris' | 'post_logout_redirect_uris' | 'grant_types' | 'response_types'} key
+     * @param {string} label
+     */
     const listChange = (key, label) => {
       const before = original[key] ?? [];
-      if (next[key] !== undefined && !sameList(before, next[key])) {
-        patch[key] = next[key];
-        const added = next[key].filter((x) => !before.includes(x));
-        const removed = before.filter((x) => !next[key].includes(x));
+      const after = next[key];
+      if (after !== undefined && !sameList(before, after)) {
+        patch[key] = after;
+        const added = after.filter((x) => !before.includes(x));
+        const removed = before.filter((x) => !after.includes(x));
         lines.push(
           `${label}: ${[added.length ? `adds ${added.map(grantLabel).join(', ')}` : '', removed.length ? `removes ${removed.map(grantLabel).join(', ')}` : ''].filter(Boolean).join('; ') || 'reordered'}.`,
         );
@@ -426,15 +511,20 @@ export function openClientForm(options) {
     return { patch, lines };
   }
 
+  /** @param {ApiError} err */
   function showServerErrors(err) {
+    /** @type {string[]} */
     const unplaced = [];
+    /** @type {HTMLElement | null | undefined} */
     let first = null;
+    /** @type {Record<string, Fields[keyof Fields]>} */
+    const byName = fields;
     for (const f of err.fields) {
-      const key = String(f.field).split('.')[0];
-      const target = fields[key === 'public' ? 'public' : key];
-      if (target?.setError) {
+      const key = String(f.field).split('.')[0] ?? '';
+      const target = byName[key === 'public' ? 'public' : key];
+      if (target && 'setError' in target) {
         target.setError(f.message);
-        first ??= target.input ?? target.inputs?.[0];
+        first ??= 'input' in target ? target.input : target.inputs[0];
       } else unplaced.push(`${f.field}: ${f.message}`);
     }
     replace(
@@ -462,21 +552,22 @@ export function openClientForm(options) {
     if (bad.length > 0) {
       summary.replaceChildren(h('p', {}, `Please fix ${bad.length} problem${bad.length > 1 ? 's' : ''} marked below.`));
       summary.hidden = false;
-      bad[0].input?.focus();
+      bad[0]?.input?.focus();
       return;
     }
-    if (editing) {
-      const { patch, lines } = changes();
+    if (original) {
+      const { patch, lines } = changes(original);
       if (lines.length === 0) {
         summary.replaceChildren(h('p', {}, 'Nothing changed.'));
         summary.hidden = false;
         return;
       }
-      confirmStep(patch, lines);
+      confirmStep(original, patch, lines);
       return;
     }
     d.setBusy(true);
     try {
+      /** @type {Client} */
       const created = await api('POST', '/admin/api/clients', payload());
       d.setBusy(false);
       showCreated(created);
@@ -488,8 +579,13 @@ export function openClientForm(options) {
     }
   });
 
-  /** Edit's confirmation: what will change, then Save changes or go back to the form. */
-  function confirmStep(patch, lines) {
+  /**
+   * Edit's confirmation: what will change, then Save changes or go back to the form.
+   * @param {Client} original
+   * @param {ClientPatch} patch
+   * @param {string[]} lines
+   */
+  function confirmStep(original, patch, lines) {
     const back = h('button', { type: 'button' }, 'Back to the form');
     const apply = h('button', { type: 'button', class: 'primary', 'data-autofocus': true }, 'Save changes');
     const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
@@ -519,6 +615,7 @@ export function openClientForm(options) {
     apply.addEventListener('click', async () => {
       d.setBusy(true);
       try {
+        /** @type {Client} */
         const updated = await api('PATCH', `/admin/api/clients/${encodeURIComponent(original.client_key)}`, patch);
         d.setBusy(false);
         options.onSaved?.(updated);
@@ -537,13 +634,14 @@ export function openClientForm(options) {
           back.click();
           showServerErrors(err);
         } else {
-          error.textContent = err.message;
+          error.textContent = err instanceof Error ? err.message : String(err);
           error.hidden = false;
         }
       }
     });
   }
 
+  /** @param {Client} client */
   function showCreated(client) {
     const pendingNote = h(
       'p',
@@ -556,7 +654,12 @@ export function openClientForm(options) {
     announce(`${client.name} created; pending approval`);
   }
 
-  /** Replaces the form by the key, the secret (shown this once) and a configuration snippet. */
+  /**
+   * Replaces the form by the key, the secret (shown this once) and a configuration snippet.
+   * @param {Client} client
+   * @param {string} title
+   * @param {import('./dom.js').Children} intro
+   */
   function showSecret(client, title, intro) {
     form.remove();
     const oauth1 = client.type === 'oauth1';
@@ -603,7 +706,11 @@ export function openClientForm(options) {
   return d;
 }
 
-/** A ready-to-paste configuration for the client's developer (JSON). */
+/**
+ * A ready-to-paste configuration for the client's developer (JSON).
+ * @param {Client} client
+ * @param {string | null} secret
+ */
 export function configSnippet(client, secret) {
   const issuer = String(data.issuer ?? location.origin).replace(/\/+$/, '');
   if (client.type === 'oauth1') {
