@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { AdminError } from '../admin/errors.js';
-import type { Permission } from '../core/users/permissions.js';
+import { anyPermissionOf, needsText, type Permission } from '../core/users/permissions.js';
 import { zodProblems } from '../core/validation.js';
 import { type HttpContext, sendUnauthenticated } from './context.js';
 import type { Principal } from './principal.js';
@@ -16,7 +16,8 @@ export interface AdminRoute {
   path: string;
   summary: string;
   description?: string;
-  permission: Permission;
+  /** The permission the route needs, or a list of which any one will do. */
+  permission: Permission | readonly Permission[];
   /** Parsed after authorization; the handler receives the result. */
   query?: z.ZodType;
   /**
@@ -81,14 +82,20 @@ function requireJson(req: FastifyRequest): void {
  * Authenticates and authorizes an admin API call. Session callers must also send the CSRF
  * header on mutations (checked by the session module's resolver).
  */
-export async function requirePermission(ctx: HttpContext, req: FastifyRequest, reply: FastifyReply, permission: Permission): Promise<Principal | null> {
+export async function requirePermission(
+  ctx: HttpContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  permission: Permission | readonly Permission[],
+): Promise<Principal | null> {
   const r = await ctx.authenticate(req);
   if (r.kind !== 'ok') {
     sendUnauthenticated(reply, r);
     return null;
   }
-  if (!r.principal.permissions.has(permission)) {
-    void reply.code(403).send({ error: 'forbidden', message: `this needs the ${permission} permission` });
+  const anyOf = anyPermissionOf(permission);
+  if (!anyOf.some((p) => r.principal.permissions.has(p))) {
+    void reply.code(403).send({ error: 'forbidden', message: needsText(anyOf) });
     return null;
   }
   return r.principal;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { anyPermissionOf } from '../core/users/permissions.js';
 import { ADMIN_API_COMPONENTS, ADMIN_API_ROUTES, errorBodySchema } from './admin-api-routes.js';
 import type { AdminRoute } from './admin-route.js';
 
@@ -83,7 +84,7 @@ export function adminOpenApi(routes: readonly AdminRoute[]) {
     const responses: Record<string, unknown> = {
       '400': { description: 'Invalid input; `fields` names each offending field', content: json(error) },
       '401': { description: 'Not authenticated' },
-      '403': { description: `Missing permission (${route.permission})` },
+      '403': { description: `Missing permission (${anyPermissionOf(route.permission).join(' or ')})` },
     };
     for (const [status, r] of Object.entries(route.responses)) {
       responses[status] = { description: r.description, ...(r.schema ? { content: json(answers.of(r.schema)) } : {}) };
@@ -103,7 +104,8 @@ export function adminOpenApi(routes: readonly AdminRoute[]) {
     info: {
       title: 'Latchkey admin API',
       version: '1',
-      description: 'Manage client keys, users and the audit log. Needs configure_server (clients, audit) or manage_users (users).',
+      description:
+        'Manage client keys, users and the audit log. Needs configure_server (clients, audit), manage_users (users) or manage_roles (reading users, changing their roles).',
     },
     components: {
       securitySchemes: {
