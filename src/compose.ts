@@ -207,14 +207,18 @@ export const LOGIN_THROTTLE_WINDOW_MS = 15 * 60_000;
 export const SYSTEM_ACTOR: UserActor = { name: 'system', source: 'startup', authority: OPERATOR };
 
 /**
- * On first start with no users, creates "admin" holding Server Administrator (and User Manager),
+ * On first start with no users, creates "admin" holding all three roles (Server Administrator, User
+ * Manager, Security Manager),
  * with the configured password or a random one that the caller prints once.
  */
 export async function bootstrapAdmin(app: App): Promise<{ created: boolean; generatedPassword: string | null }> {
   if ((await app.stores.users.count()) > 0) return { created: false, generatedPassword: null };
   const password = app.config.adminPassword ?? randomToken(app.random, 128);
   try {
-    await app.userAdmin.create({ username: 'admin', display_name: 'Administrator', password, roles: ['server_administrator', 'user_manager'] }, SYSTEM_ACTOR);
+    await app.userAdmin.create(
+      { username: 'admin', display_name: 'Administrator', password, roles: ['server_administrator', 'user_manager', 'security_manager'] },
+      SYSTEM_ACTOR,
+    );
   } catch (err) {
     // Another instance starting at the same moment created it first.
     if (err instanceof AdminError && err.status === 409) return { created: false, generatedPassword: null };

@@ -1,5 +1,6 @@
 // @ts-check
-// Users (for holders of manage_users): list, create, enable/disable, reset password, assign roles.
+// Users (for holders of manage_users or manage_roles): list; create, enable/disable and reset passwords
+// (manage_users); assign roles (manage_roles). The server decides; the page offers what may succeed.
 import { ApiError, api, query } from './api.js';
 import { generateSecret } from './client-form.js';
 import { confirmDialog, createDialog } from './dialog.js';
@@ -8,6 +9,10 @@ import { choiceGroup, field, menuButton, renderPager } from './widgets.js';
 
 const data = pageData();
 const ROLES = data.roles ?? [];
+/** @type {string[]} */
+const MY_PERMISSIONS = data.permissions ?? [];
+const MANAGES_USERS = MY_PERMISSIONS.includes('manage_users');
+const MANAGES_ROLES = MY_PERMISSIONS.includes('manage_roles');
 const MIN_PASSWORD = data.minPasswordLength ?? 8;
 /**
  * @typedef {import('./api.js').User} User
@@ -15,7 +20,7 @@ const MIN_PASSWORD = data.minPasswordLength ?? 8;
  */
 
 /** @type {Record<string, string | undefined>} */
-const PERMISSION_LABEL = { configure_server: 'Configure Server', manage_users: 'Manage Users' };
+const PERMISSION_LABEL = { configure_server: 'Configure Server', manage_users: 'Manage Users', manage_roles: 'Manage Roles' };
 
 /** @param {string} id */
 const roleName = (id) => ROLES.find((r) => r.id === id)?.name ?? id;
@@ -92,7 +97,12 @@ export function start(view) {
   const host = h('div', { class: 'table-host' });
   const pager = h('nav', { class: 'pager', 'aria-label': 'Pages of users' });
   view.replaceChildren(
-    h('div', { class: 'toolbar' }, h('div', { class: 'field grow' }, h('label', { for: 'user-search' }, 'Search by username or name'), search), createButton),
+    h(
+      'div',
+      { class: 'toolbar' },
+      h('div', { class: 'field grow' }, h('label', { for: 'user-search' }, 'Search by username or name'), search),
+      MANAGES_USERS ? createButton : null,
+    ),
     summary,
     host,
     pager,
@@ -161,9 +171,11 @@ export function start(view) {
     const self = u.username === me;
     /** @type {Array<import('./widgets.js').MenuItem | null>} */
     const all = [
-      { label: 'Assign roles', onSelect: (trigger) => editRoles(u, trigger, focusKey) },
-      { label: 'Reset password', onSelect: (trigger) => resetPassword(u, trigger, focusKey) },
-      self ? null : { label: u.enabled ? 'Disable' : 'Enable', danger: u.enabled, onSelect: (trigger) => toggleEnabled(u, trigger, focusKey) },
+      MANAGES_ROLES ? { label: 'Assign roles', onSelect: (trigger) => editRoles(u, trigger, focusKey) } : null,
+      MANAGES_USERS ? { label: 'Reset password', onSelect: (trigger) => resetPassword(u, trigger, focusKey) } : null,
+      self || !MANAGES_USERS
+        ? null
+        : { label: u.enabled ? 'Disable' : 'Enable', danger: u.enabled, onSelect: (trigger) => toggleEnabled(u, trigger, focusKey) },
     ];
     const items = all.filter((item) => item !== null);
     const cells = [
@@ -182,7 +194,7 @@ export function start(view) {
         ),
       ),
       h('td', {}, time(u.last_sign_in_at, 'Never')),
-      h('td', { class: 'actions-cell' }, menuButton({ label: '⋯', accessibleName: `Actions for ${u.username}`, items, focusKey })),
+      h('td', { class: 'actions-cell' }, items.length > 0 ? menuButton({ label: '⋯', accessibleName: `Actions for ${u.username}`, items, focusKey }) : null),
     ];
     cells.forEach((cell, i) => {
       if (i < columns.length - 1) cell.dataset.label = columns[i];
@@ -208,7 +220,17 @@ export function start(view) {
     /** Where the server's field problems show, by field name. */
     const slots = { ...f, password: pw.password, roles };
     const error = h('div', { class: 'form-error', role: 'alert', hidden: true });
-    const form = h('form', { id: formId, novalidate: true }, error, f.username.wrapper, f.display_name.wrapper, f.email.wrapper, pw.nodes, roles.fieldset);
+    // Roles for a new user need manage_roles as well.
+    const form = h(
+      'form',
+      { id: formId, novalidate: true },
+      error,
+      f.username.wrapper,
+      f.display_name.wrapper,
+      f.email.wrapper,
+      pw.nodes,
+      MANAGES_ROLES ? roles.fieldset : null,
+    );
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       error.hidden = true;

@@ -157,7 +157,8 @@ export class UserAdmin {
     if (!parsed.success) throw AdminError.invalid(zodProblems(parsed.error));
     const p = parsed.data;
     const roles = p.roles === undefined ? undefined : this.checkRoles(p.roles);
-    const change: UserChange = { kind: 'update', target: user, enabled: p.enabled, roles };
+    const profile = Object.keys(p).some((k) => k !== 'enabled' && k !== 'roles');
+    const change: UserChange = { kind: 'update', target: user, enabled: p.enabled, roles, profile };
     const decision = await this.authorize(actor, change, user.username);
     const next: User = {
       ...user,

@@ -4,6 +4,7 @@ import { directoryInputSchema, directoryPatchSchema, directoryViewSchema } from 
 import { groupInputSchema, groupPatchSchema, groupViewSchema } from '../admin/group-admin.js';
 import { passwordBodySchema, userInputSchema, userPatchSchema, userViewSchema } from '../admin/user-admin.js';
 import { CLIENT_STATUSES, CLIENT_TYPES } from '../core/clients/client.js';
+import { READ_USERS } from '../core/users/authorization.js';
 import type { AdminRoute } from './admin-route.js';
 import { clientActivitySchema } from './console-activity.js';
 
@@ -239,7 +240,7 @@ export const ADMIN_API_ROUTES = {
     method: 'GET',
     path: '/admin/api/users',
     summary: 'List users',
-    permission: 'manage_users',
+    permission: READ_USERS,
     query: usersQuery,
     responses: { '200': { description: 'A page of users', schema: page(userViewSchema) } },
   },
@@ -251,7 +252,9 @@ export const ADMIN_API_ROUTES = {
     body: userInputSchema,
     responses: {
       '201': { description: 'Created', schema: userViewSchema },
-      '403': { description: 'Missing permission, or a role carrying a permission the caller does not hold' },
+      '403': {
+        description: 'Missing permission (manage_users; manage_roles too for a user with roles), or a role carrying a permission the caller does not hold',
+      },
       '409': { description: 'Username taken', schema: errorBodySchema },
     },
   },
@@ -259,7 +262,7 @@ export const ADMIN_API_ROUTES = {
     method: 'GET',
     path: '/admin/api/users/:username',
     summary: 'Get a user',
-    permission: 'manage_users',
+    permission: READ_USERS,
     responses: { '200': { description: 'The user', schema: userViewSchema }, '404': { description: 'Unknown user', schema: errorBodySchema } },
   },
   updateUser: {
@@ -267,12 +270,15 @@ export const ADMIN_API_ROUTES = {
     path: '/admin/api/users/:username',
     summary: 'Update display name, email, enabled flag or roles',
     description:
-      'Grants only permissions the caller holds, and changes no user holding a permission the caller lacks. Disabling a user or removing a role ends their sessions and revokes their tokens.',
-    permission: 'manage_users',
+      'Changing roles needs manage_roles; changing the enabled flag or the profile needs manage_users. Grants only permissions the caller holds, and changes no user holding a permission the caller lacks. Disabling a user or removing a role ends their sessions and revokes their tokens.',
+    permission: READ_USERS,
     body: userPatchSchema,
     responses: {
       '200': { description: 'Updated', schema: userViewSchema },
-      '403': { description: 'Missing permission, the user holds a permission the caller lacks, or the roles grant one' },
+      '403': {
+        description:
+          'Missing permission (manage_roles for roles, manage_users for the rest), the user holds a permission the caller lacks, or the roles grant one',
+      },
       '404': { description: 'Unknown user', schema: errorBodySchema },
       '409': {
         description: 'The last enabled holder of configure_server would be disabled or demoted, or the user changed meanwhile',

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { AdminError } from '../admin/errors.js';
-import type { Permission } from '../core/users/permissions.js';
+import { anyPermissionOf, needsText, type Permission } from '../core/users/permissions.js';
 import { zodProblems } from '../core/validation.js';
 import { type HttpContext, sendUnauthenticated } from './context.js';
 import type { Principal } from './principal.js';
@@ -16,7 +16,7 @@ export interface AdminRoute {
   path: string;
   summary: string;
   description?: string;
-  /** The permission the caller needs; a list: any one of them (the use case may check more). */
+  /** The permission the route needs, or a list of which any one will do. */
   permission: Permission | readonly Permission[];
   /** Parsed after authorization; the handler receives the result. */
   query?: z.ZodType;
@@ -93,9 +93,9 @@ export async function requirePermission(
     sendUnauthenticated(reply, r);
     return null;
   }
-  const anyOf: readonly Permission[] = typeof permission === 'string' ? [permission] : permission;
+  const anyOf = anyPermissionOf(permission);
   if (!anyOf.some((p) => r.principal.permissions.has(p))) {
-    void reply.code(403).send({ error: 'forbidden', message: `this needs the ${anyOf.join(' or ')} permission` });
+    void reply.code(403).send({ error: 'forbidden', message: needsText(anyOf) });
     return null;
   }
   return r.principal;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { anyPermissionOf } from '../core/users/permissions.js';
 import { ADMIN_API_COMPONENTS, ADMIN_API_ROUTES, errorBodySchema } from './admin-api-routes.js';
 import type { AdminRoute } from './admin-route.js';
 
@@ -83,7 +84,7 @@ export function adminOpenApi(routes: readonly AdminRoute[]) {
     const responses: Record<string, unknown> = {
       '400': { description: 'Invalid input; `fields` names each offending field', content: json(error) },
       '401': { description: 'Not authenticated' },
-      '403': { description: `Missing permission (${permissionText(route.permission)})` },
+      '403': { description: `Missing permission (${anyPermissionOf(route.permission).join(' or ')})` },
     };
     for (const [status, r] of Object.entries(route.responses)) {
       responses[status] = { description: r.description, ...(r.schema ? { content: json(answers.of(r.schema)) } : {}) };
@@ -91,7 +92,7 @@ export function adminOpenApi(routes: readonly AdminRoute[]) {
     item[route.method.toLowerCase()] = {
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
-      'x-permission': permissionText(route.permission),
+      'x-permission': route.permission,
       ...(route.query ? { parameters: queryParameters(requests.of(route.query)) } : {}),
       ...(route.body ? { requestBody: { content: json(requests.of(route.body)) } } : {}),
       responses,
@@ -103,7 +104,8 @@ export function adminOpenApi(routes: readonly AdminRoute[]) {
     info: {
       title: 'Latchkey admin API',
       version: '1',
-      description: 'Manage client keys, users and the audit log. Needs configure_server (clients, audit) or manage_users (users).',
+      description:
+        'Manage client keys, users and the audit log. Needs configure_server (clients, audit), manage_users (users) or manage_roles (reading users, changing their roles).',
     },
     components: {
       securitySchemes: {
@@ -120,7 +122,3 @@ export function adminOpenApi(routes: readonly AdminRoute[]) {
 
 /** OpenAPI 3.1 description of the admin REST API, served at /admin/api/openapi.json. */
 export const ADMIN_OPENAPI = adminOpenApi(Object.values(ADMIN_API_ROUTES));
-
-function permissionText(p: AdminRoute['permission']): string {
-  return typeof p === 'string' ? p : p.join(' or ');
-}

@@ -95,6 +95,18 @@ for (const backend of backendNames()) {
       assert.equal(usersData.page, 'users');
       assert.equal((await userManager.get('/admin/clients')).status, 403);
       assert.equal((await admin.get('/admin')).headers.get('location'), '/admin/clients');
+      // A Security Manager reads users and changes their roles: the Users page opens, with its roles and permissions.
+      await srv.app.userAdmin.create({ username: 'secmgr', password: 'secmgr-password', roles: ['security_manager'] }, SYSTEM);
+      const securityManager = await httpSignIn(srv.baseUrl, 'secmgr', 'secmgr-password');
+      assert.equal((await securityManager.get('/admin')).headers.get('location'), '/admin/users');
+      const secPage = await securityManager.get('/admin/users');
+      assert.equal(secPage.status, 200);
+      const secData = JSON.parse(/<script type="application\/json" id="console-data">([^<]*)<\/script>/.exec(await secPage.text())?.[1] ?? 'null');
+      assert.deepEqual(secData.permissions, ['manage_roles']);
+      assert.ok(secData.roles.some((r: { id: string; name: string }) => r.id === 'security_manager' && r.name === 'Security Manager'));
+      const denied = await (await nobody.get('/admin/users')).text();
+      assert.match(denied, /<strong>Manage Users or Manage Roles<\/strong> permission/);
+      assert.match(denied, /<strong>User Manager or Security Manager<\/strong> role/);
     });
 
     it('serves the console modules with ETags and nothing outside its folder', async () => {

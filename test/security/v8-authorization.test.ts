@@ -108,21 +108,21 @@ describe('V8 user administration', () => {
   after(() => t?.close());
 
   test('V8.2.2 every actor × target × action of the user admin API answers as the rule says, and changes the database only when allowed', async () => {
-    const actors = new Map<string, User>();
-    for (const a of ACTORS) actors.set(a, await seed('actor', ROLE_SETS[a]));
     const wrong: string[] = [];
     let cells = 0;
-    for (const actor of ACTORS) {
+    // One actor's cells after another, the actors side by side: each cell has its own target.
+    const runActor = async (actor: (typeof ACTORS)[number], index: number) => {
+      const mine = await seed('actor', ROLE_SETS[actor]);
       for (const target of TARGETS) {
         for (const action of ACTIONS) {
           const want = expected(actor, target, action);
           if (want === null) continue;
           cells += 1;
           // Acting on oneself changes the actor: a fresh one for each such cell.
-          const me = target === 'self' ? await seed('self', ROLE_SETS[actor]) : (actors.get(actor) as User);
+          const me = target === 'self' ? await seed('self', ROLE_SETS[actor]) : mine;
           const roles = targetRoles(actor, target);
           let username: string;
-          if (action === 'create') username = `created-${cells}`;
+          if (action === 'create') username = `created-${index}-${cells}`;
           else if (target === 'self') username = me.username;
           else username = (await seed('target', roles, action !== 'enable')).username;
           const before = stateOf(await t.app.stores.users.findByUsername(username));
@@ -140,7 +140,8 @@ describe('V8 user administration', () => {
           }
         }
       }
-    }
+    };
+    await Promise.all(ACTORS.map(runActor));
     assert.equal(cells, ACTORS.length * (ACTORS.length + TARGETS.length * (ACTIONS.length - 1)));
     assert.deepEqual(wrong, []);
   });
@@ -150,7 +151,7 @@ describe('V8 user administration', () => {
   });
 
   test('V8.3.1 a console session, a bearer token and OAuth 1.0a signatures reach the decision Basic reaches', async () => {
-    const manager = await seed('channel', ['user_manager']);
+    const manager = await seed('channel', ['user_manager', 'security_manager']);
     const managerUser = { username: manager.username, password: PASSWORD };
     // The console: the session cookie with its CSRF token in X-CSRF-Token.
     const jar = new CookieJar();
@@ -178,8 +179,9 @@ describe('V8 user administration', () => {
     };
     for (const [name, auth] of Object.entries(channels)) {
       const self = `/admin/api/users/${manager.username}`;
-      const up = await call(t, 'PATCH', self, auth('PATCH', self), { roles: ['user_manager', 'server_administrator'] });
-      assert.equal(up.status, 403, `${name}: a User Manager cannot make themself Server Administrator`);
+      const up = await call(t, 'PATCH', self, auth('PATCH', self), { roles: ['user_manager', 'security_manager', 'server_administrator'] });
+      assert.equal(up.status, 403, `${name}: a User and Security Manager cannot make themself Server Administrator`);
+      assert.equal(up.json.message, 'you cannot grant permissions you do not hold: configure_server', name);
       const takeover = '/admin/api/users/admin/password';
       assert.equal(
         (await call(t, 'POST', takeover, auth('POST', takeover), { password: NEW_PASSWORD })).status,
@@ -200,8 +202,19 @@ describe('V8 user administration', () => {
       const granted = await call(t, 'PATCH', path, auth('PATCH', path), { roles: ['user_manager'] });
       assert.equal(granted.status, 200, `${name}: the channel itself works: ${JSON.stringify(granted.json)}`);
     }
+    // Without manage_roles a User Manager grants no role at all, and the refusal is audited by its name.
+    const plainManager = await seed('channel', ['user_manager']);
+    const grantee = await seed('peer', []);
+    const refused = await call(t, 'PATCH', `/admin/api/users/${grantee.username}`, basicOf(plainManager.username), { roles: ['user_manager'] });
+    assert.deepEqual([refused.status, refused.json.error, refused.json.message], [403, 'forbidden', 'this needs the manage_roles permission']);
+    assert.deepEqual((await t.app.stores.users.findByUsername(grantee.username))?.roles, []);
+    const { items: refusals } = await t.app.stores.audit.list({ actor: plainManager.username, limit: 5, offset: 0 });
+    assert.deepEqual(
+      refusals.map((e) => [e.action, e.details.refusal]),
+      [['user.change_refused', 'needs_manage_roles']],
+    );
     const after = await t.app.stores.users.findByUsername(manager.username);
-    assert.deepEqual(after?.roles, ['user_manager']);
+    assert.deepEqual([...(after?.roles ?? [])].sort(), ['security_manager', 'user_manager']);
     assert.equal(await t.app.stores.users.findByUsername('made-by-basic'), undefined);
     const admin = await call(t, 'GET', '/admin/api/users/admin', t.adminAuth);
     assert.equal(admin.status, 200, 'the administrator keeps their password');
@@ -241,7 +254,7 @@ describe('V8 the last administrator', () => {
     // Editing the last administrator in other ways is fine.
     assert.equal((await call(t, 'PATCH', '/admin/api/users/admin', t.adminAuth, { display_name: 'The administrator', enabled: true })).status, 200);
 
-    const backup = await seed('backup', ['server_administrator', 'user_manager'], false);
+    const backup = await seed('backup', ['server_administrator', 'user_manager', 'security_manager'], false);
     assert.equal((await call(t, 'PATCH', '/admin/api/users/admin', t.adminAuth, { enabled: false })).status, 409, 'a disabled holder does not count');
     assert.equal((await call(t, 'PATCH', `/admin/api/users/${backup.username}`, t.adminAuth, { enabled: true })).status, 200);
     assert.equal((await call(t, 'PATCH', '/admin/api/users/admin', t.adminAuth, { roles: ['user_manager'] })).status, 200, 'with another one, it may go');
@@ -249,12 +262,13 @@ describe('V8 the last administrator', () => {
     assert.equal((await call(t, 'PATCH', `/admin/api/users/${backup.username}`, t.adminAuth, { enabled: false })).status, 403);
     assert.equal((await call(t, 'PATCH', `/admin/api/users/${backup.username}`, basicOf(backup.username), { enabled: false })).status, 409);
     assert.equal((await call(t, 'PATCH', `/admin/api/users/${backup.username}`, basicOf(backup.username), { roles: ['user_manager'] })).status, 409);
-    assert.equal((await call(t, 'PATCH', '/admin/api/users/admin', basicOf(backup.username), { roles: ['server_administrator', 'user_manager'] })).status, 200);
-    assert.deepEqual((await adminState())?.roles, ['server_administrator', 'user_manager']);
+    const all = ['server_administrator', 'user_manager', 'security_manager'];
+    assert.equal((await call(t, 'PATCH', '/admin/api/users/admin', basicOf(backup.username), { roles: all })).status, 200);
+    assert.deepEqual((await adminState())?.roles, [...all].sort());
   });
 
   test('V8.2.2 two administrators disabling each other at the same moment leave one of them enabled', async () => {
-    const peer = await seed('rival', ['server_administrator', 'user_manager']);
+    const peer = await seed('rival', ['server_administrator', 'user_manager', 'security_manager']);
     // The two are the only enabled administrators.
     for (const u of (await t.app.stores.users.list({ limit: 500, offset: 0 })).items) {
       if (u.enabled && u.roles.includes('server_administrator') && u.username !== 'admin' && u.username !== peer.username) {

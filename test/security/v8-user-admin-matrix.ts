@@ -5,15 +5,19 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The role sets an actor or a target can hold. */
+/** The role sets an actor or a target can hold: every combination of the three roles. */
 export const ROLE_SETS = {
   'no roles': [],
   'User Manager': ['user_manager'],
   'Server Administrator': ['server_administrator'],
-  'both roles': ['server_administrator', 'user_manager'],
+  'Security Manager': ['security_manager'],
+  'Server Administrator + User Manager': ['server_administrator', 'user_manager'],
+  'Server Administrator + Security Manager': ['server_administrator', 'security_manager'],
+  'User Manager + Security Manager': ['user_manager', 'security_manager'],
+  'all three roles': ['server_administrator', 'user_manager', 'security_manager'],
 } as const satisfies Record<string, readonly RoleName[]>;
 
-export type RoleName = 'server_administrator' | 'user_manager';
+export type RoleName = 'server_administrator' | 'user_manager' | 'security_manager';
 export type RoleSet = keyof typeof ROLE_SETS;
 export type Target = RoleSet | 'self';
 
@@ -24,8 +28,10 @@ export const ACTIONS = [
   'create',
   'add user_manager',
   'add server_administrator',
+  'add security_manager',
   'remove user_manager',
   'remove server_administrator',
+  'remove security_manager',
   'disable',
   'enable',
   'set password',
@@ -33,10 +39,11 @@ export const ACTIONS = [
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
-/** What each role carries. Two roles, two permissions, one each. */
-const PERMISSION_OF: Record<RoleName, 'configure_server' | 'manage_users'> = {
+/** What each role carries. Three roles, three permissions, one each. */
+const PERMISSION_OF: Record<RoleName, 'configure_server' | 'manage_users' | 'manage_roles'> = {
   server_administrator: 'configure_server',
   user_manager: 'manage_users',
+  security_manager: 'manage_roles',
 };
 
 const held = (roles: readonly RoleName[]) => new Set(roles.map((r) => PERMISSION_OF[r]));
@@ -63,27 +70,39 @@ export interface Expectation {
 
 /**
  * The rule, in words:
- * 1. every action on users needs manage_users (reading included);
- * 2. a new user, or a user's roles after a change, carry only permissions the actor holds;
- * 3. a user holding any permission the actor lacks cannot be changed: not their roles, status or
+ * 1. reading users needs manage_users or manage_roles;
+ * 2. creating a user needs manage_users, and manage_roles too when the new user has any role;
+ * 3. changing a user's roles (to other roles than they have) needs manage_roles; enabling,
+ *    disabling or setting the password needs manage_users — through the admin API also for
+ *    oneself (My account, apart from this API, lets anyone set their own password); a role
+ *    action that changes nothing needs manage_users or manage_roles;
+ * 4. a new user, or a user's roles after a change, carry only permissions the actor holds;
+ * 5. a user holding any permission the actor lacks cannot be changed: not their roles, status or
  *    password;
- * 4. the last enabled holder of configure_server stays one (not reached here: the bootstrap
+ * 6. the last enabled holder of configure_server stays one (not reached here: the bootstrap
  *    administrator is always another one; see the last-administrator tests).
  * `null`: the cell does not exist (creating "self").
  */
 export function expected(actor: RoleSet, target: Target, action: Action): Expectation | null {
   if (action === 'create' && target === 'self') return null;
-  const mine = ROLE_SETS[actor];
+  const mine = held(ROLE_SETS[actor]);
   const theirs = targetRoles(actor, target);
   const ok = { create: 201, 'set password': 204 }[action as string] ?? 200;
   const refused: Expectation = { status: 403, changes: false };
-  if (!held(mine).has('manage_users')) return refused;
-  if (action === 'read') return { status: 200, changes: false };
-  if (action === 'create') return within(theirs, mine) ? { status: ok, changes: true } : refused;
-  if (!within(theirs, mine)) return refused;
+  if (action === 'read') return mine.has('manage_users') || mine.has('manage_roles') ? { status: 200, changes: false } : refused;
+  if (action === 'create') {
+    if (!mine.has('manage_users') || (theirs.length > 0 && !mine.has('manage_roles'))) return refused;
+    return within(theirs, ROLE_SETS[actor]) ? { status: ok, changes: true } : refused;
+  }
   const after = rolesAfter(theirs, action);
-  if (!within(after, mine)) return refused;
-  if (action.startsWith('add ') || action.startsWith('remove ')) return { status: ok, changes: after.length !== theirs.length };
+  const roleAction = action.startsWith('add ') || action.startsWith('remove ');
+  const rolesChange = roleAction && after.length !== theirs.length;
+  if (roleAction) {
+    if (rolesChange ? !mine.has('manage_roles') : !mine.has('manage_users') && !mine.has('manage_roles')) return refused;
+  } else if (!mine.has('manage_users')) return refused;
+  if (!within(theirs, ROLE_SETS[actor])) return refused;
+  if (!within(after, ROLE_SETS[actor])) return refused;
+  if (roleAction) return { status: ok, changes: rolesChange };
   // A target of "enable" starts disabled, except oneself (signed in, so enabled already).
   if (action === 'enable') return { status: ok, changes: target !== 'self' };
   return { status: ok, changes: true };

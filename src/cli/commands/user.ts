@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { viewUser } from '../../admin/user-admin.js';
+import { ROLES } from '../../core/users/permissions.js';
 import { CLI_ACTOR, CliError, collect, print, withApp } from '../context.js';
 
 async function readPassword(o: { password?: string; passwordStdin?: boolean }): Promise<string> {
@@ -24,7 +25,7 @@ export function registerUserCommands(program: Command): void {
     .option('--email <email>', 'email address')
     .option('--password <password>', 'password (prefer --password-stdin)')
     .option('--password-stdin', 'read the password from standard input')
-    .option('--role <role>', 'server_administrator or user_manager (repeatable)', collect)
+    .option('--role <role>', `a role: ${ROLES.map((r) => r.id).join(', ')} (repeatable)`, collect)
     .option('--json', 'print JSON')
     .action(
       async (username: string, o: { displayName?: string; email?: string; password?: string; passwordStdin?: boolean; role?: string[]; json?: boolean }) => {
@@ -101,7 +102,7 @@ export function registerUserCommands(program: Command): void {
   ] as const) {
     user
       .command(`${name} <username> <role>`)
-      .description(`${grant ? 'grant' : 'revoke'} a role (server_administrator, user_manager)`)
+      .description(`${grant ? 'grant' : 'revoke'} a role (${ROLES.map((r) => r.id).join(', ')})`)
       .action(async (username: string, role: string) => {
         await withApp(async (app) => {
           const u = await app.userAdmin.getByUsername(username);

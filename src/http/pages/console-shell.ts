@@ -1,6 +1,7 @@
 import { CLIENT_SETTINGS_RULES, MIN_SECRET_LENGTH } from '../../core/clients/settings.js';
+import { READ_USERS } from '../../core/users/authorization.js';
 import { MIN_PASSWORD_LENGTH } from '../../core/users/password.js';
-import { type Permission, permissionsOf, ROLES } from '../../core/users/permissions.js';
+import { anyPermissionOf, type Permission, permissionsOf, ROLES } from '../../core/users/permissions.js';
 import type { HttpContext } from '../context.js';
 import { html, PAGE_CSP, pageHeaders, type Raw, raw } from '../html.js';
 import { csrfInput, type SignInSession } from '../session.js';
@@ -24,20 +25,26 @@ interface NavItem {
   id: PageId;
   href: string;
   label: string;
-  needs?: Permission;
+  /** The permission the page needs, or a list of which any one will do. */
+  needs?: Permission | readonly Permission[];
 }
 
 export const NAV: NavItem[] = [
   { id: 'clients', href: '/admin/clients', label: 'OAuth clients', needs: 'configure_server' },
-  { id: 'users', href: '/admin/users', label: 'Users', needs: 'manage_users' },
+  { id: 'users', href: '/admin/users', label: 'Users', needs: READ_USERS },
   { id: 'audit', href: '/admin/audit', label: 'Audit log', needs: 'configure_server' },
   { id: 'account', href: '/admin/account', label: 'My account' },
 ];
 
-const PERMISSION_LABEL: Record<Permission, string> = { configure_server: 'Configure Server', manage_users: 'Manage Users' };
+const PERMISSION_LABEL: Record<Permission, string> = { configure_server: 'Configure Server', manage_users: 'Manage Users', manage_roles: 'Manage Roles' };
 
-function rolesWith(permission: Permission): string {
-  return ROLES.filter((r) => r.permissions.includes(permission))
+/** Whether these permissions open a page that needs any one of `needs`. */
+export function opens(perms: ReadonlySet<Permission>, needs: Permission | readonly Permission[] | undefined): boolean {
+  return needs === undefined || anyPermissionOf(needs).some((p) => perms.has(p));
+}
+
+function rolesWith(anyOf: readonly Permission[]): string {
+  return ROLES.filter((r) => r.permissions.some((p) => anyOf.includes(p)))
     .map((r) => r.name)
     .join(' or ');
 }
@@ -65,7 +72,7 @@ interface ShellOptions {
 
 export function renderShell(o: ShellOptions): string {
   const perms = permissionsOf(o.session.user.roles);
-  const nav = NAV.filter((n) => !n.needs || perms.has(n.needs));
+  const nav = NAV.filter((n) => opens(perms, n.needs));
   const current = o.page === 'client' ? 'clients' : o.page;
   return html`<!doctype html>
 <html lang="en">
@@ -102,9 +109,10 @@ ${o.body}
 }
 
 /** The page a signed-in user without the needed permission sees (status 403). */
-export function renderNotPermitted(session: SignInSession, what: string, permission: Permission): string {
+export function renderNotPermitted(session: SignInSession, what: string, permission: Permission | readonly Permission[]): string {
+  const anyOf = anyPermissionOf(permission);
   const perms = permissionsOf(session.user.roles);
-  const open = NAV.filter((n) => !n.needs || perms.has(n.needs));
+  const open = NAV.filter((n) => opens(perms, n.needs));
   return renderShell({
     session,
     page: 'denied',
@@ -113,8 +121,8 @@ export function renderNotPermitted(session: SignInSession, what: string, permiss
     body: html`<section class="card narrow not-permitted" aria-labelledby="np-title">
   <h1 id="np-title"><span aria-hidden="true">⛔ </span>Not permitted</h1>
   <p>You are signed in as <strong>${session.user.username}</strong>, who does not have the
-  <strong>${PERMISSION_LABEL[permission]}</strong> permission needed for ${what}.</p>
-  <p>That permission comes with the <strong>${rolesWith(permission)}</strong> role. Ask an administrator to assign it to you
+  <strong>${anyOf.map((p) => PERMISSION_LABEL[p]).join(' or ')}</strong> permission needed for ${what}.</p>
+  <p>That permission comes with the <strong>${rolesWith(anyOf)}</strong> role. Ask an administrator to assign it to you
   if you need this page; nothing here was changed.</p>
   <p>You can go to:</p>
   <ul>${open.map((n) => html`<li><a href="${n.href}">${n.label}</a></li>`)}</ul>

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { READ_USERS } from '../../core/users/authorization.js';
 import type { Permission } from '../../core/users/permissions.js';
 import { permissionsOf } from '../../core/users/permissions.js';
 import type { HttpContext, HttpModule } from '../context.js';
 import { html } from '../html.js';
 import { redirectLocal } from '../local-redirect.js';
-import { consoleHeaders, NAV, pageData, renderNotPermitted, renderShell } from '../pages/console-shell.js';
+import { consoleHeaders, NAV, opens, pageData, renderNotPermitted, renderShell } from '../pages/console-shell.js';
 import { requireSession, type SignInSession } from '../session.js';
 import { registerAdminApiConsole } from './admin-api-console.js';
 import { registerConsoleAccount } from './console-account.js';
@@ -16,10 +17,16 @@ import { registerConsoleAccount } from './console-account.js';
 const CONSOLE_ASSETS = new URL('../../../assets/console/', import.meta.url);
 
 /** Signed-in session holding the permission; otherwise a redirect to /login or the 403 page (returns null). */
-async function gate(ctx: HttpContext, req: FastifyRequest, reply: FastifyReply, permission: Permission | null, what: string): Promise<SignInSession | null> {
+async function gate(
+  ctx: HttpContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  permission: Permission | readonly Permission[] | null,
+  what: string,
+): Promise<SignInSession | null> {
   const session = await requireSession(ctx, req, reply, req.url);
   if (!session) return null;
-  if (permission && !permissionsOf(session.user.roles).has(permission)) {
+  if (permission && !opens(permissionsOf(session.user.roles), permission)) {
     void reply
       .code(403)
       .headers(consoleHeaders())
@@ -56,7 +63,7 @@ export const registerConsole: HttpModule = async (server, ctx) => {
     const session = await requireSession(ctx, req, reply, '/admin');
     if (!session) return reply;
     const perms = permissionsOf(session.user.roles);
-    const first = NAV.find((n) => !n.needs || perms.has(n.needs));
+    const first = NAV.find((n) => opens(perms, n.needs));
     return redirectLocal(reply, ctx.app.config.issuer, first?.href ?? '/admin/account');
   });
 
@@ -92,7 +99,7 @@ export const registerConsole: HttpModule = async (server, ctx) => {
   });
 
   server.get('/admin/users', async (req, reply) => {
-    const session = await gate(ctx, req, reply, 'manage_users', 'the Users page');
+    const session = await gate(ctx, req, reply, READ_USERS, 'the Users page');
     if (!session) return reply;
     return reply.headers(consoleHeaders()).send(
       renderShell({
