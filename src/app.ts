@@ -1,7 +1,11 @@
 import type { SharedRateCounter } from './adapters/shared-rate-counter.js';
 import type { AuthorizedApplications } from './admin/authorized-applications.js';
+import type { DirectoryAdmin } from './admin/directory-admin.js';
+import type { DirectoryImport } from './admin/directory-import.js';
+import type { GroupAdmin } from './admin/group-admin.js';
 import type { ClientAdmin } from './admin/client-admin.js';
 import type { UserAdmin } from './admin/user-admin.js';
+import type { DirectoryClient } from './core/directories/directory.js';
 import type { Config } from './config/schema.js';
 import type { Client } from './core/clients/client.js';
 import type { SecretBox } from './core/crypto/secret-box.js';
@@ -53,6 +57,12 @@ export interface Hooks {
   sessionEnded: Array<(session: { sid: string; userId: string }) => Promise<void>>;
 }
 
+export interface AppDirectories {
+  admin: DirectoryAdmin;
+  importer: DirectoryImport;
+  client: DirectoryClient;
+}
+
 /** Everything a running server or a CLI command needs, assembled in one place. */
 export interface App {
   config: Config;
@@ -65,6 +75,10 @@ export interface App {
   userAdmin: UserAdmin;
   /** The "Authorized applications" of each user. */
   applications: AuthorizedApplications;
+  /** LDAP directories: their administration, import and re-sync, and the client that asks them. */
+  directories: AppDirectories;
+  /** Native and external groups and the roles they give. */
+  groupAdmin: GroupAdmin;
   hooks: Hooks;
   /** Consent remembered per user, client and scopes. */
   consents: ConsentStore;

@@ -3,6 +3,9 @@ import { SharedRateCounter } from './adapters/shared-rate-counter.js';
 import { systemClock, systemRandom } from './adapters/system.js';
 import { AuthorizedApplications } from './admin/authorized-applications.js';
 import { ClientAdmin } from './admin/client-admin.js';
+import { bindPasswordContext, DirectoryAdmin } from './admin/directory-admin.js';
+import { DirectoryImport } from './admin/directory-import.js';
+import { GroupAdmin } from './admin/group-admin.js';
 import { AdminError } from './admin/errors.js';
 import { type UserActor, UserAdmin } from './admin/user-admin.js';
 import type { App, Hooks, Stores } from './app.js';
@@ -19,11 +22,14 @@ import type { OAuth2Stores } from './core/oauth2/install.js';
 import { buildOAuth2, signingKeyRing } from './core/oauth2/install.js';
 import { buildOidc } from './core/oidc/install.js';
 import type { Outbound } from './core/outbound.js';
-import type { Clock, Random } from './core/ports.js';
+import type { DirectoryClient } from './core/directories/directory.js';
+import type { Clock, Random, UserCutOff } from './core/ports.js';
 import { securityEventSink } from './core/security-events.js';
 import type { ConsentStore } from './core/sessions/ports.js';
 import { firstFactorOnly, internalUsers, passwordMethod } from './core/sign-in/local.js';
-import { passwordCheck } from './core/sign-in/password.js';
+import { directoryPasswords } from './core/sign-in/directory-passwords.js';
+import { externalUsers } from './core/sign-in/external-users.js';
+import { localPasswords, passwordCheck } from './core/sign-in/password.js';
 import { signInPipeline } from './core/sign-in/pipeline.js';
 import { OPERATOR } from './core/users/authorization.js';
 import { createOutbound } from './outbound/http-client.js';
@@ -78,6 +84,8 @@ export interface AppRuntime {
   clock: Clock;
   random: Random;
   outbound: Outbound;
+  /** Asks the LDAP directories (src/adapters/ldap). */
+  directoryClient: DirectoryClient;
   /** Encryption of secrets at rest under the master key. */
   secrets: SecretBox;
 }
@@ -102,7 +110,8 @@ export async function openApp(config: Config, options: OpenOptions = {}): Promis
     await database.close();
     throw err;
   }
-  return composeApp(config, kyselyStorage(database), { clock, random, secrets, outbound: createOutbound(config) });
+  const directoryClient = ldapDirectoryClient({ unsealBindPassword: (d) => (d.bind.kind === 'service' ? secrets.open(d.bind.passwordSealed, bindPasswordContext(d.id)) : '') });
+  return composeApp(config, kyselyStorage(database), { clock, random, secrets, outbound: createOutbound(config), directoryClient });
 }
 
 /**
@@ -110,7 +119,7 @@ export async function openApp(config: Config, options: OpenOptions = {}): Promis
  * needs, wired in the order things happen. Nothing here opens a file, a socket or a database.
  */
 export function composeApp(config: Config, storage: AppStorage, runtime: AppRuntime): App {
-  const { clock, random, secrets, outbound } = runtime;
+  const { clock, random, secrets, outbound, directoryClient } = runtime;
   const { database, stores, consents } = storage;
   const hooks: Hooks = { clientCutOff: [], clientPending: [], userCutOff: [], userRevokedClient: [], sessionEnded: [] };
   const clientAdmin = new ClientAdmin({
@@ -131,13 +140,33 @@ export function composeApp(config: Config, storage: AppStorage, runtime: AppRunt
   const closers: App['closers'] = [];
   const metrics = new Metrics();
   const securityEvents = securityEventSink({ audit: stores.audit, metrics, clock });
+  const cutOffUser = async (userId: string, reason: UserCutOff['reason']) => {
+    for (const hook of hooks.userCutOff) await hook(userId, { reason });
+  };
+  // Directory entries become users in one place; a user who left a group with roles is cut off.
+  const external = externalUsers({
+    users: stores.users,
+    groups: stores.groups,
+    audit: stores.audit,
+    clock,
+    random,
+    onGroupsLeft: (userId) => cutOffUser(userId, 'roles_removed'),
+  });
+  const identify = directoryPasswords({
+    local: localPasswords({ users: stores.users, verify: verifyPassword }),
+    users: stores.users,
+    directories: stores.directories,
+    client: directoryClient,
+    external,
+    now: () => clock.now(),
+  });
   const passwords = passwordCheck({
+    identify,
     users: stores.users,
     throttle: stores.throttle,
     clock,
     random,
     macs: secrets,
-    verify: verifyPassword,
     events: securityEvents,
     settings: { limit: config.loginThrottleLimit, windowMs: LOGIN_THROTTLE_WINDOW_MS },
   });
@@ -162,6 +191,42 @@ export function composeApp(config: Config, storage: AppStorage, runtime: AppRunt
   hooks.sessionEnded.push(oidc.sessionEnded);
   closers.push(oidc.close, registration.close);
 
+  const directoryAdmin = new DirectoryAdmin({
+    directories: stores.directories,
+    nativeGroupExists: async (id) => (await stores.groups.get(id))?.source === null,
+    client: directoryClient,
+    secrets,
+    audit: stores.audit,
+    clock,
+    random,
+    onUsersDisabled: async (ids) => {
+      for (const id of ids) await cutOffUser(id, 'disabled');
+    },
+  });
+  const groupAdmin = new GroupAdmin({
+    groups: stores.groups,
+    users: stores.users,
+    audit: stores.audit,
+    clock,
+    random,
+    onRolesChanged: async (ids, removed) => {
+      if (removed) for (const id of ids) await cutOffUser(id, 'roles_removed');
+    },
+  });
+  const importer = new DirectoryImport({
+    directories: directoryAdmin,
+    client: directoryClient,
+    external,
+    groups: groupAdmin,
+    users: stores.users,
+    disable: async (user) => {
+      await userAdmin.setEnabled(user, false, SYSTEM_ACTOR);
+    },
+    audit: stores.audit,
+    clock,
+  });
+  closers.push(() => directoryClient.close());
+
   const app: App = {
     config,
     database,
@@ -178,6 +243,8 @@ export function composeApp(config: Config, storage: AppStorage, runtime: AppRunt
       clock,
       onRevoked: hooks.userRevokedClient,
     }),
+    directories: { admin: directoryAdmin, importer, client: directoryClient },
+    groupAdmin,
     hooks,
     consents,
     purgeTasks: [...foundationPurgeTasks(database, stores), ...oauth1.purgeTasks, ...oauth2.purgeTasks],

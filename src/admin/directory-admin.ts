@@ -24,6 +24,7 @@ import {
   defaultPort,
   PRESETS,
 } from '../core/directories/settings.js';
+import type { DirectoryStore, StoredDirectory } from '../core/directories/ports.js';
 import type { AuditStore, Clock, Random } from '../core/ports.js';
 import { DuplicateKeyError, StaleWriteError } from '../core/ports.js';
 import { zodProblems } from '../core/validation.js';
@@ -151,24 +152,9 @@ export const directoryViewSchema = z.object({
 });
 export type DirectoryView = z.infer<typeof directoryViewSchema>;
 
-export interface DirectoryHealthView {
-  lastSuccessAt: number | null;
-  lastErrorAt: number | null;
-  lastError: string | null;
-}
-
-export interface DirectoryAdminStore {
-  list(): Promise<Directory[]>;
-  get(id: string): Promise<Directory | undefined>;
-  insert(directory: Directory): Promise<void>;
-  update(directory: Directory, guard?: { ifUpdatedAt: number }): Promise<void>;
-  move(id: string, toPosition: number): Promise<void>;
-  remove(id: string, at: number): Promise<void>;
-  health(id: string): Promise<DirectoryHealthView>;
-}
 
 export interface DirectoryAdminDeps {
-  directories: DirectoryAdminStore;
+  directories: DirectoryStore;
   /** Whether a native group exists (the default group of users created at sign-in). */
   nativeGroupExists(id: string): Promise<boolean>;
   client: DirectoryClient;
@@ -176,6 +162,8 @@ export interface DirectoryAdminDeps {
   audit: Pick<AuditStore, 'append'>;
   clock: Clock;
   random: Random;
+  /** The users a removed directory's removal disabled: their sessions and tokens end. */
+  onUsersDisabled(userIds: readonly string[]): Promise<void>;
 }
 
 /** The sealed bind password is bound to its directory: a copied ciphertext does not open elsewhere. */
@@ -183,8 +171,9 @@ export const bindPasswordContext = (directoryId: string) => `directory-bind:${di
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function directoryView(d: Directory, health: DirectoryHealthView): DirectoryView {
+export function directoryView(d: StoredDirectory): DirectoryView {
   const g = d.groups;
+  const health = d.health;
   return {
     id: d.id,
     name: d.name,
@@ -262,22 +251,20 @@ export class DirectoryAdmin {
   constructor(private readonly d: DirectoryAdminDeps) {}
 
   async list(): Promise<DirectoryView[]> {
-    const all = await this.d.directories.list();
-    return Promise.all(all.map(async (x) => directoryView(x, await this.d.directories.health(x.id))));
+    return (await this.d.directories.list()).map(directoryView);
   }
 
   async view(id: string): Promise<DirectoryView> {
-    const found = await this.get(id);
-    return directoryView(found, await this.d.directories.health(id));
+    return directoryView(await this.get(id));
   }
 
-  async get(id: string): Promise<Directory> {
+  async get(id: string): Promise<StoredDirectory> {
     const found = await this.d.directories.get(id);
     if (!found) throw AdminError.notFound('directory');
     return found;
   }
 
-  async create(raw: unknown, actor: Actor): Promise<Directory> {
+  async create(raw: unknown, actor: Actor): Promise<StoredDirectory> {
     const parsed = directoryInputSchema.safeParse(raw);
     if (!parsed.success) throw AdminError.invalid(zodProblems(parsed.error));
     const input = parsed.data;
@@ -330,14 +317,15 @@ export class DirectoryAdmin {
       throw err;
     }
     await this.record(actor, 'directory.create', directory, { host: directory.connection.host, port: directory.connection.port });
-    return (await this.d.directories.get(id)) ?? directory;
+    return this.get(id);
   }
 
-  async update(id: string, raw: unknown, actor: Actor): Promise<Directory> {
+  async update(id: string, raw: unknown, actor: Actor): Promise<StoredDirectory> {
     const parsed = directoryPatchSchema.safeParse(raw);
     if (!parsed.success) throw AdminError.invalid(zodProblems(parsed.error));
     const p = parsed.data;
-    const before = await this.get(id);
+    const stored = await this.get(id);
+    const { health: _health, unreadableFields: _unreadable, ...before } = stored;
     const security = p.security ?? before.connection.security;
     const users: DirectoryUserLookup =
       p.users === undefined
@@ -390,15 +378,15 @@ export class DirectoryAdmin {
     this.d.client.forget(id);
     const changed = Object.keys(p).filter((k) => k !== 'bind_password');
     await this.record(actor, 'directory.update', after, { fields: p.bind_password !== undefined ? [...changed, 'bind_password'] : changed });
-    return (await this.d.directories.get(id)) ?? after;
+    return this.get(id);
   }
 
-  async setEnabled(id: string, enabled: boolean, actor: Actor): Promise<Directory> {
+  async setEnabled(id: string, enabled: boolean, actor: Actor): Promise<StoredDirectory> {
     return this.update(id, { enabled }, actor);
   }
 
   /** Moves a directory to a place in the list (0 first; beyond the end: last). */
-  async move(id: string, to: number, actor: Actor): Promise<Directory[]> {
+  async move(id: string, to: number, actor: Actor): Promise<StoredDirectory[]> {
     const all = await this.d.directories.list();
     const found = all.find((x) => x.id === id);
     if (!found) throw AdminError.notFound('directory');
@@ -413,9 +401,10 @@ export class DirectoryAdmin {
   /** Permanent: its external users are disabled (kept for their audit history), its groups removed. */
   async remove(id: string, actor: Actor): Promise<void> {
     const found = await this.get(id);
-    await this.d.directories.remove(id, this.d.clock.now());
+    const disabled = (await this.d.directories.remove(id, this.d.clock.now())) ?? [];
     this.d.client.forget(id);
-    await this.record(actor, 'directory.remove', found, {});
+    await this.onUsersDisabledSafe(disabled);
+    await this.record(actor, 'directory.remove', found, { users_disabled: disabled.length });
   }
 
   async test(id: string): Promise<DirectoryTestResult> {
@@ -447,6 +436,10 @@ export class DirectoryAdmin {
     const r = await this.d.client.searchGroups(await this.get(id), query, limit);
     if (r.kind === 'unavailable') throw new AdminError(409, 'directory_unavailable', `the directory could not be asked: ${r.reason}`);
     return r.groups;
+  }
+
+  private async onUsersDisabledSafe(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.d.onUsersDisabled(ids);
   }
 
   private bind(id: string, dnValue: string | null, password: string | undefined, before: DirectoryBind | null): DirectoryBind {

@@ -2,37 +2,15 @@ import { z } from 'zod';
 import { randomToken } from '../core/crypto/random.js';
 import type { Directory, DirectoryGroupRef } from '../core/directories/directory.js';
 import type { AuditStore, Clock, Random, User } from '../core/ports.js';
-import { DuplicateKeyError, StaleWriteError } from '../core/ports.js';
-import { type Authority, decideRoleGrant } from '../core/users/authorization.js';
+import { DuplicateKeyError, LastHolderError, StaleWriteError } from '../core/ports.js';
+import type { Group, GroupStore } from '../core/users/groups.js';
+import { ADMINISTRATOR_ROLES, type Authority, decideRoleGrant } from '../core/users/authorization.js';
 import { isRoleId, ROLES } from '../core/users/permissions.js';
 import { zodProblems } from '../core/validation.js';
 import { type Actor, AdminError } from './errors.js';
 
-/** A group: native (edited here) or external (imported from a directory, its membership follows it). */
-export interface Group {
-  id: string;
-  name: string;
-  description: string;
-  source: null | { directoryId: string; externalId: string };
-  roles: string[];
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface GroupAdminStore {
-  list(query: { search?: string; kind?: 'native' | 'external'; limit: number; offset: number }): Promise<{ items: Group[]; total: number }>;
-  get(id: string): Promise<Group | undefined>;
-  findExternal(directoryId: string, externalId: string): Promise<Group | undefined>;
-  insert(group: Group): Promise<void>;
-  update(group: Group, guard?: { ifUpdatedAt: number }): Promise<void>;
-  remove(id: string): Promise<void>;
-  members(groupId: string, page: { limit: number; offset: number }): Promise<{ items: string[]; total: number }>;
-  addMember(groupId: string, userId: string): Promise<void>;
-  removeMember(groupId: string, userId: string): Promise<void>;
-}
-
 export interface GroupAdminDeps {
-  groups: GroupAdminStore;
+  groups: GroupStore;
   users: {
     get(id: string): Promise<User | undefined>;
     findByUsername(name: string): Promise<User | undefined>;
@@ -72,6 +50,15 @@ export const groupViewSchema = z.object({
   updated_at: z.iso.datetime(),
 });
 export type GroupView = z.infer<typeof groupViewSchema>;
+export type { Group } from '../core/users/groups.js';
+
+/** Changes that take roles away keep the last enabled holder of configure_server one. */
+const KEEP_ADMINISTRATOR = { enabledHolderOf: ADMINISTRATOR_ROLES };
+
+function lastHolder(err: unknown): never {
+  if (err instanceof LastHolderError) throw new AdminError(409, 'last_administrator', 'this would leave no enabled user holding configure_server; give it to another user first');
+  throw err;
+}
 
 export function groupView(g: Group): GroupView {
   return {
@@ -147,8 +134,9 @@ export class GroupAdmin {
       updatedAt: Math.max(this.d.clock.now(), before.updatedAt + 1),
     };
     try {
-      await this.d.groups.update(after, { ifUpdatedAt: before.updatedAt });
+      await this.d.groups.update(after, { ifUpdatedAt: before.updatedAt, ...KEEP_ADMINISTRATOR });
     } catch (err) {
+      if (err instanceof LastHolderError) lastHolder(err);
       if (err instanceof DuplicateKeyError) throw new AdminError(409, 'conflict', `a native group named "${after.name}" exists`, [{ field: 'name', message: 'is taken' }]);
       if (err instanceof StaleWriteError) throw new AdminError(409, 'conflict', 'the group changed meanwhile; load it again');
       throw err;
@@ -163,7 +151,7 @@ export class GroupAdmin {
     const g = await this.get(id);
     if (g.roles.length > 0) this.roles([], actor, g.roles);
     const members = await this.allMembers(id);
-    await this.d.groups.remove(id);
+    await this.d.groups.remove(id, KEEP_ADMINISTRATOR).catch(lastHolder);
     if (g.roles.length > 0) await this.d.onRolesChanged(members, true);
     await this.record(actor, 'group.remove', g, {});
   }
@@ -189,7 +177,7 @@ export class GroupAdmin {
     const g = await this.native(id);
     const user = await this.user(username);
     if (g.roles.length > 0) this.roles([], actor, g.roles);
-    await this.d.groups.removeMember(id, user.id);
+    await this.d.groups.removeMember(id, user.id, KEEP_ADMINISTRATOR).catch(lastHolder);
     if (g.roles.length > 0) await this.d.onRolesChanged([user.id], true);
     await this.record(actor, 'group.remove_member', g, { user: user.username });
   }

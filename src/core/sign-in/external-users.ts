@@ -17,7 +17,7 @@ export interface ExternalUserStore {
 export interface ExternalGroupLinks {
   findExternal(directoryId: string, externalId: string): Promise<{ id: string } | undefined>;
   addMember(groupId: string, userId: string): Promise<void>;
-  setExternalMemberships(userId: string, directoryId: string, groupIds: readonly string[]): Promise<void>;
+  setExternalMemberships(userId: string, directoryId: string, groupIds: readonly string[]): Promise<{ added: string[]; removed: string[] }>;
 }
 
 export interface ExternalUsersDeps {
@@ -26,6 +26,8 @@ export interface ExternalUsersDeps {
   audit: Pick<AuditStore, 'append'>;
   clock: Clock;
   random: Random;
+  /** The user left external groups of the directory: what their roles opened ends. */
+  onGroupsLeft(userId: string): Promise<void>;
 }
 
 /** Why an entry the directory vouched for does not become a signed-in user. */
@@ -96,7 +98,8 @@ export function externalUsers(d: ExternalUsersDeps): ExternalUsers {
       const group = await d.groups.findExternal(directory.id, g.dn);
       if (group) ids.push(group.id);
     }
-    await d.groups.setExternalMemberships(user.id, directory.id, ids);
+    const changed = await d.groups.setExternalMemberships(user.id, directory.id, ids);
+    if (changed.removed.length > 0) await d.onGroupsLeft(user.id);
   };
 
   return {

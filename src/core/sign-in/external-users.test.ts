@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Directory, DirectoryEntry } from '../directories/directory.js';
+import { PRESETS } from '../directories/settings.js';
+import type { AuditEvent, User } from '../ports.js';
+import { aUser, T0 } from '../testing/builders.js';
+import { CountingRandom, FakeClock } from '../testing/fakes.js';
+import { cleanText, externalUsers } from './external-users.js';
+
+const corp: Directory = {
+  id: 'dir-corp',
+  name: 'Corp',
+  domain: 'corp',
+  position: 0,
+  enabled: true,
+  connection: { host: 'ldap.corp', port: 389, security: 'none', caBundle: null, verifyHostname: true, connectTimeoutMs: 5000, readTimeoutMs: 10000 },
+  bind: { kind: 'anonymous' },
+  users: { kind: 'search', baseDn: 'dc=corp', filter: '(objectClass=inetOrgPerson)', usernameAttribute: 'uid', scope: 'sub' },
+  attributes: PRESETS.openldap.attributes,
+  groups: { kind: 'member-of', attribute: 'memberOf', nameAttribute: 'cn' },
+  emailVerified: true,
+  createUsersOnSignIn: true,
+  defaultGroupId: 'g-default',
+  syncIntervalMinutes: 0,
+  createdAt: T0,
+  updatedAt: T0,
+};
+
+const ann: DirectoryEntry = {
+  dn: 'uid=ann,ou=people,dc=corp',
+  uniqueId: 'uuid-ann',
+  username: 'ann',
+  displayName: 'Ann Example',
+  email: 'ann@corp.example',
+  givenName: 'Ann',
+  familyName: 'Example',
+  groups: [
+    { dn: 'cn=admins,ou=groups,dc=corp', name: 'admins' },
+    { dn: 'cn=not-imported,ou=groups,dc=corp', name: 'not-imported' },
+  ],
+};
+
+function setup(existing: User[] = []) {
+  const users = new Map(existing.map((u) => [u.id, u]));
+  const memberships: Array<[string, string]> = [];
+  const external: Array<{ userId: string; ids: readonly string[] }> = [];
+  const audit: AuditEvent[] = [];
+  const left: string[] = [];
+  const clock = new FakeClock(T0 + 1000);
+  const service = externalUsers({
+    users: {
+      findExternal: async (dirId, extId) => [...users.values()].find((u) => u.source?.directoryId === dirId && u.source.externalId === extId),
+      findByUsername: async (name) => [...users.values()].find((u) => u.username.toLowerCase() === name.toLowerCase()),
+      insert: async (u) => {
+        users.set(u.id, u);
+      },
+      update: async (u) => {
+        users.set(u.id, u);
+      },
+    },
+    groups: {
+      findExternal: async (dirId, dn) => (dirId === 'dir-corp' && dn === 'cn=admins,ou=groups,dc=corp' ? { id: 'g-admins' } : undefined),
+      addMember: async (groupId, userId) => {
+        memberships.push([groupId, userId]);
+      },
+      setExternalMemberships: async (userId, _dir, ids) => {
+        external.push({ userId, ids });
+        return { added: [...ids], removed: ids.length === 0 ? ['g-admins'] : [] };
+      },
+    },
+    audit: { append: async (e) => void audit.push(e) },
+    clock,
+    random: new CountingRandom(),
+    onGroupsLeft: async (userId) => void left.push(userId),
+  });
+  return { service, users, memberships, external, audit, left, clock };
+}
+
+describe('external users', () => {
+  it('creates a user at first sign-in with the mapped attributes, the default group and the imported groups', async () => {
+    const s = setup();
+    const r = await s.service.resolve(corp, ann, 'sign-in');
+    assert.equal(r.kind, 'user');
+    if (r.kind !== 'user') return;
+    assert.equal(r.created, true);
+    assert.equal(r.user.username, 'ann');
+    assert.equal(r.user.displayName, 'Ann Example');
+    assert.equal(r.user.email, 'ann@corp.example');
+    assert.equal(r.user.emailVerified, true);
+    assert.deepEqual(r.user.profile, { givenName: 'Ann', familyName: 'Example' });
+    assert.equal(r.user.passwordHash, null);
+    assert.deepEqual(r.user.roles, []);
+    assert.deepEqual(r.user.source, { kind: 'directory', directoryId: 'dir-corp', domain: 'corp', externalId: 'uuid-ann', dn: ann.dn });
+    assert.deepEqual(s.memberships, [['g-default', r.user.id]]);
+    assert.deepEqual(s.external, [{ userId: r.user.id, ids: ['g-admins'] }], 'only imported groups are linked');
+    assert.equal(s.audit[0]?.action, 'user.create');
+  });
+
+  it('refuses to create when the directory does not create users, but import does', async () => {
+    const s = setup();
+    const closed = { ...corp, createUsersOnSignIn: false };
+    assert.deepEqual(await s.service.resolve(closed, ann, 'sign-in'), { kind: 'refused', refusal: 'not_created' });
+    assert.deepEqual(await s.service.resolve(closed, ann, 'sync'), { kind: 'absent' });
+    const imported = await s.service.resolve(closed, ann, 'import');
+    assert.equal(imported.kind === 'user' && imported.created, true);
+    assert.equal(s.audit.at(-1)?.action, 'user.import');
+    assert.deepEqual(s.memberships, [], 'the default group is for users created at sign-in');
+  });
+
+  it('finds a renamed user by the unique id and updates its attributes', async () => {
+    const s = setup();
+    const first = await s.service.resolve(corp, ann, 'sign-in');
+    assert.equal(first.kind, 'user');
+    s.clock.advance(5000);
+    const renamed = { ...ann, username: 'ann.smith', displayName: 'Ann Smith', familyName: 'Smith', dn: 'uid=ann.smith,ou=people,dc=corp' };
+    const again = await s.service.resolve(corp, renamed, 'sign-in');
+    assert.equal(again.kind === 'user' && again.created, false);
+    assert.equal(s.users.size, 1);
+    const stored = [...s.users.values()][0];
+    assert.equal(stored?.displayName, 'Ann Smith');
+    assert.equal(stored?.profile?.familyName, 'Smith');
+    assert.equal(stored?.source?.dn, renamed.dn);
+    assert.equal(stored?.lastSyncAt, T0 + 6000);
+  });
+
+  it('takes the domain-qualified name when the name is taken by an internal user', async () => {
+    const s = setup([aUser().id('internal-ann').named('ann').build()]);
+    const r = await s.service.resolve(corp, ann, 'sign-in');
+    assert.equal(r.kind === 'user' && r.user.username, 'ann@corp');
+    assert.equal(s.users.get('internal-ann')?.source, undefined, 'the internal user is left alone');
+  });
+
+  it('keeps a disabled user out and cuts off a user who left groups', async () => {
+    const s = setup();
+    const r = await s.service.resolve(corp, ann, 'sign-in');
+    assert.equal(r.kind, 'user');
+    if (r.kind !== 'user') return;
+    s.users.set(r.user.id, { ...r.user, enabled: false });
+    assert.deepEqual(await s.service.resolve(corp, ann, 'sign-in'), { kind: 'refused', refusal: 'disabled' });
+    s.users.set(r.user.id, { ...r.user, enabled: true });
+    await s.service.resolve(corp, { ...ann, groups: [] }, 'sync');
+    assert.deepEqual(s.left, [r.user.id]);
+  });
+
+  it('keeps directory values that would break a page out: control characters, bad e-mail, overlong text', async () => {
+    const s = setup();
+    const hostile = { ...ann, displayName: `A\u0000nn\u001b[31m ${'x'.repeat(500)}`, email: 'not an email', givenName: '   ' };
+    const r = await s.service.resolve(corp, hostile, 'sign-in');
+    assert.equal(r.kind, 'user');
+    if (r.kind !== 'user') return;
+    assert.ok(!/[\u0000-\u001f]/.test(r.user.displayName));
+    assert.ok(r.user.displayName.length <= 200);
+    assert.equal(r.user.email, null);
+    assert.equal(r.user.profile?.givenName, undefined);
+    assert.equal(cleanText(''), null);
+  });
+});
