@@ -9,6 +9,7 @@ import type { DirectoryClient } from './core/directories/directory.js';
 import type { Config } from './config/schema.js';
 import type { Client } from './core/clients/client.js';
 import type { SecretBox } from './core/crypto/secret-box.js';
+import type { DirectoryStore } from './core/directories/ports.js';
 import type { PurgeTask } from './core/maintenance/purger.js';
 import type { Metrics } from './core/metrics.js';
 import type { OAuth1Service } from './core/oauth1/install.js';
@@ -21,6 +22,7 @@ import type { ConsentStore, SessionStore } from './core/sessions/ports.js';
 import type { passwordMethod } from './core/sign-in/local.js';
 import type { PasswordCheck } from './core/sign-in/password.js';
 import type { SignIn } from './core/sign-in/pipeline.js';
+import type { GroupStore } from './core/users/groups.js';
 import type { Registration } from './registration/install.js';
 import type { Database } from './storage/database.js';
 
@@ -35,6 +37,9 @@ export interface Stores {
   oneTime: OneTimeStore;
   throttle: ThrottleStore;
   sessions: SessionStore;
+  /** Connected LDAP directories, in sign-in order. */
+  directories: DirectoryStore;
+  groups: GroupStore;
 }
 
 /**

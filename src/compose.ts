@@ -37,6 +37,9 @@ import { buildRegistration } from './registration/install.js';
 import { type Database, migrate, openDatabase } from './storage/database.js';
 import { KyselyAuditStore } from './storage/kysely/audit-store.js';
 import { KyselyClientStore } from './storage/kysely/client-store.js';
+import { KyselyDirectoryStore } from './storage/kysely/directory-store.js';
+import { directoryDb } from './storage/kysely/directory-tables.js';
+import { KyselyGroupStore } from './storage/kysely/group-store.js';
 import { kyselyOAuth1Stores } from './storage/kysely/oauth1-stores.js';
 import { kyselyOAuth2Stores } from './storage/kysely/oauth2-stores.js';
 import { KyselyOneTimeStore } from './storage/kysely/one-time-store.js';
@@ -56,6 +59,8 @@ export function kyselyStores(database: Database): Stores {
     oneTime: new KyselyOneTimeStore(db),
     throttle: new KyselyThrottleStore(db),
     sessions: new KyselySessionStore(db),
+    directories: new KyselyDirectoryStore(directoryDb(db), database.dialect),
+    groups: new KyselyGroupStore(directoryDb(db), database.dialect),
   };
 }
 

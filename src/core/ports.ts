@@ -79,6 +79,34 @@ export interface User {
   profile?: UserProfile;
   /** When the name, email or profile last changed (ms): OIDC `updated_at`; absent: `updatedAt`. */
   profileUpdatedAt?: number;
+  /** The directory that provides this user; absent: an internal user. */
+  source?: UserSource;
+  /** When the user's attributes and groups were last read from the directory (ms). */
+  lastSyncAt?: number;
+  /**
+   * Read only: the roles the user's groups give (distinct, sorted), filled by the store's reads;
+   * absent when none. Writes ignore it: groups are changed through the GroupStore.
+   */
+  readonly groupRoles?: string[];
+}
+
+/** Where an external user comes from. `externalId` is the directory's unique id (entryUUID, objectGUID). */
+export interface UserSource {
+  kind: 'directory';
+  directoryId: string;
+  /** The directory's domain when the user was imported (kept when the directory is removed). */
+  domain: string;
+  externalId: string;
+  dn: string;
+}
+
+export interface UserListQuery {
+  /** Case-insensitive substring of the username. */
+  search?: string;
+  source?: 'internal' | 'external';
+  directoryId?: string;
+  limit: number;
+  offset: number;
 }
 
 /** OIDC Core §5.1 standard claims of a user beyond name and email; a field that is absent is not set. */
@@ -131,14 +159,16 @@ export interface UserStore {
    * Guards, each checked in the write's own transaction (nothing is written when one fails):
    * `ifUpdatedAt`: StaleWriteError unless the stored row still has this updatedAt (the decision
    * was made on what is stored); `enabledHolderOf`: LastHolderError when afterwards no enabled user
-   * holds one of those roles, so two concurrent changes cannot both remove the last holder.
+   * holds one of those roles (directly or through a group), so two concurrent changes cannot both remove the last holder.
    */
   update(user: User, guard?: UserWriteGuard): Promise<void>;
   /** Sets only the password hash (and updatedAt), so a concurrent change of roles or status is kept. */
   setPasswordHash(id: string, hash: string, at: number, guard?: Pick<UserWriteGuard, 'ifUpdatedAt'>): Promise<void>;
-  list(query: { search?: string; limit: number; offset: number }): Promise<{ items: User[]; total: number }>;
+  /** The user a directory provides under this unique id. */
+  findExternal(directoryId: string, externalId: string): Promise<User | undefined>;
+  list(query: UserListQuery): Promise<{ items: User[]; total: number }>;
   count(): Promise<number>;
-  /** Enabled users holding at least one of these roles, `exceptId` left out. */
+  /** Enabled users holding at least one of these roles, directly or through a group; `exceptId` left out. */
   countEnabledHolders(roles: readonly string[], exceptId?: string): Promise<number>;
   touchSignIn(id: string, at: number): Promise<void>;
 }

@@ -1,6 +1,8 @@
 import { type Backend, type BackendName, backendNames, openBackend } from '../../../test/support/backends.js';
 import type { Client } from '../../core/clients/client.js';
+import type { Directory } from '../../core/directories/directory.js';
 import type { User } from '../../core/ports.js';
+import type { Group } from '../../core/users/groups.js';
 import { type Database, migrate, openDatabase } from '../database.js';
 
 /**
@@ -109,4 +111,38 @@ export function user(id: string, username: string, patch: Partial<User> = {}): U
     lastSignInAt: null,
     ...patch,
   };
+}
+
+export function directory(id: string, domain: string, patch: Partial<Directory> = {}): Directory {
+  return {
+    id,
+    name: `Directory ${domain}`,
+    domain,
+    position: 0,
+    enabled: true,
+    connection: {
+      host: `ldap.${domain.toLowerCase()}.example`,
+      port: 636,
+      security: 'ldaps',
+      caBundle: null,
+      verifyHostname: true,
+      connectTimeoutMs: 3000,
+      readTimeoutMs: 5000,
+    },
+    bind: { kind: 'service', dn: 'cn=latchkey,dc=example', passwordSealed: 'v1.sealed' },
+    users: { kind: 'search', baseDn: 'ou=people,dc=example', filter: '(objectClass=person)', usernameAttribute: 'uid', scope: 'sub' },
+    attributes: { username: 'uid', displayName: 'cn', email: 'mail', givenName: 'givenName', familyName: 'sn', uniqueId: 'entryUUID' },
+    groups: { kind: 'member-of', attribute: 'memberOf', nameAttribute: 'cn' },
+    emailVerified: true,
+    createUsersOnSignIn: true,
+    defaultGroupId: null,
+    syncIntervalMinutes: 60,
+    createdAt: 1,
+    updatedAt: 1,
+    ...patch,
+  };
+}
+
+export function group(id: string, name: string, patch: Partial<Group> = {}): Group {
+  return { id, name, description: '', source: null, roles: [], createdAt: 1, updatedAt: 1, ...patch };
 }

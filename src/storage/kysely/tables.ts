@@ -59,6 +59,12 @@ export interface UsersTable {
   phone_number: string | null;
   address: string | null;
   profile_updated_at: number | null;
+  /** Migration 0013: the directory that provides the user (all null for an internal user). */
+  source_directory_id: string | null;
+  source_domain: string | null;
+  external_id: string | null;
+  external_dn: string | null;
+  last_sync_at: number | null;
 }
 
 export interface UserRolesTable {

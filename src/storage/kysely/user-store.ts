@@ -1,12 +1,14 @@
-import { type Kysely, sql } from 'kysely';
-import type { User, UserAddress, UserProfile, UserStore, UserWriteGuard } from '../../core/ports.js';
+import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely';
+import type { User, UserAddress, UserListQuery, UserProfile, UserStore, UserWriteGuard } from '../../core/ports.js';
 import { DuplicateKeyError, LastHolderError, StaleWriteError } from '../../core/ports.js';
+import { type DirectoryDb, type DirectoryTables, directoryDb } from './directory-tables.js';
 import { isUniqueViolation } from './json.js';
 import { prepared } from './prepared.js';
+import { countHolders, lockHolders } from './role-holders.js';
 import type { FoundationTables, UsersTable } from './tables.js';
 
-function fromRow(r: UsersTable, roles: string[]): User {
-  return {
+function fromRow(r: UsersTable, roles: string[], groupRoles: string[] = []): User {
+  const u: User = {
     id: r.id,
     username: r.username,
     displayName: r.display_name,
@@ -19,7 +21,25 @@ function fromRow(r: UsersTable, roles: string[]): User {
     lastSignInAt: r.last_sign_in_at,
     profile: profileOf(r),
     profileUpdatedAt: r.profile_updated_at ?? r.updated_at,
+    ...(r.source_directory_id !== null
+      ? {
+          source: {
+            kind: 'directory',
+            directoryId: r.source_directory_id,
+            domain: r.source_domain ?? '',
+            externalId: r.external_id ?? '',
+            dn: r.external_dn ?? '',
+          },
+        }
+      : {}),
+    ...(r.last_sync_at !== null ? { lastSyncAt: r.last_sync_at } : {}),
+    ...(groupRoles.length > 0 ? { groupRoles } : {}),
   };
+  return u;
+}
+
+function distinctSorted(list: Iterable<string>): string[] {
+  return [...new Set(list)].sort();
 }
 
 /** The profile columns, the one place their names meet UserProfile's fields. */
@@ -78,15 +98,22 @@ function profileColumns(u: User): Pick<UsersTable, (typeof PROFILE_COLUMNS)[numb
   return { ...cols, address: p.address ? JSON.stringify(p.address) : null, profile_updated_at: u.profileUpdatedAt ?? u.updatedAt };
 }
 
-/** One row per role (or one with role null): one user. */
-function foldRoles(rows: Array<UsersTable & { role: string | null }>): User | undefined {
+/**
+ * The rows of `withRoles`: one per direct role (or one with role null) and one per role through a
+ * group: one user.
+ */
+function foldRoles(rows: RoleRow[]): User | undefined {
   const first = rows[0];
   if (!first) return undefined;
-  return fromRow(
-    first,
-    rows.flatMap((r) => (r.role === null ? [] : [r.role])),
-  );
+  const direct: string[] = [];
+  const viaGroups: string[] = [];
+  for (const r of rows) if (r.role !== null) (Number(r.via_group) === 1 ? viaGroups : direct).push(r.role);
+  return fromRow(first, distinctSorted(direct), distinctSorted(viaGroups));
 }
+
+type RoleRow = UsersTable & { role: string | null; via_group: number };
+
+type UsersWhere = (eb: ExpressionBuilder<FoundationTables & DirectoryTables, 'users'>) => Expression<SqlBool>;
 
 function toRow(u: User): UsersTable {
   return {
@@ -101,41 +128,69 @@ function toRow(u: User): UsersTable {
     updated_at: u.updatedAt,
     last_sign_in_at: u.lastSignInAt,
     ...profileColumns(u),
+    source_directory_id: u.source?.directoryId ?? null,
+    source_domain: u.source?.domain ?? null,
+    external_id: u.source?.externalId ?? null,
+    external_dn: u.source?.dn ?? null,
+    last_sync_at: u.lastSyncAt ?? null,
   };
 }
 
-/** Serializes the changes that must keep a role holder on PostgreSQL (pg_advisory_xact_lock key). */
-const HOLDER_LOCK = 0x4c4b_0015;
-
 export class KyselyUserStore implements UserStore {
-  constructor(
-    private readonly db: Kysely<FoundationTables>,
-    private readonly dialect: 'sqlite' | 'postgres',
-  ) {}
+  private readonly db: DirectoryDb;
 
-  private async rolesOf(ids: string[]): Promise<Map<string, string[]>> {
-    const out = new Map<string, string[]>();
-    if (ids.length === 0) return out;
-    const rows = await this.db.selectFrom('user_roles').selectAll().where('user_id', 'in', ids).orderBy('role').execute();
-    for (const r of rows) out.set(r.user_id, [...(out.get(r.user_id) ?? []), r.role]);
-    return out;
+  constructor(
+    db: Kysely<FoundationTables>,
+    private readonly dialect: 'sqlite' | 'postgres',
+  ) {
+    this.db = directoryDb(db);
   }
 
-  /** One statement on the hot paths (every token use reads its user): the row joined with its roles. */
-  private withRoles() {
-    return this.db
+  /** Direct roles (`via_group` 0) and roles through groups (1) of these users. */
+  private async rolesOf(ids: string[]): Promise<{ direct: Map<string, string[]>; viaGroups: Map<string, string[]> }> {
+    const direct = new Map<string, string[]>();
+    const viaGroups = new Map<string, string[]>();
+    if (ids.length === 0) return { direct, viaGroups };
+    const [own, inherited] = await Promise.all([
+      this.db.selectFrom('user_roles').selectAll().where('user_id', 'in', ids).execute(),
+      this.db
+        .selectFrom('group_members')
+        .innerJoin('group_roles', 'group_roles.group_id', 'group_members.group_id')
+        .select(['group_members.user_id', 'group_roles.role'])
+        .where('group_members.user_id', 'in', ids)
+        .execute(),
+    ]);
+    for (const r of own) direct.set(r.user_id, [...(direct.get(r.user_id) ?? []), r.role]);
+    for (const r of inherited) viaGroups.set(r.user_id, [...(viaGroups.get(r.user_id) ?? []), r.role]);
+    return { direct, viaGroups };
+  }
+
+  /**
+   * One statement on the hot paths (every token use reads its user): the row with each of its
+   * roles, then the row with each role its groups give.
+   */
+  private withRoles(where: UsersWhere) {
+    const direct = this.db
       .selectFrom('users')
       .leftJoin('user_roles', 'user_roles.user_id', 'users.id')
       .selectAll('users')
-      .select('user_roles.role')
-      .orderBy('user_roles.role');
+      .select(['user_roles.role', sql<number>`0`.as('via_group')])
+      .where(where);
+    const viaGroups = this.db
+      .selectFrom('users')
+      .innerJoin('group_members', 'group_members.user_id', 'users.id')
+      .innerJoin('group_roles', 'group_roles.group_id', 'group_members.group_id')
+      .selectAll('users')
+      .select(['group_roles.role', sql<number>`1`.as('via_group')])
+      .where(where);
+    return direct.unionAll(viaGroups);
   }
 
   /** Every token use reads its user. */
   private readonly byId = prepared(
     () => this.db,
     1,
-    (id: string) => this.withRoles().where('users.id', '=', id),
+    (id: string) => this.withRoles((eb) => eb('users.id', '=', id)),
   );
 
   async get(id: string): Promise<User | undefined> {
@@ -146,11 +201,17 @@ export class KyselyUserStore implements UserStore {
   private readonly byUsername = prepared(
     () => this.db,
     1,
-    (lower: string) => this.withRoles().where('users.username_lower', '=', lower),
+    (lower: string) => this.withRoles((eb) => eb('users.username_lower', '=', lower)),
   );
 
   async findByUsername(username: string): Promise<User | undefined> {
     return foldRoles(await this.byUsername(username.toLowerCase()));
+  }
+
+  async findExternal(directoryId: string, externalId: string): Promise<User | undefined> {
+    return foldRoles(
+      await this.withRoles((eb) => eb.and([eb('users.source_directory_id', '=', directoryId), eb('users.external_id', '=', externalId)])).execute(),
+    );
   }
 
   async insert(user: User): Promise<void> {
@@ -160,7 +221,7 @@ export class KyselyUserStore implements UserStore {
         for (const role of user.roles) await trx.insertInto('user_roles').values({ user_id: user.id, role }).execute();
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new DuplicateKeyError('username exists');
+      if (isUniqueViolation(err)) throw new DuplicateKeyError('the username or the directory user exists');
       throw err;
     }
   }
@@ -170,9 +231,7 @@ export class KyselyUserStore implements UserStore {
     const keep = guard.enabledHolderOf;
     try {
       await this.db.transaction().execute(async (trx) => {
-        // PostgreSQL's READ COMMITTED would let two such changes each see the other's holder: one
-        // lock orders them. SQLite has one writer at a time, and the write comes before the count.
-        if (keep && this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${HOLDER_LOCK})`.execute(trx);
+        await lockHolders(trx, this.dialect, keep);
         let write = trx.updateTable('users').set(rest).where('id', '=', id);
         if (guard.ifUpdatedAt !== undefined) write = write.where('updated_at', '=', guard.ifUpdatedAt);
         const r = await write.executeTakeFirst();
@@ -182,7 +241,7 @@ export class KyselyUserStore implements UserStore {
         if (keep && (await countHolders(trx, keep)) === 0) throw new LastHolderError('no enabled holder would remain');
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new DuplicateKeyError('username exists');
+      if (isUniqueViolation(err)) throw new DuplicateKeyError('the username or the directory user exists');
       throw err;
     }
   }
@@ -198,15 +257,21 @@ export class KyselyUserStore implements UserStore {
     return countHolders(this.db, roles, exceptId);
   }
 
-  async list(q: { search?: string; limit: number; offset: number }): Promise<{ items: User[]; total: number }> {
+  async list(q: UserListQuery): Promise<{ items: User[]; total: number }> {
     let base = this.db.selectFrom('users');
     if (q.search) base = base.where('username_lower', 'like', `%${q.search.toLowerCase().replace(/[\\%_]/g, '')}%`);
+    if (q.source === 'internal') base = base.where('source_directory_id', 'is', null);
+    if (q.source === 'external') base = base.where('source_directory_id', 'is not', null);
+    if (q.directoryId !== undefined) base = base.where('source_directory_id', '=', q.directoryId);
     const [rows, count] = await Promise.all([
       base.selectAll().orderBy('username_lower').limit(q.limit).offset(q.offset).execute(),
       base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     ]);
-    const roles = await this.rolesOf(rows.map((r) => r.id));
-    return { items: rows.map((r) => fromRow(r, roles.get(r.id) ?? [])), total: Number(count.n) };
+    const { direct, viaGroups } = await this.rolesOf(rows.map((r) => r.id));
+    return {
+      items: rows.map((r) => fromRow(r, distinctSorted(direct.get(r.id) ?? []), distinctSorted(viaGroups.get(r.id) ?? []))),
+      total: Number(count.n),
+    };
   }
 
   async count(): Promise<number> {
@@ -220,17 +285,4 @@ export class KyselyUserStore implements UserStore {
   async touchSignIn(id: string, at: number): Promise<void> {
     await this.db.updateTable('users').set({ last_sign_in_at: at }).where('id', '=', id).execute();
   }
-}
-
-async function countHolders(db: Kysely<FoundationTables>, roles: readonly string[], exceptId?: string): Promise<number> {
-  if (roles.length === 0) return 0;
-  let q = db
-    .selectFrom('users')
-    .innerJoin('user_roles', 'user_roles.user_id', 'users.id')
-    .select((eb) => eb.fn.count<number>('users.id').distinct().as('n'))
-    .where('users.enabled', '=', 1)
-    .where('user_roles.role', 'in', [...roles]);
-  if (exceptId !== undefined) q = q.where('users.id', '<>', exceptId);
-  const r = await q.executeTakeFirstOrThrow();
-  return Number(r.n);
 }

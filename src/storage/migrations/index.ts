@@ -7,6 +7,7 @@ import * as pg0007 from './postgres/0007-oidc.js';
 import * as pg0010 from './postgres/0010-resource-server.js';
 import * as pg0011 from './postgres/0011-client-version.js';
 import * as pg0012 from './postgres/0012-user-profile.js';
+import * as pg0013 from './postgres/0013-directories.js';
 import * as sqlite0001 from './sqlite/0001-foundation.js';
 import * as sqlite0002 from './sqlite/0002-sessions.js';
 import * as sqlite0003 from './sqlite/0003-oauth2.js';
@@ -16,6 +17,7 @@ import * as sqlite0007 from './sqlite/0007-oidc.js';
 import * as sqlite0010 from './sqlite/0010-resource-server.js';
 import * as sqlite0011 from './sqlite/0011-client-version.js';
 import * as sqlite0012 from './sqlite/0012-user-profile.js';
+import * as sqlite0013 from './sqlite/0013-directories.js';
 
 export interface Migration {
   id: string;
@@ -34,4 +36,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0010-resource-server', sqlite: sqlite0010.statements, postgres: pg0010.statements },
   { id: '0011-client-version', sqlite: sqlite0011.statements, postgres: pg0011.statements },
   { id: '0012-user-profile', sqlite: sqlite0012.statements, postgres: pg0012.statements },
+  { id: '0013-directories', sqlite: sqlite0013.statements, postgres: pg0013.statements },
 ];
