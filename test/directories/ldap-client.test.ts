@@ -222,7 +222,7 @@ describe('LDAP directory client against OpenLDAP', () => {
     const d2 = second.directory('search', { id: 'second' });
     const e2 = okEntry(await client.authenticate(d2, 'frank', 'second-alice'));
     assert.equal(e2.email, 'alice@second.test');
-    assert.deepEqual(await client.authenticate(d2, 'alice', 'alice-pw-1'), { kind: 'wrong' });
+    assert.deepEqual(await client.authenticate(search, 'frank', 'second-alice'), { kind: 'wrong' });
     const e1 = okEntry(await client.authenticate(search, 'alice', 'alice-pw-1'));
     assert.notEqual(e1.uniqueId, e2.uniqueId);
   });
