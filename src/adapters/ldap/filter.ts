@@ -1,0 +1,39 @@
+// Search filters built as ldapts filter objects (RFC 4515): user input only ever becomes an
+// assertion value, which ldapts escapes per RFC 4515 §3 and encodes as BER, never filter syntax.
+import { AndFilter, EqualityFilter, ExtensibleFilter, type Filter, FilterParser, OrFilter, PresenceFilter, SubstringFilter } from 'ldapts';
+
+/** Active Directory's LDAP_MATCHING_RULE_IN_CHAIN: membership through nested groups. */
+export const IN_CHAIN_RULE = '1.2.840.113556.1.4.1941';
+
+/** The administrator's filter (e.g. `(objectClass=inetOrgPerson)`); empty means every entry. */
+export function configuredFilter(filter: string): Filter {
+  const f = filter.trim();
+  if (f === '') return new PresenceFilter({ attribute: 'objectClass' });
+  return FilterParser.parseString(f.startsWith('(') ? f : `(${f})`);
+}
+
+function and(base: Filter, extra: Filter): Filter {
+  return new AndFilter({ filters: [base, extra] });
+}
+
+/** `(&<configured>(<attribute>=<username>))`. */
+export function userFilter(configured: string, usernameAttribute: string, username: string): Filter {
+  return and(configuredFilter(configured), new EqualityFilter({ attribute: usernameAttribute, value: username }));
+}
+
+/** Entries where any of `attributes` starts with `prefix`; every entry when `prefix` is empty. */
+export function prefixFilter(configured: string, attributes: string[], prefix: string): Filter {
+  const wanted = [...new Set(attributes)];
+  if (prefix === '') return configuredFilter(configured);
+  const any = wanted.map((attribute) => new SubstringFilter({ attribute, initial: prefix }));
+  const one = any.length === 1 && any[0] ? any[0] : new OrFilter({ filters: any });
+  return and(configuredFilter(configured), one);
+}
+
+/** Groups whose `memberAttribute` holds `userDn`; with `nested`, through nested groups too (AD only). */
+export function memberFilter(configured: string, memberAttribute: string, userDn: string, nested: boolean): Filter {
+  const member = nested
+    ? new ExtensibleFilter({ matchType: memberAttribute, rule: IN_CHAIN_RULE, value: userDn })
+    : new EqualityFilter({ attribute: memberAttribute, value: userDn });
+  return and(configuredFilter(configured), member);
+}
