@@ -1,14 +1,14 @@
 import type { SharedRateCounter } from './adapters/shared-rate-counter.js';
 import type { AuthorizedApplications } from './admin/authorized-applications.js';
+import type { ClientAdmin } from './admin/client-admin.js';
 import type { DirectoryAdmin } from './admin/directory-admin.js';
 import type { DirectoryImport } from './admin/directory-import.js';
 import type { GroupAdmin } from './admin/group-admin.js';
-import type { ClientAdmin } from './admin/client-admin.js';
 import type { UserAdmin } from './admin/user-admin.js';
-import type { DirectoryClient } from './core/directories/directory.js';
 import type { Config } from './config/schema.js';
 import type { Client } from './core/clients/client.js';
 import type { SecretBox } from './core/crypto/secret-box.js';
+import type { DirectoryClient } from './core/directories/directory.js';
 import type { DirectoryStore } from './core/directories/ports.js';
 import type { PurgeTask } from './core/maintenance/purger.js';
 import type { Metrics } from './core/metrics.js';

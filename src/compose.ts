@@ -1,12 +1,13 @@
 import { verifyPassword } from './adapters/argon2.js';
+import { ldapDirectoryClient } from './adapters/ldap/client.js';
 import { SharedRateCounter } from './adapters/shared-rate-counter.js';
 import { systemClock, systemRandom } from './adapters/system.js';
 import { AuthorizedApplications } from './admin/authorized-applications.js';
 import { ClientAdmin } from './admin/client-admin.js';
 import { bindPasswordContext, DirectoryAdmin } from './admin/directory-admin.js';
 import { DirectoryImport } from './admin/directory-import.js';
-import { GroupAdmin } from './admin/group-admin.js';
 import { AdminError } from './admin/errors.js';
+import { GroupAdmin } from './admin/group-admin.js';
 import { type UserActor, UserAdmin } from './admin/user-admin.js';
 import type { App, Hooks, Stores } from './app.js';
 import type { Warn } from './config/file-modes.js';
@@ -14,6 +15,7 @@ import { loadMasterKey } from './config/master-key.js';
 import type { Config } from './config/schema.js';
 import { randomToken } from './core/crypto/random.js';
 import { SecretBox } from './core/crypto/secret-box.js';
+import type { DirectoryClient } from './core/directories/directory.js';
 import type { PurgeTask } from './core/maintenance/purger.js';
 import { Metrics } from './core/metrics.js';
 import { buildOAuth1 } from './core/oauth1/install.js';
@@ -22,13 +24,12 @@ import type { OAuth2Stores } from './core/oauth2/install.js';
 import { buildOAuth2, signingKeyRing } from './core/oauth2/install.js';
 import { buildOidc } from './core/oidc/install.js';
 import type { Outbound } from './core/outbound.js';
-import type { DirectoryClient } from './core/directories/directory.js';
 import type { Clock, Random, UserCutOff } from './core/ports.js';
 import { securityEventSink } from './core/security-events.js';
 import type { ConsentStore } from './core/sessions/ports.js';
-import { firstFactorOnly, internalUsers, passwordMethod } from './core/sign-in/local.js';
 import { directoryPasswords } from './core/sign-in/directory-passwords.js';
 import { externalUsers } from './core/sign-in/external-users.js';
+import { firstFactorOnly, internalUsers, passwordMethod } from './core/sign-in/local.js';
 import { localPasswords, passwordCheck } from './core/sign-in/password.js';
 import { signInPipeline } from './core/sign-in/pipeline.js';
 import { OPERATOR } from './core/users/authorization.js';
@@ -115,7 +116,9 @@ export async function openApp(config: Config, options: OpenOptions = {}): Promis
     await database.close();
     throw err;
   }
-  const directoryClient = ldapDirectoryClient({ unsealBindPassword: (d) => (d.bind.kind === 'service' ? secrets.open(d.bind.passwordSealed, bindPasswordContext(d.id)) : '') });
+  const directoryClient = ldapDirectoryClient({
+    unsealBindPassword: (d) => (d.bind.kind === 'service' ? secrets.open(d.bind.passwordSealed, bindPasswordContext(d.id)) : ''),
+  });
   return composeApp(config, kyselyStorage(database), { clock, random, secrets, outbound: createOutbound(config), directoryClient });
 }
 

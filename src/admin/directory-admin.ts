@@ -12,6 +12,7 @@ import type {
   DirectoryGroupRef,
   DirectoryUserLookup,
 } from '../core/directories/directory.js';
+import type { DirectoryStore, StoredDirectory } from '../core/directories/ports.js';
 import {
   checkAttributes,
   checkDn,
@@ -24,7 +25,6 @@ import {
   defaultPort,
   PRESETS,
 } from '../core/directories/settings.js';
-import type { DirectoryStore, StoredDirectory } from '../core/directories/ports.js';
 import type { AuditStore, Clock, Random } from '../core/ports.js';
 import { DuplicateKeyError, StaleWriteError } from '../core/ports.js';
 import { zodProblems } from '../core/validation.js';
@@ -151,7 +151,6 @@ export const directoryViewSchema = z.object({
   updated_at: z.iso.datetime(),
 });
 export type DirectoryView = z.infer<typeof directoryViewSchema>;
-
 
 export interface DirectoryAdminDeps {
   directories: DirectoryStore;

@@ -2,7 +2,7 @@ import type { Directory, DirectoryClient, DirectoryEntry } from '../core/directo
 import type { AuditStore, Clock, User } from '../core/ports.js';
 import type { ExternalUsers } from '../core/sign-in/external-users.js';
 import type { DirectoryAdmin } from './directory-admin.js';
-import { AdminError, type Actor } from './errors.js';
+import { type Actor, AdminError } from './errors.js';
 import type { Group, GroupAdmin } from './group-admin.js';
 
 export interface DirectoryImportDeps {

@@ -3,8 +3,8 @@ import { randomToken } from '../core/crypto/random.js';
 import type { Directory, DirectoryGroupRef } from '../core/directories/directory.js';
 import type { AuditStore, Clock, Random, User } from '../core/ports.js';
 import { DuplicateKeyError, LastHolderError, StaleWriteError } from '../core/ports.js';
-import type { Group, GroupStore } from '../core/users/groups.js';
 import { ADMINISTRATOR_ROLES, type Authority, decideRoleGrant } from '../core/users/authorization.js';
+import type { Group, GroupStore } from '../core/users/groups.js';
 import { isRoleId, ROLES } from '../core/users/permissions.js';
 import { zodProblems } from '../core/validation.js';
 import { type Actor, AdminError } from './errors.js';
@@ -56,7 +56,8 @@ export type { Group } from '../core/users/groups.js';
 const KEEP_ADMINISTRATOR = { enabledHolderOf: ADMINISTRATOR_ROLES };
 
 function lastHolder(err: unknown): never {
-  if (err instanceof LastHolderError) throw new AdminError(409, 'last_administrator', 'this would leave no enabled user holding configure_server; give it to another user first');
+  if (err instanceof LastHolderError)
+    throw new AdminError(409, 'last_administrator', 'this would leave no enabled user holding configure_server; give it to another user first');
   throw err;
 }
 
@@ -109,7 +110,8 @@ export class GroupAdmin {
     try {
       await this.d.groups.insert(group);
     } catch (err) {
-      if (err instanceof DuplicateKeyError) throw new AdminError(409, 'conflict', `a native group named "${group.name}" exists`, [{ field: 'name', message: 'is taken' }]);
+      if (err instanceof DuplicateKeyError)
+        throw new AdminError(409, 'conflict', `a native group named "${group.name}" exists`, [{ field: 'name', message: 'is taken' }]);
       throw err;
     }
     await this.record(actor, 'group.create', group, { roles });
@@ -137,7 +139,8 @@ export class GroupAdmin {
       await this.d.groups.update(after, { ifUpdatedAt: before.updatedAt, ...KEEP_ADMINISTRATOR });
     } catch (err) {
       if (err instanceof LastHolderError) lastHolder(err);
-      if (err instanceof DuplicateKeyError) throw new AdminError(409, 'conflict', `a native group named "${after.name}" exists`, [{ field: 'name', message: 'is taken' }]);
+      if (err instanceof DuplicateKeyError)
+        throw new AdminError(409, 'conflict', `a native group named "${after.name}" exists`, [{ field: 'name', message: 'is taken' }]);
       if (err instanceof StaleWriteError) throw new AdminError(409, 'conflict', 'the group changed meanwhile; load it again');
       throw err;
     }

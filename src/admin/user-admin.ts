@@ -164,6 +164,8 @@ export class UserAdmin {
       ...user,
       displayName: p.display_name ?? user.displayName,
       email: p.email === undefined ? user.email : p.email,
+      // A new address is not one the directory vouched for.
+      emailVerified: p.email === undefined || p.email === user.email ? user.emailVerified === true : false,
       enabled: p.enabled ?? user.enabled,
       roles: roles ?? user.roles,
       updatedAt: this.nextUpdatedAt(user),

@@ -81,6 +81,8 @@ export interface User {
   profileUpdatedAt?: number;
   /** The directory that provides this user; absent: an internal user. */
   source?: UserSource;
+  /** Whether `email` was vouched for (OIDC Core §5.1 `email_verified`); absent: false. */
+  emailVerified?: boolean;
   /** When the user's attributes and groups were last read from the directory (ms). */
   lastSyncAt?: number;
   /**

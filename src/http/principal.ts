@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../compose.js';
 import type { User } from '../core/ports.js';
-import { type Permission, permissionsOf } from '../core/users/permissions.js';
+import { type Permission, userPermissions } from '../core/users/permissions.js';
 
 /** Who is calling Latchkey's own API, and with which rights. */
 export interface Principal {
@@ -33,7 +33,7 @@ export const API_SCOPES = {
 
 /** Permissions a token may exercise: only with the admin scope, and never more than its user's. */
 export function permissionsForToken(user: User, scopes: string[]): Set<Permission> {
-  return scopes.includes(API_SCOPES.admin) ? permissionsOf(user.roles) : new Set();
+  return scopes.includes(API_SCOPES.admin) ? userPermissions(user) : new Set();
 }
 
 /**
@@ -66,6 +66,6 @@ export function basicResolver(app: App): PrincipalResolver {
       return { kind: 'invalid', status: 401, challenge, error: 'invalid_credentials', description: 'wrong username or password, or the user is disabled' };
     }
     const { user } = outcome;
-    return { kind: 'ok', principal: { user, permissions: permissionsOf(user.roles), via: 'basic' } };
+    return { kind: 'ok', principal: { user, permissions: userPermissions(user), via: 'basic' } };
   };
 }

@@ -4,7 +4,7 @@ import { constantTimeEqual, sha256Hex } from '../core/crypto/constant-time.js';
 import { randomToken } from '../core/crypto/random.js';
 import type { User } from '../core/ports.js';
 import type { StoredSession } from '../core/sessions/ports.js';
-import { permissionsOf } from '../core/users/permissions.js';
+import { userPermissions } from '../core/users/permissions.js';
 import { html, type Raw } from './html.js';
 import { localTarget, publicPath } from './local-redirect.js';
 import type { PrincipalResolver } from './principal.js';
@@ -155,7 +155,7 @@ export function sessionResolver(ctx: HasApp): PrincipalResolver {
     }
     return {
       kind: 'ok',
-      principal: { user: session.user, permissions: permissionsOf(session.user.roles), via: 'session', sessionId: session.sid },
+      principal: { user: session.user, permissions: userPermissions(session.user), via: 'session', sessionId: session.sid },
     };
   };
 }

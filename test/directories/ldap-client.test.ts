@@ -90,9 +90,9 @@ describe('LDAP directory client against OpenLDAP', () => {
     assert.deepEqual(await client.authenticate(d, 'carol', 'alice-pw-1'), { kind: 'wrong' });
   });
 
-  it('wrong password, unknown user and empty password are one answer', async () => {
+  it('wrong password and empty password are refused; an unknown user is left to the next directory', async () => {
     assert.deepEqual(await client.authenticate(search, 'alice', 'alice-pw-2'), { kind: 'wrong' });
-    assert.deepEqual(await client.authenticate(search, 'mallory', 'alice-pw-1'), { kind: 'wrong' });
+    assert.deepEqual(await client.authenticate(search, 'mallory', 'alice-pw-1'), { kind: 'unknown' });
     assert.deepEqual(await client.authenticate(search, 'alice', ''), { kind: 'wrong' });
     assert.deepEqual(await client.authenticate(template, 'alice', ''), { kind: 'wrong' });
   });
@@ -114,7 +114,9 @@ describe('LDAP directory client against OpenLDAP', () => {
     for (const u of attempts) {
       for (const d of [search, template]) {
         for (const pw of ['alice-pw-1', 'bob-pw-2', 'x']) {
-          assert.deepEqual(await client.authenticate(d, u, pw), { kind: 'wrong' }, `${d.users.kind} ${JSON.stringify(u)}`);
+          // A search finds no entry (unknown); a template bind is refused (wrong): never ok.
+          const expected = d.users.kind === 'search' && !u.includes('\0') ? 'unknown' : 'wrong';
+          assert.deepEqual(await client.authenticate(d, u, pw), { kind: expected }, `${d.users.kind} ${JSON.stringify(u)}`);
         }
         const l = await client.lookup(d, u);
         assert.equal(l.kind, 'missing', `${d.users.kind} lookup ${JSON.stringify(u)}: ${JSON.stringify(l)}`);
@@ -222,7 +224,7 @@ describe('LDAP directory client against OpenLDAP', () => {
     const d2 = second.directory('search', { id: 'second' });
     const e2 = okEntry(await client.authenticate(d2, 'frank', 'second-alice'));
     assert.equal(e2.email, 'alice@second.test');
-    assert.deepEqual(await client.authenticate(search, 'frank', 'second-alice'), { kind: 'wrong' });
+    assert.deepEqual(await client.authenticate(search, 'frank', 'second-alice'), { kind: 'unknown' });
     const e1 = okEntry(await client.authenticate(search, 'alice', 'alice-pw-1'));
     assert.notEqual(e1.uniqueId, e2.uniqueId);
   });

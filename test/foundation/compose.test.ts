@@ -7,6 +7,7 @@ import { systemRandom } from '../../src/adapters/system.js';
 import { type AppRuntime, composeApp, kyselyStorage, SYSTEM_ACTOR } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
 import { SecretBox } from '../../src/core/crypto/secret-box.js';
+import type { DirectoryClient } from '../../src/core/directories/directory.js';
 import type { Outbound } from '../../src/core/outbound.js';
 import { FakeClock } from '../../src/core/testing/fakes.js';
 import { type Database, migrate, openDatabase } from '../../src/storage/database.js';
@@ -38,7 +39,17 @@ describe('composeApp', () => {
       },
       refusal: (url) => (new URL(url).hostname.endsWith('.blocked.example') ? 'is on a blocked host' : null),
     };
-    return { clock: new FakeClock(T), random: systemRandom, outbound, secrets: new SecretBox(randomBytes(32), systemRandom), sent };
+    const unavailable = { kind: 'unavailable', reason: 'no directory in this test' } as const;
+    const directoryClient: DirectoryClient = {
+      authenticate: async () => unavailable,
+      lookup: async () => unavailable,
+      searchUsers: async () => unavailable,
+      searchGroups: async () => unavailable,
+      test: async () => unavailable,
+      forget: () => {},
+      close: async () => {},
+    };
+    return { clock: new FakeClock(T), random: systemRandom, outbound, directoryClient, secrets: new SecretBox(randomBytes(32), systemRandom), sent };
   }
 
   it('uses the storage, clock and outbound check it is given', async () => {

@@ -317,7 +317,9 @@ export function ldapDirectoryClient(options: LdapDirectoryClientOptions): Direct
         }
         const found = await pool.use(d, (c) => findEntries(d, c, username));
         const e = found[0];
-        if (!e || found.length !== 1) return { kind: 'wrong' };
+        // No entry: the next directory may know the name. Several: ambiguous, refused here.
+        if (!e) return { kind: 'unknown' };
+        if (found.length !== 1) return { kind: 'wrong' };
         const bound = await bindAsUser(d, e.dn, password, async () => true);
         if (!bound.ok) return { kind: 'wrong' };
         const groups = await pool.use(d, (c) => groupsOf(d, c, e));

@@ -177,7 +177,7 @@ export function userClaims(user: User, names: readonly string[]): Record<string,
     zoneinfo: p.zoneinfo,
     locale: p.locale,
     updated_at: Math.floor((user.profileUpdatedAt ?? user.updatedAt) / 1000),
-    ...(user.email === null ? {} : { email: user.email, email_verified: false }),
+    ...(user.email === null ? {} : { email: user.email, email_verified: user.emailVerified === true }),
     ...(p.phoneNumber === undefined ? {} : { phone_number: p.phoneNumber, phone_number_verified: false }),
     address: addressClaim(p.address),
   };

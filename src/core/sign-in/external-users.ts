@@ -16,7 +16,7 @@ export interface ExternalUserStore {
 
 export interface ExternalGroupLinks {
   findExternal(directoryId: string, externalId: string): Promise<{ id: string } | undefined>;
-  addMember(groupId: string, userId: string): Promise<void>;
+  addMember(groupId: string, userId: string): Promise<unknown>;
   setExternalMemberships(userId: string, directoryId: string, groupIds: readonly string[]): Promise<{ added: string[]; removed: string[] }>;
 }
 
@@ -122,8 +122,9 @@ export function externalUsers(d: ExternalUsersDeps): ExternalUsers {
           found.profile?.givenName !== profile.givenName ||
           found.profile?.familyName !== profile.familyName ||
           found.source?.dn !== source?.dn;
+        const { groupRoles: _derived, ...stored } = found;
         const updated: User = {
-          ...found,
+          ...stored,
           displayName: a.displayName,
           email: a.email,
           emailVerified: a.emailVerified,
@@ -132,7 +133,6 @@ export function externalUsers(d: ExternalUsersDeps): ExternalUsers {
           lastSyncAt: now,
           ...(changed ? { updatedAt: now, profileUpdatedAt: now } : {}),
         };
-        delete updated.groupRoles;
         await d.users.update(updated);
         if (found.source?.directoryId === directory.id) await followGroups(directory, updated, entry);
         return { kind: 'user', user: updated, created: false };

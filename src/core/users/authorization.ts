@@ -31,7 +31,10 @@ export const ADMINISTRATOR_ROLES: readonly string[] = ROLES.filter((r) => r.perm
 
 export interface Account {
   id: string;
+  /** Roles given to the account itself. */
   roles: readonly string[];
+  /** Roles its groups give (read only here). */
+  groupRoles?: readonly string[] | undefined;
   enabled: boolean;
 }
 
@@ -119,12 +122,16 @@ export function decideUserChange(request: UserChangeRequest): UserDecision {
     if (rolesChange && !mine.has('manage_roles')) return NEEDS_MANAGE_ROLES;
     if (!mine.has('manage_users') && !mine.has('manage_roles')) return NEEDS_EITHER;
   }
-  const held = lacking(permissionsOf(target.roles), mine);
+  // What the account holds counts its groups' roles too: they are as much the account's.
+  const viaGroups = target.groupRoles ?? [];
+  const held = lacking(permissionsOf([...target.roles, ...viaGroups]), mine);
   if (held.length > 0) return refuse('target_holds_more', `this user holds permissions you do not hold: ${held.join(', ')}`);
   if (change.kind === 'set_password') return allow(false);
   const more = change.roles === undefined ? null : grantsMore(change.roles, mine);
   if (more) return more;
-  const leaves = isAdministrator(target.roles, target.enabled) && !isAdministrator(change.roles ?? target.roles, change.enabled ?? target.enabled);
+  const leaves =
+    isAdministrator([...target.roles, ...viaGroups], target.enabled) &&
+    !isAdministrator([...(change.roles ?? target.roles), ...viaGroups], change.enabled ?? target.enabled);
   if (leaves && (request.otherAdministrators ?? 0) < 1) {
     return refuse('last_administrator', `this is the last enabled user holding ${ADMINISTRATOR_PERMISSION}; give it to another user first`);
   }

@@ -35,3 +35,8 @@ export function needsText(anyOf: readonly Permission[]): string {
 export function anyPermissionOf(permission: Permission | readonly Permission[]): readonly Permission[] {
   return typeof permission === 'string' ? [permission] : permission;
 }
+
+/** What a user may do: the roles given to them and the roles of their groups. */
+export function userPermissions(user: { roles: readonly string[]; groupRoles?: readonly string[] | undefined }): Set<Permission> {
+  return permissionsOf(user.groupRoles ? [...user.roles, ...user.groupRoles] : user.roles);
+}

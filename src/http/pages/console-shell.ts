@@ -1,7 +1,7 @@
 import { CLIENT_SETTINGS_RULES, MIN_SECRET_LENGTH } from '../../core/clients/settings.js';
 import { READ_USERS } from '../../core/users/authorization.js';
 import { MIN_PASSWORD_LENGTH } from '../../core/users/password.js';
-import { anyPermissionOf, type Permission, permissionsOf, ROLES } from '../../core/users/permissions.js';
+import { anyPermissionOf, type Permission, ROLES, userPermissions } from '../../core/users/permissions.js';
 import type { HttpContext } from '../context.js';
 import { html, PAGE_CSP, pageHeaders, type Raw, raw } from '../html.js';
 import { csrfInput, type SignInSession } from '../session.js';
@@ -71,7 +71,7 @@ interface ShellOptions {
 }
 
 export function renderShell(o: ShellOptions): string {
-  const perms = permissionsOf(o.session.user.roles);
+  const perms = userPermissions(o.session.user);
   const nav = NAV.filter((n) => opens(perms, n.needs));
   const current = o.page === 'client' ? 'clients' : o.page;
   return html`<!doctype html>
@@ -111,7 +111,7 @@ ${o.body}
 /** The page a signed-in user without the needed permission sees (status 403). */
 export function renderNotPermitted(session: SignInSession, what: string, permission: Permission | readonly Permission[]): string {
   const anyOf = anyPermissionOf(permission);
-  const perms = permissionsOf(session.user.roles);
+  const perms = userPermissions(session.user);
   const open = NAV.filter((n) => opens(perms, n.needs));
   return renderShell({
     session,
@@ -131,7 +131,7 @@ export function renderNotPermitted(session: SignInSession, what: string, permiss
 }
 
 export function pageData(ctx: HttpContext, session: SignInSession): Record<string, unknown> {
-  const perms = permissionsOf(session.user.roles);
+  const perms = userPermissions(session.user);
   return {
     issuer: ctx.app.config.issuer,
     user: { username: session.user.username, displayName: session.user.displayName },

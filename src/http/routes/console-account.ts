@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { AdminError } from '../../admin/errors.js';
 import type { UserActor } from '../../admin/user-admin.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../core/users/password.js';
-import { permissionsOf, ROLES } from '../../core/users/permissions.js';
+import { ROLES, userPermissions } from '../../core/users/permissions.js';
 import type { HttpModule } from '../context.js';
 import { DEVICE_COOKIE, setDeviceCookie } from '../device-cookie.js';
 import { html } from '../html.js';
@@ -32,7 +32,7 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 /** The signed-in user acting on their own account, from this session. */
 function accountActor(session: SignInSession, req: FastifyRequest): UserActor {
   const u = session.user;
-  return { name: u.username, source: req.ip, authority: { kind: 'user', userId: u.id, permissions: permissionsOf(u.roles) }, sessionSid: session.sid };
+  return { name: u.username, source: req.ip, authority: { kind: 'user', userId: u.id, permissions: userPermissions(u) }, sessionSid: session.sid };
 }
 
 function when(ms: number | null): string {

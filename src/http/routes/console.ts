@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { READ_USERS } from '../../core/users/authorization.js';
 import type { Permission } from '../../core/users/permissions.js';
-import { permissionsOf } from '../../core/users/permissions.js';
+import { userPermissions } from '../../core/users/permissions.js';
 import type { HttpContext, HttpModule } from '../context.js';
 import { html } from '../html.js';
 import { redirectLocal } from '../local-redirect.js';
@@ -26,7 +26,7 @@ async function gate(
 ): Promise<SignInSession | null> {
   const session = await requireSession(ctx, req, reply, req.url);
   if (!session) return null;
-  if (permission && !opens(permissionsOf(session.user.roles), permission)) {
+  if (permission && !opens(userPermissions(session.user), permission)) {
     void reply
       .code(403)
       .headers(consoleHeaders())
@@ -62,7 +62,7 @@ export const registerConsole: HttpModule = async (server, ctx) => {
   server.get('/admin', async (req, reply) => {
     const session = await requireSession(ctx, req, reply, '/admin');
     if (!session) return reply;
-    const perms = permissionsOf(session.user.roles);
+    const perms = userPermissions(session.user);
     const first = NAV.find((n) => opens(perms, n.needs));
     return redirectLocal(reply, ctx.app.config.issuer, first?.href ?? '/admin/account');
   });

@@ -11,7 +11,7 @@ import { requestFromInput, verifyForResourceServer } from '../../core/oauth1/end
 import { VERIFY_FAILURES } from '../../core/oauth1/endpoints/verify-caller.js';
 import { OAuth1Problem, type OAuth1Response, problemChallenge } from '../../core/oauth1/problems.js';
 import { looksSigned, type SignedRequest } from '../../core/oauth1/request.js';
-import { permissionsOf } from '../../core/users/permissions.js';
+import { userPermissions } from '../../core/users/permissions.js';
 import type { HttpContext, HttpModule } from '../context.js';
 import { html, layout, pageHeaders } from '../html.js';
 import { renderConsentPage, renderErrorPage } from '../pages/consent.js';
@@ -74,7 +74,7 @@ function oauth1Resolver(app: App, d: OAuth1Deps): PrincipalResolver {
         kind: 'ok',
         principal: {
           user,
-          permissions: permissionsOf(user.roles),
+          permissions: userPermissions(user),
           via: 'oauth1',
           clientKey: client.key,
           scopes: OAUTH1_SCOPES.map((s) => s.name),
@@ -137,7 +137,7 @@ export const registerOAuth1: HttpModule = (server, ctx: HttpContext) => {
     const callback = pending.temporary.callback;
     const where =
       callback === 'oob' ? 'You will be shown a code to copy into the application.' : `After you answer you will be sent back to ${callbackHost(callback)}.`;
-    const admin = permissionsOf(session.user.roles).size > 0 ? ' It will act with your administrative permissions.' : '';
+    const admin = userPermissions(session.user).size > 0 ? ' It will act with your administrative permissions.' : '';
     return reply.headers(pageHeaders()).send(
       renderConsentPage({
         session,

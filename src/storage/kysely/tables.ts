@@ -65,6 +65,8 @@ export interface UsersTable {
   external_id: string | null;
   external_dn: string | null;
   last_sync_at: number | null;
+  /** 1 when the address was vouched for (a directory set to mark its e-mail addresses verified). */
+  email_verified: number;
 }
 
 export interface UserRolesTable {

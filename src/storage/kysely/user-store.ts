@@ -33,6 +33,7 @@ function fromRow(r: UsersTable, roles: string[], groupRoles: string[] = []): Use
         }
       : {}),
     ...(r.last_sync_at !== null ? { lastSyncAt: r.last_sync_at } : {}),
+    ...(r.email_verified === 1 ? { emailVerified: true } : {}),
     ...(groupRoles.length > 0 ? { groupRoles } : {}),
   };
   return u;
@@ -133,6 +134,7 @@ function toRow(u: User): UsersTable {
     external_id: u.source?.externalId ?? null,
     external_dn: u.source?.dn ?? null,
     last_sync_at: u.lastSyncAt ?? null,
+    email_verified: u.emailVerified === true ? 1 : 0,
   };
 }
 

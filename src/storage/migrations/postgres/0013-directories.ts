@@ -60,5 +60,6 @@ export const statements = [
   `ALTER TABLE users ADD COLUMN external_id TEXT`,
   `ALTER TABLE users ADD COLUMN external_dn TEXT`,
   `ALTER TABLE users ADD COLUMN last_sync_at BIGINT`,
+  `ALTER TABLE users ADD COLUMN email_verified INTEGER NOT NULL DEFAULT 0`,
   `CREATE UNIQUE INDEX users_external ON users (source_directory_id, external_id) WHERE source_directory_id IS NOT NULL`,
 ];
