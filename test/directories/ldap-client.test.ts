@@ -165,7 +165,7 @@ describe('LDAP directory client against OpenLDAP', () => {
     await ldap.removeUser('erin');
     assert.deepEqual(await client.lookup(search, 'erin'), { kind: 'missing' });
     assert.deepEqual(await client.lookup(template, 'erin'), { kind: 'missing' });
-    assert.deepEqual(await client.authenticate(search, 'erin', 'erin-pw'), { kind: 'wrong' });
+    assert.deepEqual(await client.authenticate(search, 'erin', 'erin-pw'), { kind: 'unknown' });
   });
 
   it('searchUsers and searchGroups', async () => {
@@ -197,6 +197,10 @@ describe('LDAP directory client against OpenLDAP', () => {
     });
     const every = await client.searchGroups(groupsDir, '', 10);
     assert.deepEqual(every.kind === 'ok' && every.groups.map((x) => x.name).sort(), ['admins', 'backend', 'engineering']);
+    // With groups read from memberOf, import still finds them one level above the users.
+    const viaMemberOf = await client.searchGroups(search, 'adm', 10);
+    assert.deepEqual(viaMemberOf.kind === 'ok' && viaMemberOf.groups.map((x) => [x.dn, x.name]), [[ldap.groupDn('admins'), 'admins']]);
+    assert.deepEqual(await client.searchGroups(ldap.directory('search', { id: 'none', groups: { kind: 'none' } }), '', 10), { kind: 'ok', groups: [] });
   });
 
   it('test() binds with the configured credentials and checks the base DN', async () => {

@@ -5,7 +5,6 @@ import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { Client, type Entry, InvalidCredentialsError, NoSuchObjectError, ResultCodeError, type SearchOptions } from 'ldapts';
 import type {
   Directory,
-  DirectoryAuthResult,
   DirectoryClient,
   DirectoryConnection,
   DirectoryEntry,
@@ -13,7 +12,7 @@ import type {
   DirectoryLookupResult,
 } from '../../core/directories/directory.js';
 import type { Clock } from '../../core/ports.js';
-import { fillDnTemplate, firstRdnValue, templateParent } from './dn.js';
+import { fillDnTemplate, firstRdnValue, parentDn, templateParent } from './dn.js';
 import { configuredFilter, memberFilter, prefixFilter, userFilter } from './filter.js';
 import { ConnectionPool } from './pool.js';
 import { guidToUuid, isGuidAttribute } from './presets.js';
@@ -371,8 +370,8 @@ export function ldapDirectoryClient(options: LdapDirectoryClientOptions): Direct
 
     async searchGroups(d, query, limit) {
       if (closed) return closedResult;
-      const g = d.groups;
-      if (g.kind !== 'search' || query.length > MAX_USERNAME_LENGTH || query.includes('\0')) return { kind: 'ok', groups: [] };
+      const g = groupSearchOf(d);
+      if (g === null || query.length > MAX_USERNAME_LENGTH || query.includes('\0')) return { kind: 'ok', groups: [] };
       const size = Math.max(1, Math.min(Math.trunc(limit), MAX_GROUPS));
       try {
         const r = await pool.use(d, (c) =>
@@ -429,6 +428,24 @@ export function ldapDirectoryClient(options: LdapDirectoryClientOptions): Direct
       closed = true;
       await pool.close();
     },
+  };
+}
+
+/**
+ * Where groups are searched for import: the configured group search, or, when groups come from
+ * the users' memberOf, the groups of the usual object classes one level above the users' base.
+ */
+function groupSearchOf(d: Directory): { baseDn: string; filter: string; memberAttribute: string; nameAttribute: string } | null {
+  const g = d.groups;
+  if (g.kind === 'search') return g;
+  if (g.kind === 'none') return null;
+  const usersBase = d.users.kind === 'search' ? d.users.baseDn : (templateParent(d.users.dnTemplate)?.baseDn ?? null);
+  if (usersBase === null) return null;
+  return {
+    baseDn: parentDn(usersBase),
+    filter: '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=group))',
+    memberAttribute: 'member',
+    nameAttribute: g.nameAttribute,
   };
 }
 

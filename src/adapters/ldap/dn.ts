@@ -125,3 +125,12 @@ export function templateParent(template: string): { attribute: string; baseDn: s
   }
   return { attribute: m[1], baseDn: m[2].trim() };
 }
+
+/** The DN one level up (`ou=people,dc=example,dc=org` → `dc=example,dc=org`); the DN itself at the top. */
+export function parentDn(dn: string): string {
+  for (let i = 0; i < dn.length; i++) {
+    if (dn[i] === '\\') i++;
+    else if (dn[i] === ',') return dn.slice(i + 1).trim();
+  }
+  return dn;
+}

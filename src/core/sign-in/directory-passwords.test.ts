@@ -51,7 +51,9 @@ function world(opts: { directories: Directory[]; known: Record<string, Record<st
   const external: ExternalUsers = {
     async resolve(directory, e) {
       mapped.push(`${directory.domain}:${e.username}`);
-      return { kind: 'user', user: aUser().id(`${directory.domain}-${e.username}`).named(e.username).build(), created: true };
+      const user = aUser().id(`${directory.domain}-${e.username}`).named(e.username).build();
+      users.set(`#${user.id}`, user);
+      return { kind: 'user', user, created: true };
     },
   };
   const identify = directoryPasswords({
@@ -60,7 +62,10 @@ function world(opts: { directories: Directory[]; known: Record<string, Record<st
       const u = users.get(username.toLowerCase());
       return u && !u.source && password === 'local-pw' ? u : null;
     },
-    users: { findByUsername: async (name) => users.get(name.toLowerCase()) },
+    users: {
+      findByUsername: async (name) => users.get(name.toLowerCase()),
+      get: async (id) => users.get(`#${id}`) ?? [...users.values()].find((u) => u.id === id),
+    },
     directories: {
       list: async () => opts.directories,
       recordHealth: async (id, h) => {

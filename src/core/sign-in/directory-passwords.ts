@@ -24,7 +24,7 @@ export interface DirectoryList {
 
 export interface DirectoryPasswordsDeps {
   local: PasswordIdentify;
-  users: Pick<UserStore, 'findByUsername'>;
+  users: Pick<UserStore, 'findByUsername' | 'get'>;
   directories: DirectoryList;
   client: Pick<DirectoryClient, 'authenticate'>;
   external: ExternalUsers;
@@ -66,7 +66,10 @@ export function directoryPasswords(d: DirectoryPasswordsDeps): PasswordIdentify 
       if (result.kind === 'unknown' || result.kind === 'unavailable') continue;
       if (result.kind === 'wrong') return null;
       const mapped = await d.external.resolve(directory, result.entry, 'sign-in');
-      return mapped.kind === 'user' && mapped.user.enabled ? mapped.user : null;
+      if (mapped.kind !== 'user') return null;
+      // Read back: the roles its groups give now are part of what it may do.
+      const user = await d.users.get(mapped.user.id);
+      return user?.enabled ? user : null;
     }
     // No directory knows the name: the same work as a wrong local password, then no.
     return d.local(known ? '' : input, password).then(() => null);
