@@ -84,3 +84,25 @@ export class Metrics {
       .join('\n')}\n`;
   }
 }
+
+/** Each directory's health as Prometheus gauges (domain names are [a-z0-9.-], safe as label values). */
+export function directoryGauges(
+  directories: ReadonlyArray<{ domain: string; enabled: boolean; health: { lastSuccessAt: number | null; lastErrorAt: number | null } }>,
+): string[] {
+  const seconds = (ms: number | null) => (ms === null ? 0 : Math.floor(ms / 1000));
+  const lines = [
+    '# HELP latchkey_directory_up Whether the last contact with the directory succeeded (1) or failed (0); absent before any contact.',
+    '# TYPE latchkey_directory_up gauge',
+  ];
+  for (const d of directories) {
+    const { lastSuccessAt: ok, lastErrorAt: bad } = d.health;
+    if (ok !== null || bad !== null) lines.push(`latchkey_directory_up{domain="${d.domain}"} ${(ok ?? 0) >= (bad ?? 0) ? 1 : 0}`);
+  }
+  lines.push('# HELP latchkey_directory_enabled Whether the directory takes part in sign-in.', '# TYPE latchkey_directory_enabled gauge');
+  for (const d of directories) lines.push(`latchkey_directory_enabled{domain="${d.domain}"} ${d.enabled ? 1 : 0}`);
+  lines.push('# HELP latchkey_directory_last_success_seconds When the directory last answered (Unix time; 0: never).', '# TYPE latchkey_directory_last_success_seconds gauge');
+  for (const d of directories) lines.push(`latchkey_directory_last_success_seconds{domain="${d.domain}"} ${seconds(d.health.lastSuccessAt)}`);
+  lines.push('# HELP latchkey_directory_last_error_seconds When asking the directory last failed (Unix time; 0: never).', '# TYPE latchkey_directory_last_error_seconds gauge');
+  for (const d of directories) lines.push(`latchkey_directory_last_error_seconds{domain="${d.domain}"} ${seconds(d.health.lastErrorAt)}`);
+  return lines;
+}

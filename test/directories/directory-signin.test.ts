@@ -174,6 +174,10 @@ describe('directory sign-in', () => {
       const listed = await api('GET', '/admin/api/directories');
       const corp = (listed.body.items as Array<{ id: string; health: { last_error: string | null } }>).find((d) => d.id === corpId);
       assert.ok(corp?.health.last_error, 'the failure shows in the directory’s health');
+      const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+      assert.match(metrics, /latchkey_directory_up\{domain="corp"\} 0/);
+      assert.match(metrics, /latchkey_directory_up\{domain="lab"\} 1/);
+      assert.equal((await fetch(`${t.baseUrl}/readyz`)).status, 200, 'a down directory does not make the server unready');
     } finally {
       ldap.thaw();
     }
