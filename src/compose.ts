@@ -139,7 +139,7 @@ export function composeApp(config: Config, storage: AppStorage, runtime: AppRunt
     onCutOff: hooks.clientCutOff,
     onPending: hooks.clientPending,
   });
-  const userAdmin = new UserAdmin({ users: stores.users, audit: stores.audit, clock, random, onCutOff: hooks.userCutOff });
+  const userAdmin = new UserAdmin({ users: stores.users, groups: stores.groups, audit: stores.audit, clock, random, onCutOff: hooks.userCutOff });
   // The sign-in sessions end, and the clients of each are told (OIDC Back-Channel Logout).
   hooks.userCutOff.push(async (userId, cut) => {
     const ended = await stores.sessions.deleteForUser(userId, cut.keepSid);
@@ -230,6 +230,7 @@ export function composeApp(config: Config, storage: AppStorage, runtime: AppRunt
     disable: async (user) => {
       await userAdmin.setEnabled(user, false, SYSTEM_ACTOR);
     },
+    userAdmin,
     audit: stores.audit,
     clock,
   });

@@ -285,7 +285,7 @@ export class DirectoryAdmin {
     const directory: Directory = {
       id,
       name: input.name.trim(),
-      domain: input.domain,
+      domain: input.domain.toLowerCase(),
       position: 0,
       enabled: input.enabled ?? true,
       connection: {
@@ -342,7 +342,7 @@ export class DirectoryAdmin {
     const after: Directory = {
       ...before,
       name: p.name?.trim() ?? before.name,
-      domain: p.domain ?? before.domain,
+      domain: p.domain?.toLowerCase() ?? before.domain,
       enabled: p.enabled ?? before.enabled,
       connection: {
         host: p.host ?? before.connection.host,
@@ -445,7 +445,8 @@ export class DirectoryAdmin {
     if (dnValue === null || dnValue.trim() === '') return { kind: 'anonymous' };
     if (password !== undefined) return { kind: 'service', dn: dnValue, passwordSealed: this.d.secrets.seal(password, bindPasswordContext(id)) };
     if (before?.kind === 'service') return { kind: 'service', dn: dnValue, passwordSealed: before.passwordSealed };
-    throw AdminError.invalid([{ field: 'bind_password', message: 'is required with bind_dn' }]);
+    // Reported with the other problems by check().
+    return { kind: 'service', dn: dnValue, passwordSealed: '' };
   }
 
   private async check(x: Directory): Promise<void> {
@@ -455,6 +456,7 @@ export class DirectoryAdmin {
       ...checkHost(x.connection.host),
       ...checkCaBundle(x.connection.caBundle),
       ...(x.bind.kind === 'service' ? checkDn(x.bind.dn, 'bind_dn') : []),
+      ...(x.bind.kind === 'service' && x.bind.passwordSealed === '' ? [{ field: 'bind_password', message: 'is required with bind_dn' }] : []),
       ...checkUserLookup(x.users),
       ...checkAttributes(x.attributes),
       ...checkGroupLookup(x.groups),

@@ -4,6 +4,7 @@ import type { ExternalUsers } from '../core/sign-in/external-users.js';
 import type { DirectoryAdmin } from './directory-admin.js';
 import { type Actor, AdminError } from './errors.js';
 import type { Group, GroupAdmin } from './group-admin.js';
+import type { UserActor, UserAdmin } from './user-admin.js';
 
 export interface DirectoryImportDeps {
   directories: DirectoryAdmin;
@@ -16,6 +17,8 @@ export interface DirectoryImportDeps {
   };
   /** Disables a user whose entry left the directory, through the user use cases (sessions and tokens end). */
   disable(user: User, reason: string): Promise<void>;
+  /** The user use cases: who may convert a user, and the conversion itself. */
+  userAdmin: Pick<UserAdmin, 'getByUsername' | 'linkToDirectory'>;
   audit: Pick<AuditStore, 'append'>;
   clock: Clock;
 }
@@ -88,6 +91,22 @@ export class DirectoryImport {
       target: directory.domain,
       details,
     });
+  }
+
+  /** Internal → external: links an internal user to the entry of the same name in this directory. */
+  async convertToExternal(directoryId: string, username: string, actor: UserActor): Promise<User> {
+    const directory = await this.d.directories.get(directoryId);
+    const user = await this.d.userAdmin.getByUsername(username);
+    const found = await this.d.client.lookup(directory, username);
+    if (found.kind === 'unavailable') throw new AdminError(409, 'directory_unavailable', `the directory could not be asked: ${found.reason}`);
+    if (found.kind === 'missing') throw new AdminError(404, 'not_found', `the directory ${directory.domain} has no entry "${username}"`);
+    const linked = await this.d.userAdmin.linkToDirectory(
+      user,
+      { kind: 'directory', directoryId: directory.id, domain: directory.domain, externalId: found.entry.uniqueId, dn: found.entry.dn },
+      actor,
+    );
+    const r = await this.d.external.resolve(directory, found.entry, 'sync');
+    return r.kind === 'user' ? r.user : linked;
   }
 
   /** Attributes and groups of every user imported from this directory; a user gone from it is disabled. */

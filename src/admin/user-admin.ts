@@ -4,6 +4,7 @@ import { randomToken } from '../core/crypto/random.js';
 import type { AuditStore, Clock, Random, User, UserCutOff, UserStore } from '../core/ports.js';
 import { DuplicateKeyError, LastHolderError, StaleWriteError } from '../core/ports.js';
 import { ADMINISTRATOR_ROLES, type Authority, decideUserChange, type UserChange, type UserDecision } from '../core/users/authorization.js';
+import type { GroupStore } from '../core/users/groups.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../core/users/password.js';
 import { isRoleId, ROLES } from '../core/users/permissions.js';
 import { zodProblems } from '../core/validation.js';
@@ -91,6 +92,8 @@ export interface UserAdminDeps {
   random: Random;
   /** Called when a user is disabled, given a password or loses a role: ends their sessions and tokens. */
   onCutOff: Array<(userId: string, cut: UserCutOff) => Promise<void>>;
+  /** A user who leaves their directory leaves its external groups too. */
+  groups: Pick<GroupStore, 'setExternalMemberships'>;
 }
 
 export class UserAdmin {
@@ -199,13 +202,41 @@ export class UserAdmin {
     await this.authorize(actor, { kind: 'set_password', target: user }, user.username);
     const parsed = passwordBodySchema.shape.password.safeParse(newPassword);
     if (!parsed.success) throw AdminError.invalid(zodProblems(parsed.error).map((f) => ({ ...f, field: 'password' })));
+    const hash = await hashPassword(parsed.data);
     try {
-      await this.deps.users.setPasswordHash(user.id, await hashPassword(parsed.data), this.nextUpdatedAt(user), { ifUpdatedAt: user.updatedAt });
+      if (user.source) {
+        // External → internal: with a password of its own the user no longer follows a directory.
+        const { groupRoles: _derived, source: _source, lastSyncAt: _synced, ...rest } = user;
+        await this.deps.users.update({ ...rest, passwordHash: hash, updatedAt: this.nextUpdatedAt(user) }, { ifUpdatedAt: user.updatedAt });
+        await this.deps.groups.setExternalMemberships(user.id, user.source.directoryId, []);
+      } else {
+        await this.deps.users.setPasswordHash(user.id, hash, this.nextUpdatedAt(user), { ifUpdatedAt: user.updatedAt });
+      }
     } catch (err) {
       throw err instanceof StaleWriteError ? changedMeanwhile() : err;
     }
-    await this.record(actor, 'user.set_password', user, {});
+    await this.record(actor, 'user.set_password', user, user.source ? { converted: 'internal', domain: user.source.domain } : {});
     await this.cutOff(user, actor, 'password_set');
+  }
+
+  /**
+   * Internal → external: the user signs in through the directory from now on, with no password
+   * of their own. The same authority as setting a password; it ends the user's sessions and tokens.
+   */
+  async linkToDirectory(user: User, source: NonNullable<User['source']>, actor: UserActor): Promise<User> {
+    if (user.source) throw new AdminError(409, 'conflict', `${user.username} already comes from the directory ${user.source.domain}`);
+    await this.authorize(actor, { kind: 'set_password', target: user }, user.username);
+    const { groupRoles: _derived, ...rest } = user;
+    const next: User = { ...rest, source, passwordHash: null, updatedAt: this.nextUpdatedAt(user) };
+    try {
+      await this.deps.users.update(next, { ifUpdatedAt: user.updatedAt });
+    } catch (err) {
+      if (err instanceof DuplicateKeyError) throw new AdminError(409, 'conflict', 'that directory entry is already another user');
+      throw err instanceof StaleWriteError ? changedMeanwhile() : err;
+    }
+    await this.record(actor, 'user.convert', user, { converted: 'external', domain: source.domain, dn: source.dn.slice(0, 500) });
+    await this.cutOff(user, actor, 'password_set');
+    return next;
   }
 
   async grantRole(user: User, role: string, actor: UserActor): Promise<User> {

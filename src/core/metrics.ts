@@ -100,9 +100,15 @@ export function directoryGauges(
   }
   lines.push('# HELP latchkey_directory_enabled Whether the directory takes part in sign-in.', '# TYPE latchkey_directory_enabled gauge');
   for (const d of directories) lines.push(`latchkey_directory_enabled{domain="${d.domain}"} ${d.enabled ? 1 : 0}`);
-  lines.push('# HELP latchkey_directory_last_success_seconds When the directory last answered (Unix time; 0: never).', '# TYPE latchkey_directory_last_success_seconds gauge');
+  lines.push(
+    '# HELP latchkey_directory_last_success_seconds When the directory last answered (Unix time; 0: never).',
+    '# TYPE latchkey_directory_last_success_seconds gauge',
+  );
   for (const d of directories) lines.push(`latchkey_directory_last_success_seconds{domain="${d.domain}"} ${seconds(d.health.lastSuccessAt)}`);
-  lines.push('# HELP latchkey_directory_last_error_seconds When asking the directory last failed (Unix time; 0: never).', '# TYPE latchkey_directory_last_error_seconds gauge');
+  lines.push(
+    '# HELP latchkey_directory_last_error_seconds When asking the directory last failed (Unix time; 0: never).',
+    '# TYPE latchkey_directory_last_error_seconds gauge',
+  );
   for (const d of directories) lines.push(`latchkey_directory_last_error_seconds{domain="${d.domain}"} ${seconds(d.health.lastErrorAt)}`);
   return lines;
 }

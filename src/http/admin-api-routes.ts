@@ -423,6 +423,20 @@ export const ADMIN_API_ROUTES = {
       '409': { description: 'The directory could not be asked', schema: errorBodySchema },
     },
   },
+  convertUserToExternal: {
+    method: 'POST',
+    path: '/admin/api/directories/:id/convert',
+    summary: 'Make an internal user external: link it to the entry of the same name in this directory',
+    description:
+      'The user keeps their id, roles and history, loses their own password and signs in through the directory; their sessions and tokens end. The reverse is setting a password.',
+    permission: 'manage_users',
+    body: memberBodySchema,
+    responses: {
+      '200': { description: 'Converted', schema: userViewSchema },
+      ...unknownDirectory,
+      '409': { description: 'Already external, the entry is another user, or the directory could not be asked', schema: errorBodySchema },
+    },
+  },
   listGroups: {
     method: 'GET',
     path: '/admin/api/groups',

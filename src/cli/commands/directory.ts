@@ -270,6 +270,18 @@ export function registerDirectoryCommands(program: Command): void {
     });
 
   dir
+    .command('convert <domain> <username>')
+    .description('make an internal user external: link it to the entry of the same name (it loses its own password)')
+    .option('--json', 'print JSON')
+    .action(async (domain: string, username: string, o: { json?: boolean }) => {
+      await withApp(async (app) => {
+        const d = await byDomain(app, domain);
+        const u = await app.directories.importer.convertToExternal(d.id, username, CLI_ACTOR);
+        print(viewUser(u), o.json === true, () => `${u.username} now signs in through ${d.domain}`);
+      });
+    });
+
+  dir
     .command('sync <domain>')
     .description("re-read imported users' attributes and groups now (users gone from the directory are disabled)")
     .option('--json', 'print JSON')

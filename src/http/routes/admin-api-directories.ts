@@ -82,6 +82,11 @@ export const registerAdminApiDirectories: HttpModule = (server, ctx) => {
     return { users: users.users.map(viewUser), groups: groups.groups.map(groupView), not_found: [...users.notFound, ...groups.notFound] };
   });
 
+  route(server, ctx, R.convertUserToExternal, async ({ req, principal, body }) => {
+    const { username } = parse(memberBodySchema, body);
+    return viewUser(await app.directories.importer.convertToExternal(req.params.id, username, actorOf(req, principal)));
+  });
+
   route(server, ctx, R.listGroups, async ({ query: q }) => {
     const { items, total } = await app.groupAdmin.list(q);
     return { items: items.map(groupView), total, limit: q.limit, offset: q.offset };
