@@ -16,6 +16,7 @@ import type { Config } from './config/schema.js';
 import { randomToken } from './core/crypto/random.js';
 import { SecretBox } from './core/crypto/secret-box.js';
 import type { DirectoryClient } from './core/directories/directory.js';
+import { recordingHealth } from './core/directories/health.js';
 import type { PurgeTask } from './core/maintenance/purger.js';
 import { Metrics } from './core/metrics.js';
 import { buildOAuth1 } from './core/oauth1/install.js';
@@ -199,10 +200,12 @@ export function composeApp(config: Config, storage: AppStorage, runtime: AppRunt
   hooks.sessionEnded.push(oidc.sessionEnded);
   closers.push(oidc.close, registration.close);
 
+  // Tests, searches, imports and re-syncs show in the directories' health, as sign-ins do.
+  const recordedClient = recordingHealth(directoryClient, stores.directories, () => clock.now());
   const directoryAdmin = new DirectoryAdmin({
     directories: stores.directories,
     nativeGroupExists: async (id) => (await stores.groups.get(id))?.source === null,
-    client: directoryClient,
+    client: recordedClient,
     secrets,
     audit: stores.audit,
     clock,
@@ -223,7 +226,7 @@ export function composeApp(config: Config, storage: AppStorage, runtime: AppRunt
   });
   const importer = new DirectoryImport({
     directories: directoryAdmin,
-    client: directoryClient,
+    client: recordedClient,
     external,
     groups: groupAdmin,
     users: stores.users,

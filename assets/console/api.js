@@ -18,8 +18,35 @@ const csrfToken = document.querySelector('meta[name="csrf-token"]')?.getAttribut
  * }} Client
  * @typedef {{
  *   id: string, username: string, display_name: string, email: string | null, enabled: boolean, roles: string[],
- *   created_at: string, last_sign_in_at: string | null,
+ *   created_at: string, last_sign_in_at: string | null, source: { directory_id: string, domain: string, dn: string } | null,
+ *   group_roles: string[], last_sync_at: string | null,
  * }} User
+ * @typedef {{
+ *   id: string, name: string, description: string, kind: 'native' | 'external', directory_id: string | null,
+ *   external_id: string | null, roles: string[], created_at: string, updated_at: string,
+ * }} Group
+ * @typedef {{
+ *   id: string, name: string, domain: string, position: number, enabled: boolean, host: string, port: number,
+ *   security: 'none' | 'ldaps' | 'starttls', ca_bundle: string | null, verify_hostname: boolean,
+ *   connect_timeout_ms: number, read_timeout_ms: number, bind_dn: string | null, bind_password_set: boolean,
+ *   users: { base_dn: string, filter: string, username_attribute: string, scope: 'sub' | 'one' } | { dn_template: string },
+ *   attributes: {
+ *     username: string, display_name: string | null, email: string | null, given_name: string | null,
+ *     family_name: string | null, unique_id: string,
+ *   },
+ *   groups: { kind: 'none' } | { kind: 'member_of', attribute: string, name_attribute: string }
+ *     | { kind: 'search', base_dn: string, filter: string, member_attribute: string, name_attribute: string, nested: boolean },
+ *   email_verified: boolean, create_users_on_sign_in: boolean, default_group_id: string | null,
+ *   sync_interval_minutes: number,
+ *   health: { last_success_at: string | null, last_error_at: string | null, last_error: string | null },
+ *   created_at: string, updated_at: string,
+ * }} Directory
+ * @typedef {{
+ *   dn: string, unique_id: string, username: string, display_name: string | null, email: string | null,
+ *   given_name: string | null, family_name: string | null, groups: Array<{ dn: string, name: string }>,
+ *   imported_as: string | null,
+ * }} DirectoryEntry
+ * @typedef {{ dn: string, name: string, members: number, imported: boolean }} DirectoryGroupFound
  * @typedef {{ id: number | null, at: string, actor: string, action: string, source: string, details: Record<string, unknown>, reason: string | null }} ActivityEvent
  * @typedef {Page<Client> & { pending_counts: Record<string, number | undefined> }} ClientPage
  * @typedef {{

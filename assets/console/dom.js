@@ -10,6 +10,7 @@
  *   grantTypes?: string[], responseTypes?: Record<string, string[] | undefined>,
  *   roles?: Array<{ id: string, name: string, permissions: string[] }>,
  *   minSecretLength?: number, minPasswordLength?: number,
+ *   directories?: Array<{ id: string, domain: string, name: string }>,
  * }} PageData
  */
 

@@ -7,6 +7,8 @@ const PAGES = {
   clients: () => import('./clients.js'),
   client: () => import('./client-detail.js'),
   users: () => import('./users.js'),
+  groups: () => import('./groups.js'),
+  directories: () => import('./directories.js'),
   audit: () => import('./audit.js'),
 };
 

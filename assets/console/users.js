@@ -14,6 +14,7 @@ const MY_PERMISSIONS = data.permissions ?? [];
 const MANAGES_USERS = MY_PERMISSIONS.includes('manage_users');
 const MANAGES_ROLES = MY_PERMISSIONS.includes('manage_roles');
 const MIN_PASSWORD = data.minPasswordLength ?? 8;
+const DIRECTORIES = data.directories ?? [];
 /**
  * @typedef {import('./api.js').User} User
  * @typedef {{ setError: (message: string | null | undefined) => void }} ErrorSlot
@@ -32,6 +33,11 @@ const roleOptions = (checked) =>
     checked: checked.includes(r.id),
     note: `Permission: ${r.permissions.map((p) => PERMISSION_LABEL[p] ?? p).join(', ')}`,
   }));
+/** @param {NonNullable<User['source']>} source */
+function directoryLabel(source) {
+  const d = DIRECTORIES.find((x) => x.id === source.directory_id);
+  return d ? `${d.name} (${d.domain})` : `${source.domain} (removed)`;
+}
 /** @param {User} u */
 const userPath = (u) => `/admin/api/users/${encodeURIComponent(u.username)}`;
 
@@ -88,10 +94,26 @@ function passwordFields(labelText) {
 /** @param {HTMLElement} view */
 export function start(view) {
   const params = new URLSearchParams(location.search);
-  const state = { search: params.get('q') ?? '', limit: 50, offset: Math.max(0, Number.parseInt(params.get('offset') ?? '0', 10) || 0) };
+  const state = {
+    search: params.get('q') ?? '',
+    source: params.get('source') ?? '',
+    limit: 50,
+    offset: Math.max(0, Number.parseInt(params.get('offset') ?? '0', 10) || 0),
+  };
   const me = data.user?.username;
 
   const search = h('input', { type: 'search', id: 'user-search', value: state.search, autocomplete: 'off' });
+  // "internal", "external", or "directory:<id>" for the users of one directory.
+  const source = h(
+    'select',
+    { id: 'user-source' },
+    [
+      ['', 'All users'],
+      ['internal', 'Internal'],
+      ['external', 'External (any directory)'],
+      ...DIRECTORIES.map((d) => [`directory:${d.id}`, `From ${d.name} (${d.domain})`]),
+    ].map(([value, text]) => h('option', { value, selected: value === state.source }, text)),
+  );
   const createButton = h('button', { type: 'button', class: 'primary', dataset: { focusKey: 'create-user' } }, '+ Create user');
   const summary = h('p', { class: 'table-summary', 'aria-live': 'polite', tabindex: '-1', id: 'users-summary' });
   const host = h('div', { class: 'table-host' });
@@ -101,6 +123,7 @@ export function start(view) {
       'div',
       { class: 'toolbar' },
       h('div', { class: 'field grow' }, h('label', { for: 'user-search' }, 'Search by username or name'), search),
+      h('div', { class: 'field' }, h('label', { for: 'user-source' }, 'Source'), source),
       MANAGES_USERS ? createButton : null,
     ),
     summary,
@@ -118,16 +141,22 @@ export function start(view) {
       load();
     }, 250);
   });
+  source.addEventListener('change', () => {
+    state.source = source.value;
+    state.offset = 0;
+    load();
+  });
   createButton.addEventListener('click', () => createUser(createButton));
 
   let seq = 0;
   async function load() {
-    history.replaceState(null, '', `${location.pathname}${query({ q: state.search, offset: state.offset || '' })}`);
+    history.replaceState(null, '', `${location.pathname}${query({ q: state.search, source: state.source, offset: state.offset || '' })}`);
+    const [kind, directory] = state.source.startsWith('directory:') ? ['external', state.source.slice('directory:'.length)] : [state.source, ''];
     const mine = ++seq;
     /** @type {import('./api.js').Page<User>} */
     let page;
     try {
-      page = await api('GET', `/admin/api/users${query({ search: state.search, limit: state.limit, offset: state.offset })}`);
+      page = await api('GET', `/admin/api/users${query({ search: state.search, source: kind, directory, limit: state.limit, offset: state.offset })}`);
     } catch (err) {
       host.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, `Could not load users: ${/** @type {Error} */ (err).message}`));
       return;
@@ -135,7 +164,7 @@ export function start(view) {
     if (mine !== seq) return;
     const from = page.total === 0 ? 0 : state.offset + 1;
     summary.textContent = page.total === 0 ? 'No users match.' : `Showing ${from}–${state.offset + page.items.length} of ${page.total.toLocaleString()}`;
-    const columns = ['Username', 'Display name', 'Email', 'Roles', 'Status', 'Last sign-in', 'Actions'];
+    const columns = ['Username', 'Display name', 'Email', 'Source', 'Roles', 'Status', 'Last sign-in', 'Actions'];
     host.replaceChildren(
       page.total === 0
         ? ''
@@ -172,7 +201,12 @@ export function start(view) {
     /** @type {Array<import('./widgets.js').MenuItem | null>} */
     const all = [
       MANAGES_ROLES ? { label: 'Assign roles', onSelect: (trigger) => editRoles(u, trigger, focusKey) } : null,
-      MANAGES_USERS ? { label: 'Reset password', onSelect: (trigger) => resetPassword(u, trigger, focusKey) } : null,
+      MANAGES_USERS
+        ? { label: u.source ? 'Set a password (make internal)' : 'Reset password', onSelect: (trigger) => resetPassword(u, trigger, focusKey) }
+        : null,
+      MANAGES_USERS && !u.source && DIRECTORIES.length > 0 && !self
+        ? { label: 'Make external…', onSelect: (trigger) => makeExternal(u, trigger, focusKey) }
+        : null,
       self || !MANAGES_USERS
         ? null
         : { label: u.enabled ? 'Disable' : 'Enable', danger: u.enabled, onSelect: (trigger) => toggleEnabled(u, trigger, focusKey) },
@@ -182,7 +216,27 @@ export function start(view) {
       h('th', { scope: 'row' }, u.username, self ? h('span', { class: 'tag' }, 'you') : null),
       h('td', {}, u.display_name),
       h('td', {}, u.email ?? h('span', { class: 'muted' }, '—')),
-      h('td', {}, u.roles.length ? u.roles.map(roleName).join(', ') : h('span', { class: 'muted' }, 'none')),
+      h(
+        'td',
+        {},
+        u.source ? 'External' : 'Internal',
+        u.source ? h('div', { class: 'muted small' }, directoryLabel(u.source), u.last_sync_at ? [' · synced ', time(u.last_sync_at, '')] : null) : null,
+      ),
+      h(
+        'td',
+        {},
+        u.roles.length || u.group_roles.length ? u.roles.map(roleName).join(', ') : h('span', { class: 'muted' }, 'none'),
+        u.group_roles.filter((r) => !u.roles.includes(r)).length
+          ? h(
+              'div',
+              { class: 'muted small' },
+              `from groups: ${u.group_roles
+                .filter((r) => !u.roles.includes(r))
+                .map(roleName)
+                .join(', ')}`,
+            )
+          : null,
+      ),
       h(
         'td',
         {},
@@ -325,7 +379,13 @@ export function start(view) {
     const form = h(
       'form',
       { id: formId, novalidate: true },
-      h('p', {}, 'The old password stops working at once, and so do the user’s sessions and tokens. Hand the new one to the user over a safe channel.'),
+      u.source
+        ? h(
+            'p',
+            {},
+            `With a password of their own ${u.username} becomes an internal user: they stop signing in through ${directoryLabel(u.source)} and leave its groups. Their sessions and tokens end.`,
+          )
+        : h('p', {}, 'The old password stops working at once, and so do the user’s sessions and tokens. Hand the new one to the user over a safe channel.'),
       pw.nodes,
       error,
     );
@@ -351,6 +411,57 @@ export function start(view) {
     d.footer.append(
       h('button', { type: 'button', onClick: () => d.close('cancel') }, 'Cancel'),
       h('button', { type: 'submit', form: formId, class: 'primary' }, 'Reset password'),
+    );
+    d.show();
+  }
+
+  /**
+   * Internal → external: the user signs in through the chosen directory from now on.
+   * @param {User} u
+   * @param {HTMLElement} trigger
+   * @param {string} focusKey
+   */
+  function makeExternal(u, trigger, focusKey) {
+    const d = createDialog({ title: `Make ${u.username} external`, trigger, focusKey });
+    const formId = uid('convert-form');
+    const choice = choiceGroup({
+      legend: 'Directory',
+      name: 'directory',
+      type: 'radio',
+      options: DIRECTORIES.map((x, i) => ({ value: x.id, label: `${x.name} (${x.domain})`, checked: i === 0 })),
+    });
+    const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
+    const form = h(
+      'form',
+      { id: formId },
+      h(
+        'p',
+        {},
+        `${u.username} keeps their roles and history, loses their own password and signs in through the directory entry of the same name. Their sessions and tokens end.`,
+      ),
+      choice.fieldset,
+      error,
+    );
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const [id] = choice.values();
+      if (!id) return;
+      d.setBusy(true);
+      try {
+        await api('POST', `/admin/api/directories/${encodeURIComponent(id)}/convert`, { username: u.username });
+        await load();
+        announce(`${u.username} now signs in through the directory`);
+        d.close('saved');
+      } catch (err) {
+        d.setBusy(false);
+        error.textContent = /** @type {Error} */ (err).message;
+        error.hidden = false;
+      }
+    });
+    d.body.append(form);
+    d.footer.append(
+      h('button', { type: 'button', onClick: () => d.close('cancel') }, 'Cancel'),
+      h('button', { type: 'submit', form: formId, class: 'primary' }, 'Make external'),
     );
     d.show();
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { hashPassword } from '../adapters/argon2.js';
 import { randomToken } from '../core/crypto/random.js';
-import type { AuditStore, Clock, Random, User, UserCutOff, UserStore } from '../core/ports.js';
+import type { AuditStore, Clock, Random, User, UserCutOff, UserListQuery, UserStore } from '../core/ports.js';
 import { DuplicateKeyError, LastHolderError, StaleWriteError } from '../core/ports.js';
 import { ADMINISTRATOR_ROLES, type Authority, decideUserChange, type UserChange, type UserDecision } from '../core/users/authorization.js';
 import type { GroupStore } from '../core/users/groups.js';
@@ -54,6 +54,12 @@ export const userViewSchema = z
     roles: z.array(z.string()),
     created_at: z.iso.datetime(),
     last_sign_in_at: z.iso.datetime().nullable(),
+    source: z
+      .object({ directory_id: z.string(), domain: z.string(), dn: z.string() })
+      .nullable()
+      .describe('The directory an external user comes from; null for an internal user'),
+    group_roles: z.array(z.string()).describe("Roles the user's groups give"),
+    last_sync_at: z.iso.datetime().nullable().describe('When the directory was last read for this user'),
     ...PROFILE_VIEW_SHAPE,
   })
   .describe('A user as shown (never the password)');
@@ -69,6 +75,9 @@ export function viewUser(u: User): UserView {
     roles: u.roles,
     created_at: new Date(u.createdAt).toISOString(),
     last_sign_in_at: u.lastSignInAt === null ? null : new Date(u.lastSignInAt).toISOString(),
+    source: u.source ? { directory_id: u.source.directoryId, domain: u.source.domain, dn: u.source.dn } : null,
+    group_roles: u.groupRoles ?? [],
+    last_sync_at: u.lastSyncAt === undefined ? null : new Date(u.lastSyncAt).toISOString(),
     ...viewProfile(u),
   };
 }
@@ -132,7 +141,7 @@ export class UserAdmin {
   }
 
   /** A page of users, for an actor who may read them. */
-  async list(query: { search?: string; limit: number; offset: number }, actor: UserActor): Promise<{ items: User[]; total: number }> {
+  async list(query: UserListQuery, actor: UserActor): Promise<{ items: User[]; total: number }> {
     await this.authorize(actor, { kind: 'read' }, null);
     return this.deps.users.list(query);
   }

@@ -40,6 +40,8 @@ const auditQuery = z
 const usersQuery = z
   .object({
     search: z.string().max(100).optional(),
+    source: z.enum(['internal', 'external']).optional().describe('Internal users, or users from a directory'),
+    directory: z.string().max(100).optional().describe('Users from this directory (its id)'),
     limit,
     offset: z.coerce.number().int().min(0).default(0),
   })

@@ -76,7 +76,7 @@ for (const backend of backendNames()) {
     });
 
     it('shows a clear "not permitted" page (403) and the API refuses too', async () => {
-      for (const path of ['/admin/clients', '/admin/clients/some-key', '/admin/audit', '/admin/users']) {
+      for (const path of ['/admin/clients', '/admin/clients/some-key', '/admin/audit', '/admin/users', '/admin/groups', '/admin/directories']) {
         const res = await nobody.get(path);
         assert.equal(res.status, 403, path);
         const page = await res.text();
@@ -94,6 +94,12 @@ for (const backend of backendNames()) {
       const usersData = JSON.parse(/<script type="application\/json" id="console-data">([^<]*)<\/script>/.exec(usersPage)?.[1] ?? 'null');
       assert.equal(usersData.page, 'users');
       assert.equal((await userManager.get('/admin/clients')).status, 403);
+      // Groups open with Users; Directories are server configuration.
+      assert.equal((await userManager.get('/admin/groups')).status, 200);
+      assert.equal((await userManager.get('/admin/directories')).status, 403);
+      assert.equal((await admin.get('/admin/directories')).status, 200);
+      assert.doesNotMatch(usersPage, /href="\/admin\/directories"/, 'a User Manager is not offered Directories');
+      assert.match(usersPage, /href="\/admin\/groups"/);
       assert.equal((await admin.get('/admin')).headers.get('location'), '/admin/clients');
       // A Security Manager reads users and changes their roles: the Users page opens, with its roles and permissions.
       await srv.app.userAdmin.create({ username: 'secmgr', password: 'secmgr-password', roles: ['security_manager'] }, SYSTEM);

@@ -559,7 +559,7 @@ describe('admin console in Chromium', { timeout: 180_000 }, () => {
     await signIn(page, 'viewer', 'viewer-password-1', '/admin');
     assert.equal(new URL(page.url()).pathname, '/admin/users', '/admin leads to what the user may use');
     const nav = await page.locator('.console-nav a').allTextContents();
-    assert.deepEqual(nav, ['Users', 'My account'], 'the navigation offers only permitted pages');
+    assert.deepEqual(nav, ['Users', 'Groups', 'My account'], 'the navigation offers only permitted pages');
     const res = await page.goto(`${srv.baseUrl}/admin/clients`);
     assert.equal(res?.status(), 403);
     assert.match((await page.locator('h1').textContent()) ?? '', /Not permitted$/);

@@ -19,7 +19,7 @@ export function consoleHeaders(): Record<string, string> {
   return { ...pageHeaders(), 'content-security-policy': CONSOLE_CSP };
 }
 
-type PageId = 'clients' | 'client' | 'users' | 'audit' | 'account' | 'denied';
+type PageId = 'clients' | 'client' | 'users' | 'groups' | 'directories' | 'audit' | 'account' | 'denied';
 
 interface NavItem {
   id: PageId;
@@ -32,6 +32,8 @@ interface NavItem {
 export const NAV: NavItem[] = [
   { id: 'clients', href: '/admin/clients', label: 'OAuth clients', needs: 'configure_server' },
   { id: 'users', href: '/admin/users', label: 'Users', needs: READ_USERS },
+  { id: 'groups', href: '/admin/groups', label: 'Groups', needs: READ_USERS },
+  { id: 'directories', href: '/admin/directories', label: 'Directories', needs: 'configure_server' },
   { id: 'audit', href: '/admin/audit', label: 'Audit log', needs: 'configure_server' },
   { id: 'account', href: '/admin/account', label: 'My account' },
 ];

@@ -77,7 +77,8 @@ export const registerAdminApi: HttpModule = (server, ctx) => {
 
   // Users, for holders of manage_users; each use case applies the user administration rule.
   route(server, ctx, R.listUsers, async ({ req, principal, query: q }) => {
-    const { items, total } = await app.userAdmin.list(q, actorOf(req, principal));
+    const { directory, ...rest } = q;
+    const { items, total } = await app.userAdmin.list({ ...rest, ...(directory === undefined ? {} : { directoryId: directory }) }, actorOf(req, principal));
     return { items: items.map(viewUser), total, limit: q.limit, offset: q.offset };
   });
 

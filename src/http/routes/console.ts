@@ -106,8 +106,42 @@ export const registerConsole: HttpModule = async (server, ctx) => {
         session,
         page: 'users',
         title: 'Users',
-        data: pageData(ctx, session),
+        data: { ...pageData(ctx, session), directories: await directoryNames() },
         body: html`<h1>Users</h1><div id="view"><p class="muted loading">Loading…</p></div>`,
+      }),
+    );
+  });
+
+  // Users and Groups name the directories users come from (for the filter and the Source column).
+  const directoryNames = async () => (await ctx.app.stores.directories.list()).map((d) => ({ id: d.id, domain: d.domain, name: d.name }));
+
+  server.get('/admin/groups', async (req, reply) => {
+    const session = await gate(ctx, req, reply, READ_USERS, 'the Groups page');
+    if (!session) return reply;
+    return reply.headers(consoleHeaders()).send(
+      renderShell({
+        session,
+        page: 'groups',
+        title: 'Groups',
+        data: { ...pageData(ctx, session), directories: await directoryNames() },
+        body: html`<h1>Groups</h1><div id="view"><p class="muted loading">Loading…</p></div>`,
+      }),
+    );
+  });
+
+  server.get('/admin/directories', async (req, reply) => {
+    const session = await gate(ctx, req, reply, 'configure_server', 'the Directories page');
+    if (!session) return reply;
+    return reply.headers(consoleHeaders()).send(
+      renderShell({
+        session,
+        page: 'directories',
+        title: 'Directories',
+        data: pageData(ctx, session),
+        body: html`<nav aria-label="Breadcrumb" class="breadcrumb"><ol><li>Settings</li><li aria-current="page">Directories</li></ol></nav>
+<h1>Directories</h1>
+<p class="lead">LDAP and Active Directory servers. A name that is not an internal user's is looked up in them in this order; <code>DOMAIN\\name</code> or <code>name@domain</code> asks one directory.</p>
+<div id="view"><p class="muted loading">Loading…</p></div>`,
       }),
     );
   });
