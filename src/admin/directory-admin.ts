@@ -224,9 +224,14 @@ function checkHost(host: string): FieldProblem[] {
     : [{ field: 'host', message: 'is not a host name or IP address (no scheme or port: use the port field)' }];
 }
 
-/** PEM certificates only, each one parseable. */
+/** PEM certificates only, each one parseable; text around them is allowed (RFC 7468 §2). */
 function checkCaBundle(pem: string | null): FieldProblem[] {
   if (pem === null) return [];
+  // A private key (or anything else) pasted with the CA would be stored and shown back as it is.
+  const other = [...pem.matchAll(/-----BEGIN ([^\r\n]*?)-----/g)].map((m) => m[1] ?? '').find((label) => label !== 'CERTIFICATE');
+  if (other !== undefined) {
+    return [{ field: 'ca_bundle', message: `holds a PEM block "${other.slice(0, 40)}": only certificates (-----BEGIN CERTIFICATE-----) belong here` }];
+  }
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   if (blocks.length === 0) return [{ field: 'ca_bundle', message: 'contains no PEM certificate (-----BEGIN CERTIFICATE-----)' }];
   for (const [i, block] of blocks.entries()) {

@@ -7,31 +7,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CookieJar, signIn } from '../oauth2/helpers.js';
+import { adminApi, signsIn as signsInAs } from '../support/admin-api.js';
 import { startServer, type TestServer } from '../support/server.js';
 import { type Slapd, startSlapd } from '../support/slapd.js';
-
-interface Json {
-  status: number;
-  body: Record<string, unknown>;
-}
 
 describe('directory administration', () => {
   let ldap: Slapd;
   let t: TestServer;
   let dirId = '';
 
-  async function api(method: string, path: string, body?: unknown, auth = t.adminAuth): Promise<Json> {
-    const res = await fetch(`${t.baseUrl}${path}`, {
-      method,
-      headers: { authorization: auth, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-  }
+  const api = (method: string, path: string, body?: unknown, auth = t.adminAuth) => adminApi(t, method, path, body, auth);
   const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
-  const signsIn = async (u: string, p: string) => (await signIn(new CookieJar(), t.baseUrl, u, p, '/admin/account')).status === 303;
+  const signsIn = (u: string, p: string) => signsInAs(t, u, p);
 
   before(async () => {
     ldap = await startSlapd();

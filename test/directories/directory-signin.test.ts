@@ -4,15 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
-import { signIn } from '../oauth2/helpers.js';
 import { CookieJar, discover, makeOidcClient, REDIRECT, redirected, walk } from '../oidc/helpers.js';
+import { adminApi, signsIn as signsInAs } from '../support/admin-api.js';
 import { startServer, type TestServer } from '../support/server.js';
 import { DEFAULT_USERS, type Slapd, startSlapd } from '../support/slapd.js';
-
-interface Json {
-  status: number;
-  body: Record<string, unknown>;
-}
 
 describe('directory sign-in', () => {
   let ldap: Slapd;
@@ -21,20 +16,8 @@ describe('directory sign-in', () => {
   let corpId = '';
   let labId = '';
 
-  async function api(method: string, path: string, body?: unknown): Promise<Json> {
-    const res = await fetch(`${t.baseUrl}${path}`, {
-      method,
-      headers: { authorization: t.adminAuth, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-  }
-
-  async function signsIn(username: string, password: string): Promise<boolean> {
-    const res = await signIn(new CookieJar(), t.baseUrl, username, password, '/admin/account');
-    return res.status === 303 && (res.headers.get('location') ?? '').includes('/admin/account');
-  }
+  const api = (method: string, path: string, body?: unknown) => adminApi(t, method, path, body);
+  const signsIn = (username: string, password: string) => signsInAs(t, username, password);
 
   before(async () => {
     // The lab holds alice and carol too (other entries, other unique ids), but no bob.
