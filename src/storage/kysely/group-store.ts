@@ -1,7 +1,7 @@
 import { DuplicateKeyError, LastHolderError, StaleWriteError } from '../../core/ports.js';
 import type { Group, GroupListQuery, GroupStore, GroupWriteGuard } from '../../core/users/groups.js';
 import type { DirectoryDb, GroupsTable } from './directory-tables.js';
-import { isUniqueViolation } from './json.js';
+import { containing, isUniqueViolation } from './json.js';
 import { countHolders, lockHolders } from './role-holders.js';
 
 function fromRow(r: GroupsTable, roles: string[]): Group {
@@ -66,7 +66,7 @@ export class KyselyGroupStore implements GroupStore {
 
   async list(q: GroupListQuery): Promise<{ items: Group[]; total: number }> {
     let base = this.db.selectFrom('groups');
-    if (q.search) base = base.where('name_lower', 'like', `%${q.search.toLowerCase().replace(/[\\%_]/g, '')}%`);
+    if (q.search) base = base.where('name_lower', 'like', containing(q.search));
     if (q.kind === 'native') base = base.where('source_directory_id', 'is', null);
     if (q.kind === 'external') base = base.where('source_directory_id', 'is not', null);
     const [rows, count] = await Promise.all([
