@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { DuplicateKeyError, LastHolderError, StaleWriteError } from '../../core/ports.js';
 import type { Group, GroupListQuery, GroupStore, GroupWriteGuard } from '../../core/users/groups.js';
 import type { DirectoryDb, GroupsTable } from './directory-tables.js';
@@ -36,6 +37,12 @@ function isForeignKeyViolation(err: unknown): boolean {
 }
 
 const DUPLICATE = 'a group has this id, native name, or directory group';
+
+/**
+ * Serializes the syncs of one user's external memberships on PostgreSQL (the first key of
+ * pg_advisory_xact_lock(int, int); the second is a hash of the user id).
+ */
+const SYNC_LOCK = 0x4c4b_0016;
 
 export class KyselyGroupStore implements GroupStore {
   constructor(
@@ -189,6 +196,9 @@ export class KyselyGroupStore implements GroupStore {
     const wanted = new Set(groupIds);
     try {
       return await this.db.transaction().execute(async (trx) => {
+        // Under READ COMMITTED two syncs of one user would each compare with what was there before
+        // either and leave both sets: the lock makes the second read what the first wrote.
+        if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${SYNC_LOCK}, hashtext(${userId}))`.execute(trx);
         const current = await trx
           .selectFrom('group_members')
           .innerJoin('groups', 'groups.id', 'group_members.group_id')
