@@ -1,7 +1,8 @@
+import { sql } from 'kysely';
 import { DuplicateKeyError, LastHolderError, StaleWriteError } from '../../core/ports.js';
 import type { Group, GroupListQuery, GroupStore, GroupWriteGuard } from '../../core/users/groups.js';
 import type { DirectoryDb, GroupsTable } from './directory-tables.js';
-import { isUniqueViolation } from './json.js';
+import { containing, isUniqueViolation } from './json.js';
 import { countHolders, lockHolders } from './role-holders.js';
 
 function fromRow(r: GroupsTable, roles: string[]): Group {
@@ -37,6 +38,12 @@ function isForeignKeyViolation(err: unknown): boolean {
 
 const DUPLICATE = 'a group has this id, native name, or directory group';
 
+/**
+ * Serializes the syncs of one user's external memberships on PostgreSQL (the first key of
+ * pg_advisory_xact_lock(int, int); the second is a hash of the user id).
+ */
+const SYNC_LOCK = 0x4c4b_0016;
+
 export class KyselyGroupStore implements GroupStore {
   constructor(
     private readonly db: DirectoryDb,
@@ -66,7 +73,7 @@ export class KyselyGroupStore implements GroupStore {
 
   async list(q: GroupListQuery): Promise<{ items: Group[]; total: number }> {
     let base = this.db.selectFrom('groups');
-    if (q.search) base = base.where('name_lower', 'like', `%${q.search.toLowerCase().replace(/[\\%_]/g, '')}%`);
+    if (q.search) base = base.where('name_lower', 'like', containing(q.search));
     if (q.kind === 'native') base = base.where('source_directory_id', 'is', null);
     if (q.kind === 'external') base = base.where('source_directory_id', 'is not', null);
     const [rows, count] = await Promise.all([
@@ -189,6 +196,9 @@ export class KyselyGroupStore implements GroupStore {
     const wanted = new Set(groupIds);
     try {
       return await this.db.transaction().execute(async (trx) => {
+        // Under READ COMMITTED two syncs of one user would each compare with what was there before
+        // either and leave both sets: the lock makes the second read what the first wrote.
+        if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${SYNC_LOCK}, hashtext(${userId}))`.execute(trx);
         const current = await trx
           .selectFrom('group_members')
           .innerJoin('groups', 'groups.id', 'group_members.group_id')

@@ -1,3 +1,4 @@
+import { type RawBuilder, sql } from 'kysely';
 import { STORED_JSON_BOUNDS, scanJsonText } from '../../core/bounded-json.js';
 
 /**
@@ -48,4 +49,13 @@ export function isUniqueViolation(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const e = err as { code?: unknown; message?: unknown };
   return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/**
+ * A LIKE pattern matching values that contain `search`, lower-cased (for the `*_lower` columns),
+ * its `%`, `_` and backslash matching themselves.
+ */
+export function containing(search: string): RawBuilder<string> {
+  const pattern = `%${search.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+  return sql<string>`${pattern} ESCAPE '\\'`;
 }

@@ -2,7 +2,7 @@ import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql
 import type { User, UserAddress, UserListQuery, UserProfile, UserStore, UserWriteGuard } from '../../core/ports.js';
 import { DuplicateKeyError, LastHolderError, StaleWriteError } from '../../core/ports.js';
 import { type DirectoryDb, type DirectoryTables, directoryDb } from './directory-tables.js';
-import { isUniqueViolation } from './json.js';
+import { containing, isUniqueViolation } from './json.js';
 import { prepared } from './prepared.js';
 import { countHolders, lockHolders } from './role-holders.js';
 import type { FoundationTables, UsersTable } from './tables.js';
@@ -261,7 +261,7 @@ export class KyselyUserStore implements UserStore {
 
   async list(q: UserListQuery): Promise<{ items: User[]; total: number }> {
     let base = this.db.selectFrom('users');
-    if (q.search) base = base.where('username_lower', 'like', `%${q.search.toLowerCase().replace(/[\\%_]/g, '')}%`);
+    if (q.search) base = base.where('username_lower', 'like', containing(q.search));
     if (q.source === 'internal') base = base.where('source_directory_id', 'is', null);
     if (q.source === 'external') base = base.where('source_directory_id', 'is not', null);
     if (q.directoryId !== undefined) base = base.where('source_directory_id', '=', q.directoryId);
