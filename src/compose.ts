@@ -1,5 +1,6 @@
 import { verifyPassword } from './adapters/argon2.js';
 import { ldapDirectoryClient } from './adapters/ldap/client.js';
+import { filterSyntaxProblem } from './adapters/ldap/filter.js';
 import { SharedRateCounter } from './adapters/shared-rate-counter.js';
 import { systemClock, systemRandom } from './adapters/system.js';
 import { AuthorizedApplications } from './admin/authorized-applications.js';
@@ -206,6 +207,7 @@ export function composeApp(config: Config, storage: AppStorage, runtime: AppRunt
     directories: stores.directories,
     nativeGroupExists: async (id) => (await stores.groups.get(id))?.source === null,
     client: recordedClient,
+    filterProblem: filterSyntaxProblem,
     secrets,
     audit: stores.audit,
     clock,

@@ -157,6 +157,8 @@ export interface DirectoryAdminDeps {
   /** Whether a native group exists (the default group of users created at sign-in). */
   nativeGroupExists(id: string): Promise<boolean>;
   client: DirectoryClient;
+  /** Why the directory client cannot send a configured search filter, or null (src/adapters/ldap/filter.ts). */
+  filterProblem(filter: string): string | null;
   secrets: { seal(plaintext: string, context: string): string };
   audit: Pick<AuditStore, 'append'>;
   clock: Clock;
@@ -466,6 +468,16 @@ export class DirectoryAdmin {
       ...checkAttributes(x.attributes),
       ...checkGroupLookup(x.groups),
     ];
+    // Filters that pass the structural checks must also be ones the client can send.
+    const filters: Array<[string, string]> = [
+      ...(x.users.kind === 'search' ? [['users.filter', x.users.filter] as [string, string]] : []),
+      ...(x.groups.kind === 'search' ? [['groups.filter', x.groups.filter] as [string, string]] : []),
+    ];
+    for (const [field, filter] of filters) {
+      if (problems.some((p) => p.field === field)) continue;
+      const problem = this.d.filterProblem(filter);
+      if (problem !== null) problems.push({ field, message: problem });
+    }
     if (x.defaultGroupId !== null && !(await this.d.nativeGroupExists(x.defaultGroupId))) {
       problems.push({ field: 'default_group_id', message: 'is not a native group' });
     }

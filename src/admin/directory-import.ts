@@ -1,4 +1,4 @@
-import type { Directory, DirectoryClient, DirectoryEntry } from '../core/directories/directory.js';
+import { type Directory, type DirectoryClient, type DirectoryEntry, fitsExternalId } from '../core/directories/directory.js';
 import type { AuditStore, Clock, User } from '../core/ports.js';
 import type { ExternalUsers } from '../core/sign-in/external-users.js';
 import type { DirectoryAdmin } from './directory-admin.js';
@@ -70,7 +70,8 @@ export class DirectoryImport {
     if (dns.length === 0) return { groups: [], notFound: [] };
     const found = await this.d.directories.searchGroups(directoryId, '', 1000);
     const wanted = new Set(dns.map((x) => x.toLowerCase()));
-    const refs = found.filter((g) => wanted.has(g.dn.toLowerCase()));
+    // A DN too long to keep as an external id is reported as not found.
+    const refs = found.filter((g) => wanted.has(g.dn.toLowerCase()) && fitsExternalId(g.dn));
     const seen = new Set(refs.map((g) => g.dn.toLowerCase()));
     const groups = await this.d.groups.importExternal(directory, refs, actor);
     for (const [i, group] of groups.entries()) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { randomToken } from '../core/crypto/random.js';
-import type { Directory, DirectoryGroupRef } from '../core/directories/directory.js';
+import { type Directory, type DirectoryGroupRef, fitsExternalId } from '../core/directories/directory.js';
 import type { AuditStore, Clock, Random, User } from '../core/ports.js';
 import { DuplicateKeyError, LastHolderError, StaleWriteError } from '../core/ports.js';
 import { ADMINISTRATOR_ROLES, type Authority, decideRoleGrant } from '../core/users/authorization.js';
@@ -189,6 +189,7 @@ export class GroupAdmin {
   async importExternal(directory: Directory, found: readonly DirectoryGroupRef[], actor: Actor): Promise<Group[]> {
     const out: Group[] = [];
     for (const ref of found) {
+      if (!fitsExternalId(ref.dn)) continue;
       const existing = await this.d.groups.findExternal(directory.id, ref.dn);
       if (existing) {
         out.push(existing);

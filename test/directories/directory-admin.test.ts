@@ -61,6 +61,17 @@ describe('directory administration', () => {
     );
     assert.equal((await api('POST', '/admin/api/directories', { name: 't', domain: 't', host: 'h', users: { dn_template: 'uid=x,dc=x' } })).status, 400);
     assert.equal((await api('PATCH', `/admin/api/directories/${dirId}`, { port: 0 })).status, 400);
+    // Balanced but unsendable filters are refused when saved, not found out at every sign-in.
+    for (const filter of ['(objectClass=person)(x=y)', '(a=\\zz)', '(=x)', '(&(objectClass=person)(!))']) {
+      for (const body of [{ users: { base_dn: 'dc=x', filter } }, { groups: { kind: 'search', base_dn: 'dc=x', filter } }]) {
+        const r = await api('PATCH', `/admin/api/directories/${dirId}`, body);
+        assert.equal(r.status, 400, `${filter}: ${JSON.stringify(r.body)}`);
+        const named = (r.body.fields as Array<{ field: string }>).map((f) => f.field);
+        assert.deepEqual(named, ['users' in body ? 'users.filter' : 'groups.filter'], filter);
+      }
+    }
+    const unchanged = await api('GET', `/admin/api/directories/${dirId}`);
+    assert.doesNotMatch(JSON.stringify(unchanged.body), /x=y|zz/, 'nothing was stored');
     assert.equal((await api('GET', '/admin/api/directories/nope')).status, 404);
   });
 

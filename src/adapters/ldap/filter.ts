@@ -12,6 +12,16 @@ export function configuredFilter(filter: string): Filter {
   return FilterParser.parseString(f.startsWith('(') ? f : `(${f})`);
 }
 
+/** Why the LDAP library cannot read a configured filter (RFC 4515 §3), or null when it can. */
+export function filterSyntaxProblem(filter: string): string | null {
+  try {
+    configuredFilter(filter);
+    return null;
+  } catch (err) {
+    return `is not an LDAP filter the directory client can send (${err instanceof Error ? err.message.slice(0, 200) : 'unreadable'})`;
+  }
+}
+
 function and(base: Filter, extra: Filter): Filter {
   return new AndFilter({ filters: [base, extra] });
 }

@@ -103,6 +103,19 @@ export type DirectoryAuthResult =
 export type DirectoryLookupResult = { kind: 'found'; entry: DirectoryEntry } | { kind: 'missing' } | { kind: 'unavailable'; reason: string };
 
 /** The port the LDAP adapter fills (src/adapters/ldap/): one client for every configured directory. */
+/**
+ * Longest unique id or group DN (UTF-8 bytes) kept as an external id: the stores index them, and
+ * PostgreSQL's b-tree takes entries up to about 2.7 kB. Real ids (entryUUID, objectGUID) and DNs
+ * are far shorter; a longer one is refused rather than stored cut.
+ */
+export const MAX_EXTERNAL_ID_BYTES = 1024;
+
+export function fitsExternalId(id: string): boolean {
+  // Each UTF-16 unit is at most 3 UTF-8 bytes: short strings need no count.
+  if (id.length * 3 <= MAX_EXTERNAL_ID_BYTES) return true;
+  return new TextEncoder().encode(id).length <= MAX_EXTERNAL_ID_BYTES;
+}
+
 export interface DirectoryClient {
   /** Finds the user and binds as them with `password`; an empty password is refused before binding (RFC 4513 §5.1.2). */
   authenticate(directory: Directory, username: string, password: string): Promise<DirectoryAuthResult>;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Directory, DirectoryEntry } from '../directories/directory.js';
+import { type Directory, type DirectoryEntry, MAX_EXTERNAL_ID_BYTES } from '../directories/directory.js';
 import { PRESETS } from '../directories/settings.js';
 import type { AuditEvent, User } from '../ports.js';
 import { aUser, T0 } from '../testing/builders.js';
@@ -105,6 +105,16 @@ describe('external users', () => {
     assert.equal(imported.kind === 'user' && imported.created, true);
     assert.equal(s.audit.at(-1)?.action, 'user.import');
     assert.deepEqual(s.memberships, [], 'the default group is for users created at sign-in');
+  });
+
+  it('refuses an entry whose unique id is too long to keep, at sign-in and import alike', async () => {
+    const s = setup();
+    const longest = { ...ann, uniqueId: 'é'.repeat(MAX_EXTERNAL_ID_BYTES / 2) };
+    const over = { ...ann, uniqueId: `${longest.uniqueId}x` };
+    for (const mode of ['sign-in', 'import'] as const) assert.deepEqual(await s.service.resolve(corp, over, mode), { kind: 'refused', refusal: 'id_too_long' });
+    assert.equal(s.users.size, 0, 'nothing stored');
+    const kept = await s.service.resolve(corp, longest, 'import');
+    assert.equal(kept.kind === 'user' && kept.user.source?.externalId, longest.uniqueId);
   });
 
   it('finds a renamed user by the unique id and updates its attributes', async () => {

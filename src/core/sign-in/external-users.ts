@@ -4,7 +4,7 @@
  * memberships follow the directory. Sign-in, import and re-sync all go through it.
  */
 import { randomToken } from '../crypto/random.js';
-import type { Directory, DirectoryEntry } from '../directories/directory.js';
+import { type Directory, type DirectoryEntry, fitsExternalId } from '../directories/directory.js';
 import type { AuditStore, Clock, Random, User, UserProfile } from '../ports.js';
 
 export interface ExternalUserStore {
@@ -37,7 +37,9 @@ export type ExternalRefusal =
   /** The Latchkey user is disabled. */
   | 'disabled'
   /** Neither the directory's username nor its domain-qualified form is free. */
-  | 'username_taken';
+  | 'username_taken'
+  /** The entry's unique id is longer than MAX_EXTERNAL_ID_BYTES: it cannot be kept. */
+  | 'id_too_long';
 
 export type ExternalUserResult = { kind: 'user'; user: User; created: boolean } | { kind: 'refused'; refusal: ExternalRefusal };
 
@@ -139,6 +141,7 @@ export function externalUsers(d: ExternalUsersDeps): ExternalUsers {
       }
       if (mode === 'sync') return { kind: 'absent' };
       if (mode === 'sign-in' && !directory.createUsersOnSignIn) return { kind: 'refused', refusal: 'not_created' };
+      if (!fitsExternalId(entry.uniqueId)) return { kind: 'refused', refusal: 'id_too_long' };
       const username = await freeName(directory, entry.username);
       if (username === null) return { kind: 'refused', refusal: 'username_taken' };
       const profile: UserProfile = {
