@@ -14,8 +14,8 @@ import type {
 import type { Clock } from '../../core/ports.js';
 import { fillDnTemplate, firstRdnValue, parentDn, templateParent } from './dn.js';
 import { configuredFilter, memberFilter, prefixFilter, userFilter } from './filter.js';
+import { guidToUuid, isGuidAttribute } from './guid.js';
 import { ConnectionPool } from './pool.js';
-import { guidToUuid, isGuidAttribute } from './presets.js';
 
 export interface LdapDirectoryClientOptions {
   /** The service account's password, unsealed from `bind.passwordSealed`. */

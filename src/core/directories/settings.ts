@@ -32,7 +32,9 @@ export const PRESETS: Record<DirectoryPreset, PresetDefaults> = {
     groups: () => ({ kind: 'member-of', attribute: 'memberOf', nameAttribute: 'cn' }),
   },
   active_directory: {
-    userFilter: '(&(objectCategory=person)(objectClass=user))',
+    // Disabled accounts are left out: userAccountControl bit 2 (ACCOUNTDISABLE) through the
+    // bitwise-AND matching rule 1.2.840.113556.1.4.803.
+    userFilter: '(&(objectCategory=person)(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2)))',
     usernameAttribute: 'sAMAccountName',
     attributes: { username: 'sAMAccountName', displayName: 'displayName', email: 'mail', givenName: 'givenName', familyName: 'sn', uniqueId: 'objectGUID' },
     groups: (baseDn) => ({ kind: 'search', baseDn, filter: '(objectClass=group)', memberAttribute: 'member', nameAttribute: 'cn', nested: true }),
