@@ -40,7 +40,7 @@ const ann: DirectoryEntry = {
   ],
 };
 
-function setup(existing: User[] = []) {
+function setup(existing: User[] = [], groupRoles: Record<string, string[]> = { 'g-admins': ['server_administrator'] }) {
   const users = new Map(existing.map((u) => [u.id, u]));
   const memberships: Array<[string, string]> = [];
   const external: Array<{ userId: string; ids: readonly string[] }> = [];
@@ -60,6 +60,7 @@ function setup(existing: User[] = []) {
     },
     groups: {
       findExternal: async (dirId, dn) => (dirId === 'dir-corp' && dn === 'cn=admins,ou=groups,dc=corp' ? { id: 'g-admins' } : undefined),
+      get: async (id) => (groupRoles[id] ? { roles: groupRoles[id] } : undefined),
       addMember: async (groupId, userId) => {
         memberships.push([groupId, userId]);
       },
@@ -150,6 +151,15 @@ describe('external users', () => {
     s.users.set(r.user.id, { ...r.user, enabled: true });
     await s.service.resolve(corp, { ...ann, groups: [] }, 'sync');
     assert.deepEqual(s.left, [r.user.id]);
+  });
+
+  it('leaving a group without roles cuts nothing off', async () => {
+    const s = setup([], { 'g-admins': [] });
+    const r = await s.service.resolve(corp, ann, 'sign-in');
+    assert.equal(r.kind, 'user');
+    await s.service.resolve(corp, { ...ann, groups: [] }, 'sync');
+    assert.equal(s.external.at(-1)?.ids.length, 0, 'the membership did follow the directory');
+    assert.deepEqual(s.left, []);
   });
 
   it('keeps directory values that would break a page out: control characters, bad e-mail, overlong text', async () => {

@@ -16,6 +16,7 @@ export interface ExternalUserStore {
 
 export interface ExternalGroupLinks {
   findExternal(directoryId: string, externalId: string): Promise<{ id: string } | undefined>;
+  get(id: string): Promise<{ roles: readonly string[] } | undefined>;
   addMember(groupId: string, userId: string): Promise<unknown>;
   setExternalMemberships(userId: string, directoryId: string, groupIds: readonly string[]): Promise<{ added: string[]; removed: string[] }>;
 }
@@ -101,7 +102,13 @@ export function externalUsers(d: ExternalUsersDeps): ExternalUsers {
       if (group) ids.push(group.id);
     }
     const changed = await d.groups.setExternalMemberships(user.id, directory.id, ids);
-    if (changed.removed.length > 0) await d.onGroupsLeft(user.id);
+    // Leaving a group without roles takes nothing away: no cut-off for it.
+    for (const id of changed.removed) {
+      if (((await d.groups.get(id))?.roles.length ?? 0) > 0) {
+        await d.onGroupsLeft(user.id);
+        return;
+      }
+    }
   };
 
   return {
