@@ -34,6 +34,7 @@ import { externalUsers } from './core/sign-in/external-users.js';
 import { firstFactorOnly, internalUsers, passwordMethod } from './core/sign-in/local.js';
 import { localPasswords, passwordCheck } from './core/sign-in/password.js';
 import { signInPipeline } from './core/sign-in/pipeline.js';
+import { parseSignInName } from './core/sign-in/username.js';
 import { OPERATOR } from './core/users/authorization.js';
 import { createOutbound } from './outbound/http-client.js';
 import { buildRegistration } from './registration/install.js';
@@ -179,6 +180,11 @@ export function composeApp(config: Config, storage: AppStorage, runtime: AppRunt
     macs: secrets,
     events: securityEvents,
     settings: { limit: config.loginThrottleLimit, windowMs: LOGIN_THROTTLE_WINDOW_MS },
+    throttleName: async (username) =>
+      parseSignInName(
+        username,
+        (await stores.directories.list()).map((x) => x.domain),
+      ).username,
   });
   const signIn = signInPipeline({ methods: { password: passwordMethod(passwords) }, users: internalUsers(stores.users), secondFactor: firstFactorOnly });
   const base = { config, clock, random, secrets, stores, consents, passwords, securityEvents, outbound };

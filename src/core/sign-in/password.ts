@@ -74,6 +74,11 @@ export interface PasswordCheckDeps {
   macs: { mac(value: string, context: string): string; verifyMac(value: string, context: string, mac: string): boolean };
   events: SecurityEventSink;
   settings: PasswordCheckSettings;
+  /**
+   * The name attempts count against: `ann`, `CORP\ann` and `ann@corp` are one name, so that
+   * spelling it three ways does not triple the guesses (username.ts). Absent: lower-cased input.
+   */
+  throttleName?(username: string): Promise<string>;
 }
 
 /**
@@ -114,7 +119,8 @@ export function passwordCheck(d: PasswordCheckDeps): PasswordCheck {
       const now = d.clock.now();
       const name = a.username.toLowerCase();
       const nonce = deviceNonce(a.device, name);
-      const keys = nonce !== null ? [`login:device:${sha256Hex(nonce)}`] : [`login:user:${name}`, `login:ip:${a.source}`];
+      const counted = d.throttleName ? (await d.throttleName(a.username)).toLowerCase() : name;
+      const keys = nonce !== null ? [`login:device:${sha256Hex(nonce)}`] : [`login:user:${counted}`, `login:ip:${a.source}`];
       const limits = nonce !== null ? [d.settings.limit] : [d.settings.limit, d.settings.limit * ADDRESS_FACTOR];
       const locked = async () => {
         await d.events({ kind: 'rate_limited', user: a.username.slice(0, 200), source: a.source, details: { endpoint: 'signin', channel: a.channel } });
