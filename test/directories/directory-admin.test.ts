@@ -152,7 +152,7 @@ describe('directory administration', () => {
     assert.equal(await signsIn('carol', 'carol-pw-3'), false, 'an internal user is not checked against the directory');
   });
 
-  it('the CLI lists, tests and adds directories, reading the bind password from stdin', async () => {
+  it('the CLI lists, tests, adds, imports, disables and removes directories, reading the bind password from stdin', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'latchkey-dir-cli-'));
     const env = {
       ...process.env,
@@ -209,6 +209,15 @@ describe('directory administration', () => {
       const group = await cli(['group', 'add', 'ops', '--role', 'user_manager', '--json']);
       assert.equal(group.code, 0, group.stderr);
       assert.deepEqual(JSON.parse(group.stdout).roles, ['user_manager']);
+      const imported = await cli(['directory', 'import', 'cli', '--user', 'alice', '--json']);
+      assert.equal(imported.code, 0, imported.stderr);
+      const joined = await cli(['group', 'member', 'add', 'ops', 'alice', '--json']);
+      assert.deepEqual(JSON.parse(joined.stdout), { group: 'ops', username: 'alice', member: true });
+      const disabled = await cli(['directory', 'disable', 'cli', '--json']);
+      assert.equal(JSON.parse(disabled.stdout).enabled, false);
+      assert.notEqual((await cli(['directory', 'remove', 'cli', '--json'])).code, 0, 'removal needs --yes');
+      const removed = await cli(['directory', 'remove', 'cli', '--yes', '--json']);
+      assert.deepEqual(JSON.parse(removed.stdout), { removed: 'cli' });
       const bad = await cli(['directory', 'add', '--name', 'x', '--domain', 'internal', '--host', 'h', '--dn-template', 'uid={username},dc=x']);
       assert.notEqual(bad.code, 0);
       assert.match(bad.stderr, /domain/);

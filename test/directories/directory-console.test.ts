@@ -21,6 +21,7 @@ describe('directories, groups and user sources in the console', { timeout: 240_0
   let srv: TestServer;
   let browser: Browser;
   let page: Page;
+  const log: string[] = [];
 
   async function api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
     const res = await fetch(`${srv.baseUrl}${path}`, {
@@ -48,7 +49,8 @@ describe('directories, groups and user sources in the console', { timeout: 240_0
 
   before(async () => {
     [ldap, lab] = await Promise.all([startSlapd(), startSlapd({ suffix: 'dc=lab,dc=test' })]);
-    srv = await startServer();
+    // Debug level: the last test greps every line for the passwords the flows handled.
+    srv = await startServer({ env: { LATCHKEY_LOG_LEVEL: 'debug' }, log });
     // The lab directory comes in through the API; the corp one is added through the form below.
     const created = await api('POST', '/admin/api/directories', {
       name: 'Lab',
@@ -312,6 +314,26 @@ describe('directories, groups and user sources in the console', { timeout: 240_0
     assert.equal(await nav.getByRole('link', { name: 'Users' }).count(), 1);
     const res = await page.goto(`${srv.baseUrl}/admin/directories`);
     assert.equal(res?.status(), 403);
+  });
+
+  it('logs none of the passwords it handled, at debug level', () => {
+    assert.ok(log.length > 50, `the log was collected (${log.length} lines)`);
+    const secrets = [
+      ADMIN_PASSWORD,
+      ldap.servicePassword,
+      lab.servicePassword,
+      'alice-pw-1',
+      'bob-pw-2',
+      'wrong-password',
+      'dave-password-1',
+      'dave-password-2',
+      'dave-ldap-pw',
+      'umgr-password-1',
+    ];
+    for (const secret of secrets) {
+      const leaked = log.filter((line) => line.includes(secret) || line.includes(encodeURIComponent(secret)));
+      assert.deepEqual(leaked, [], secret);
+    }
   });
 
   it('raised no script errors and no JavaScript dialogs', () => {

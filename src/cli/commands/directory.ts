@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { DirectoryView } from '../../admin/directory-admin.js';
+import { type DirectoryView, directoryView } from '../../admin/directory-admin.js';
 import { entryView } from '../../admin/directory-import.js';
 import { groupView } from '../../admin/group-admin.js';
 import { viewUser } from '../../admin/user-admin.js';
@@ -178,11 +178,12 @@ export function registerDirectoryCommands(program: Command): void {
     dir
       .command(`${name} <domain>`)
       .description(enabled ? 'enable a directory' : 'disable a directory (its signed-in users stay signed in)')
-      .action(async (domain: string) => {
+      .option('--json', 'print the directory as JSON')
+      .action(async (domain: string, o: { json?: boolean }) => {
         await withApp(async (app) => {
           const d = await byDomain(app, domain);
-          await app.directories.admin.setEnabled(d.id, enabled, CLI_ACTOR);
-          process.stdout.write(`${d.domain} ${enabled ? 'enabled' : 'disabled'}\n`);
+          const v = directoryView(await app.directories.admin.setEnabled(d.id, enabled, CLI_ACTOR));
+          print(v, o.json === true, () => `${v.domain} ${enabled ? 'enabled' : 'disabled'}`);
         });
       });
   }
@@ -204,12 +205,13 @@ export function registerDirectoryCommands(program: Command): void {
     .command('remove <domain>')
     .description('remove a directory for good (its users are disabled, not deleted)')
     .option('--yes', 'confirm')
-    .action(async (domain: string, o: { yes?: boolean }) => {
+    .option('--json', 'print JSON')
+    .action(async (domain: string, o: { yes?: boolean; json?: boolean }) => {
       if (o.yes !== true) throw new CliError('removing a directory disables its users: confirm with --yes');
       await withApp(async (app) => {
         const d = await byDomain(app, domain);
         await app.directories.admin.remove(d.id, CLI_ACTOR);
-        process.stdout.write(`removed ${d.domain}\n`);
+        print({ removed: d.domain }, o.json === true, () => `removed ${d.domain}`);
       });
     });
 

@@ -84,11 +84,12 @@ export function registerGroupCommands(program: Command): void {
   group
     .command('remove <name>')
     .description('remove a group (its members lose its roles)')
-    .action(async (name: string) => {
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { json?: boolean }) => {
       await withApp(async (app) => {
         const g = await byName(app, name);
         await app.groupAdmin.remove(g.id, CLI_ACTOR);
-        process.stdout.write(`removed ${g.name}\n`);
+        print({ removed: g.name }, o.json === true, () => `removed ${g.name}`);
       });
     });
 
@@ -100,12 +101,13 @@ export function registerGroupCommands(program: Command): void {
     member
       .command(`${verb} <group> <username>`)
       .description(add ? 'add a user to a native group' : 'remove a user from a native group')
-      .action(async (name: string, username: string) => {
+      .option('--json', 'print JSON')
+      .action(async (name: string, username: string, o: { json?: boolean }) => {
         await withApp(async (app) => {
           const g = await byName(app, name);
           if (add) await app.groupAdmin.addMember(g.id, username, CLI_ACTOR);
           else await app.groupAdmin.removeMember(g.id, username, CLI_ACTOR);
-          process.stdout.write(`${username} ${add ? 'added to' : 'removed from'} ${g.name}\n`);
+          print({ group: g.name, username, member: add }, o.json === true, () => `${username} ${add ? 'added to' : 'removed from'} ${g.name}`);
         });
       });
   }
