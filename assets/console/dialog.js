@@ -147,3 +147,33 @@ export function confirmDialog(options) {
     d.show();
   });
 }
+
+/**
+ * Finishes a dialog around a form: Cancel and the submit button in the footer; on submit, runs
+ * `action` with the dialog busy, closes it when the action succeeds and shows the error's message
+ * in `error` otherwise.
+ * @param {ReturnType<typeof createDialog>} d
+ * @param {HTMLFormElement} form
+ * @param {{ submitLabel: string, error: HTMLElement, action: () => Promise<void> }} options
+ */
+export function submitDialog(d, form, { submitLabel, error, action }) {
+  if (!form.id) form.id = uid('dialog-form');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    d.setBusy(true);
+    try {
+      await action();
+      d.close('saved');
+    } catch (err) {
+      d.setBusy(false);
+      error.textContent = /** @type {Error} */ (err).message;
+      error.hidden = false;
+    }
+  });
+  d.body.append(form);
+  d.footer.append(
+    h('button', { type: 'button', onClick: () => d.close('cancel') }, 'Cancel'),
+    h('button', { type: 'submit', form: form.id, class: 'primary' }, submitLabel),
+  );
+  d.show();
+}

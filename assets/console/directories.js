@@ -4,7 +4,7 @@
 import { ApiError, api, query } from './api.js';
 import { confirmDialog, createDialog } from './dialog.js';
 import { announce, h, time, uid } from './dom.js';
-import { choiceGroup, field, menuButton } from './widgets.js';
+import { choiceGroup, dataTable, field, menuButton } from './widgets.js';
 
 /**
  * @typedef {import('./api.js').Directory} Directory
@@ -121,34 +121,15 @@ export function start(view) {
     host.replaceChildren(
       directories.length === 0
         ? ''
-        : h(
-            'table',
-            { class: 'data-table directories-table' },
-            h('caption', { class: 'visually-hidden' }, 'Directories in sign-in order'),
-            h(
-              'thead',
-              {},
-              h(
-                'tr',
-                {},
-                columns.map((c, i) => h('th', { scope: 'col' }, i === columns.length - 1 ? h('span', { class: 'visually-hidden' }, c) : c)),
-              ),
-            ),
-            h(
-              'tbody',
-              {},
-              directories.map((d, i) => row(d, i, columns)),
-            ),
-          ),
+        : dataTable({ className: 'directories-table', caption: 'Directories in sign-in order', columns, rows: directories.map(cellsOf) }),
     );
   }
 
   /**
    * @param {Directory} d
    * @param {number} i
-   * @param {readonly string[]} columns
    */
-  function row(d, i, columns) {
+  function cellsOf(d, i) {
     const focusKey = `directory:${d.id}`;
     const up = h(
       'button',
@@ -177,7 +158,7 @@ export function start(view) {
       { label: d.enabled ? 'Disable' : 'Enable', danger: d.enabled, onSelect: (trigger) => toggle(d, trigger, focusKey) },
       { label: 'Remove', danger: true, onSelect: (trigger) => remove(d, trigger, focusKey) },
     ];
-    const cells = [
+    return [
       h('td', { class: 'order-cell' }, h('span', { class: 'order-number' }, String(i + 1)), up, down),
       h('th', { scope: 'row' }, d.name, h('div', { class: 'muted small' }, 'Domain ', h('code', {}, d.domain))),
       h(
@@ -199,10 +180,6 @@ export function start(view) {
       h('td', {}, healthCell(d)),
       h('td', { class: 'actions-cell' }, menuButton({ label: '⋯', accessibleName: `Actions for ${d.name}`, items, focusKey })),
     ];
-    cells.forEach((cell, n) => {
-      if (n < columns.length - 1) cell.dataset.label = columns[n];
-    });
-    return h('tr', {}, cells);
   }
 
   /**

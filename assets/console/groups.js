@@ -5,7 +5,7 @@
 import { ApiError, api, query } from './api.js';
 import { confirmDialog, createDialog } from './dialog.js';
 import { announce, h, pageData, uid } from './dom.js';
-import { choiceGroup, field, menuButton, renderPager } from './widgets.js';
+import { choiceGroup, dataTable, field, menuButton, renderPager } from './widgets.js';
 
 const data = pageData();
 const ROLES = data.roles ?? [];
@@ -93,34 +93,12 @@ export function start(view) {
     if (mine !== seq) return;
     summary.textContent = page.total === 0 ? 'No groups match.' : `${page.total.toLocaleString()} ${page.total === 1 ? 'group' : 'groups'}`;
     const columns = ['Name', 'Kind', 'Roles', 'Actions'];
-    host.replaceChildren(
-      page.total === 0
-        ? ''
-        : h(
-            'table',
-            { class: 'data-table groups-table' },
-            h('caption', { class: 'visually-hidden' }, 'Groups'),
-            h(
-              'thead',
-              {},
-              h(
-                'tr',
-                {},
-                columns.map((c, i) => h('th', { scope: 'col' }, i === columns.length - 1 ? h('span', { class: 'visually-hidden' }, c) : c)),
-              ),
-            ),
-            h(
-              'tbody',
-              {},
-              page.items.map((g) => row(g, columns)),
-            ),
-          ),
-    );
+    host.replaceChildren(page.total === 0 ? '' : dataTable({ className: 'groups-table', caption: 'Groups', columns, rows: page.items.map(cellsOf) }));
     renderPager(pager, state, page.total, { previous: '‹ Previous', next: 'Next ›' }, () => load().then(() => summary.focus()));
   }
 
-  /** @param {Group} g @param {readonly string[]} columns */
-  function row(g, columns) {
+  /** @param {Group} g */
+  function cellsOf(g) {
     const focusKey = `group:${g.id}`;
     /** @type {Array<import('./widgets.js').MenuItem | null>} */
     const all = [
@@ -129,16 +107,12 @@ export function start(view) {
       { label: 'Remove', danger: true, onSelect: (trigger) => remove(g, trigger, focusKey) },
     ];
     const items = all.filter((item) => item !== null);
-    const cells = [
+    return [
       h('th', { scope: 'row' }, g.name, g.description ? h('div', { class: 'muted small' }, g.description) : null),
       h('td', {}, kindLabel(g)),
       h('td', {}, g.roles.length ? g.roles.map(roleName).join(', ') : h('span', { class: 'muted' }, 'none')),
       h('td', { class: 'actions-cell' }, menuButton({ label: '⋯', accessibleName: `Actions for ${g.name}`, items, focusKey })),
     ];
-    cells.forEach((cell, i) => {
-      if (i < columns.length - 1) cell.dataset.label = columns[i];
-    });
-    return h('tr', {}, cells);
   }
 
   /** @param {Group | null} g @param {HTMLElement} trigger */

@@ -3,9 +3,9 @@
 // (manage_users); assign roles (manage_roles). The server decides; the page offers what may succeed.
 import { ApiError, api, query } from './api.js';
 import { generateSecret } from './client-form.js';
-import { confirmDialog, createDialog } from './dialog.js';
+import { confirmDialog, createDialog, submitDialog } from './dialog.js';
 import { announce, h, pageData, time, uid } from './dom.js';
-import { choiceGroup, field, menuButton, renderPager } from './widgets.js';
+import { choiceGroup, dataTable, field, menuButton, renderPager } from './widgets.js';
 
 const data = pageData();
 const ROLES = data.roles ?? [];
@@ -165,37 +165,12 @@ export function start(view) {
     const from = page.total === 0 ? 0 : state.offset + 1;
     summary.textContent = page.total === 0 ? 'No users match.' : `Showing ${from}–${state.offset + page.items.length} of ${page.total.toLocaleString()}`;
     const columns = ['Username', 'Display name', 'Email', 'Source', 'Roles', 'Status', 'Last sign-in', 'Actions'];
-    host.replaceChildren(
-      page.total === 0
-        ? ''
-        : h(
-            'table',
-            { class: 'data-table users-table' },
-            h('caption', { class: 'visually-hidden' }, 'Users'),
-            h(
-              'thead',
-              {},
-              h(
-                'tr',
-                {},
-                columns.map((c, i) => h('th', { scope: 'col' }, i === columns.length - 1 ? h('span', { class: 'visually-hidden' }, c) : c)),
-              ),
-            ),
-            h(
-              'tbody',
-              {},
-              page.items.map((u) => userRow(u, columns)),
-            ),
-          ),
-    );
+    host.replaceChildren(page.total === 0 ? '' : dataTable({ className: 'users-table', caption: 'Users', columns, rows: page.items.map(userCells) }));
     renderPager(pager, state, page.total, { previous: '‹ Previous', next: 'Next ›' }, () => load().then(() => summary.focus()));
   }
 
-  /**
-   * @param {User} u
-   * @param {readonly string[]} columns
-   */
-  function userRow(u, columns) {
+  /** @param {User} u */
+  function userCells(u) {
     const focusKey = `user:${u.username}`;
     const self = u.username === me;
     /** @type {Array<import('./widgets.js').MenuItem | null>} */
@@ -212,7 +187,7 @@ export function start(view) {
         : { label: u.enabled ? 'Disable' : 'Enable', danger: u.enabled, onSelect: (trigger) => toggleEnabled(u, trigger, focusKey) },
     ];
     const items = all.filter((item) => item !== null);
-    const cells = [
+    return [
       h('th', { scope: 'row' }, u.username, self ? h('span', { class: 'tag' }, 'you') : null),
       h('td', {}, u.display_name),
       h('td', {}, u.email ?? h('span', { class: 'muted' }, '—')),
@@ -250,10 +225,6 @@ export function start(view) {
       h('td', {}, time(u.last_sign_in_at, 'Never')),
       h('td', { class: 'actions-cell' }, items.length > 0 ? menuButton({ label: '⋯', accessibleName: `Actions for ${u.username}`, items, focusKey }) : null),
     ];
-    cells.forEach((cell, i) => {
-      if (i < columns.length - 1) cell.dataset.label = columns[i];
-    });
-    return h('tr', {}, cells);
   }
 
   /** @param {HTMLElement} trigger */
@@ -336,34 +307,22 @@ export function start(view) {
    */
   function editRoles(u, trigger, focusKey) {
     const d = createDialog({ title: `Roles of ${u.username}`, trigger, focusKey });
-    const formId = uid('roles-form');
     const roles = choiceGroup({ legend: 'Roles', name: 'roles', options: roleOptions(u.roles) });
     const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
     const note =
       u.username === me
         ? h('p', { class: 'warning', role: 'note' }, 'These are your own roles: removing one takes its pages away from you at once.')
         : h('p', { class: 'hint' }, 'The change applies at once. Removing a role also signs the user out and ends every token issued for them.');
-    const form = h('form', { id: formId }, note, roles.fieldset, error);
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      d.setBusy(true);
-      try {
+    const form = h('form', {}, note, roles.fieldset, error);
+    submitDialog(d, form, {
+      submitLabel: 'Save roles',
+      error,
+      action: async () => {
         await api('PATCH', userPath(u), { roles: roles.values() });
         await load();
         announce(`Roles of ${u.username} saved`);
-        d.close('saved');
-      } catch (err) {
-        d.setBusy(false);
-        error.textContent = /** @type {Error} */ (err).message;
-        error.hidden = false;
-      }
+      },
     });
-    d.body.append(form);
-    d.footer.append(
-      h('button', { type: 'button', onClick: () => d.close('cancel') }, 'Cancel'),
-      h('button', { type: 'submit', form: formId, class: 'primary' }, 'Save roles'),
-    );
-    d.show();
   }
 
   /**
@@ -423,7 +382,6 @@ export function start(view) {
    */
   function makeExternal(u, trigger, focusKey) {
     const d = createDialog({ title: `Make ${u.username} external`, trigger, focusKey });
-    const formId = uid('convert-form');
     const choice = choiceGroup({
       legend: 'Directory',
       name: 'directory',
@@ -433,7 +391,7 @@ export function start(view) {
     const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
     const form = h(
       'form',
-      { id: formId },
+      {},
       h(
         'p',
         {},
@@ -442,28 +400,16 @@ export function start(view) {
       choice.fieldset,
       error,
     );
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      const [id] = choice.values();
-      if (!id) return;
-      d.setBusy(true);
-      try {
+    submitDialog(d, form, {
+      submitLabel: 'Make external',
+      error,
+      action: async () => {
+        const [id = ''] = choice.values();
         await api('POST', `/admin/api/directories/${encodeURIComponent(id)}/convert`, { username: u.username });
         await load();
         announce(`${u.username} now signs in through the directory`);
-        d.close('saved');
-      } catch (err) {
-        d.setBusy(false);
-        error.textContent = /** @type {Error} */ (err).message;
-        error.hidden = false;
-      }
+      },
     });
-    d.body.append(form);
-    d.footer.append(
-      h('button', { type: 'button', onClick: () => d.close('cancel') }, 'Cancel'),
-      h('button', { type: 'submit', form: formId, class: 'primary' }, 'Make external'),
-    );
-    d.show();
   }
 
   /**

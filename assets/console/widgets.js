@@ -238,3 +238,37 @@ export function renderPager(pager, state, total, labels, reload) {
   pager.replaceChildren(prev, h('span', { class: 'page-of' }, `Page ${current.toLocaleString()} of ${pages.toLocaleString()}`), next);
   pager.hidden = pages <= 1;
 }
+
+/**
+ * A data table: a caption for screen readers, the column headers (the last column, the row
+ * actions, named for screen readers only) and the rows. Each cell but the last is labelled with its
+ * column, which the narrow layout shows beside the value.
+ * @param {{ className: string, caption: string, columns: readonly string[], rows: ReadonlyArray<ReadonlyArray<HTMLElement>> }} options
+ */
+export function dataTable({ className, caption, columns, rows }) {
+  const last = columns.length - 1;
+  return h(
+    'table',
+    { class: `data-table ${className}` },
+    h('caption', { class: 'visually-hidden' }, caption),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        columns.map((c, i) => h('th', { scope: 'col' }, i === last ? h('span', { class: 'visually-hidden' }, c) : c)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      rows.map((cells) => {
+        cells.forEach((cell, i) => {
+          if (i < last && columns[i] !== undefined) cell.dataset.label = columns[i];
+        });
+        return h('tr', {}, cells);
+      }),
+    ),
+  );
+}
