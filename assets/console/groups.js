@@ -5,7 +5,7 @@
 import { ApiError, api, query } from './api.js';
 import { confirmDialog, createDialog } from './dialog.js';
 import { announce, h, pageData, uid } from './dom.js';
-import { choiceGroup, dataTable, field, menuButton, renderPager } from './widgets.js';
+import { choiceGroup, dataTable, field, menuButton, onSearchInput, renderPager } from './widgets.js';
 
 const data = pageData();
 const ROLES = data.roles ?? [];
@@ -61,15 +61,10 @@ export function start(view) {
     host,
     pager,
   );
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  let timer;
-  search.addEventListener('input', () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      state.search = search.value.trim();
-      state.offset = 0;
-      load();
-    }, 250);
+  onSearchInput(search, (text) => {
+    state.search = text;
+    state.offset = 0;
+    load();
   });
   kind.addEventListener('change', () => {
     state.kind = kind.value;

@@ -5,7 +5,7 @@ import { ApiError, api, query } from './api.js';
 import { generateSecret } from './client-form.js';
 import { confirmDialog, createDialog, submitDialog } from './dialog.js';
 import { announce, h, pageData, time, uid } from './dom.js';
-import { choiceGroup, dataTable, field, menuButton, renderPager } from './widgets.js';
+import { choiceGroup, dataTable, field, menuButton, onSearchInput, renderPager } from './widgets.js';
 
 const data = pageData();
 const ROLES = data.roles ?? [];
@@ -131,15 +131,10 @@ export function start(view) {
     pager,
   );
 
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  let timer;
-  search.addEventListener('input', () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      state.search = search.value.trim();
-      state.offset = 0;
-      load();
-    }, 250);
+  onSearchInput(search, (text) => {
+    state.search = text;
+    state.offset = 0;
+    load();
   });
   source.addEventListener('change', () => {
     state.source = source.value;

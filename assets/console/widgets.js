@@ -272,3 +272,17 @@ export function dataTable({ className, caption, columns, rows }) {
     ),
   );
 }
+
+/**
+ * Calls `onChange` with the trimmed text a quarter of a second after typing in a search box stops.
+ * @param {HTMLInputElement} input
+ * @param {(text: string) => void} onChange
+ */
+export function onSearchInput(input, onChange) {
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => onChange(input.value.trim()), 250);
+  });
+}
