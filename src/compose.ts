@@ -104,6 +104,8 @@ export interface OpenOptions {
   random?: Random;
   /** Where start-up warnings go (files open to other users); standard error by default. */
   warn?: Warn;
+  /** Apply pending migrations first (default true); a worker of `serve` leaves that to its primary. */
+  migrate?: boolean;
 }
 
 /** Opens the configured database (migrating it), the master key and the outbound client, then composes. */
@@ -112,12 +114,15 @@ export async function openApp(config: Config, options: OpenOptions = {}): Promis
   const random = options.random ?? systemRandom;
   const warn: Warn = options.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`));
   const secrets = new SecretBox(loadMasterKey(config.masterKey, config.dataDir, random, warn), random);
-  const database = openDatabase(config.databaseUrl, { warn, readCache: config.sqliteReadCache === 'on' });
-  try {
-    await migrate(database, () => clock.now());
-  } catch (err) {
-    await database.close();
-    throw err;
+  // With several workers on one SQLite file, each one's read cache must see the others' commits at once.
+  const database = openDatabase(config.databaseUrl, { warn, readCache: config.sqliteReadCache === 'on', sharedFile: config.workers > 1 });
+  if (options.migrate !== false) {
+    try {
+      await migrate(database, () => clock.now());
+    } catch (err) {
+      await database.close();
+      throw err;
+    }
   }
   const directoryClient = ldapDirectoryClient({
     unsealBindPassword: (d) => (d.bind.kind === 'service' ? secrets.open(d.bind.passwordSealed, bindPasswordContext(d.id)) : ''),

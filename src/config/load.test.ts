@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, describeOptions, loadConfig } from './load.js';
@@ -25,6 +25,21 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ LATCHKEY_DATABASE_URL: 'mysql://x' }), /LATCHKEY_DATABASE_URL/);
     assert.throws(() => loadConfig({ LATCHKEY_ISSUER: 'https://id.example/?x=1' }), /LATCHKEY_ISSUER: must not have a query/);
     assert.throws(() => loadConfig({ LATCHKEY_LOG_LEVEL: 'loud' }), /LATCHKEY_LOG_LEVEL/);
+  });
+
+  it('reads the number of workers: 1 by default, a positive integer, or auto (one per available CPU)', () => {
+    assert.equal(loadConfig({}).workers, 1);
+    assert.equal(loadConfig({ LATCHKEY_WORKERS: '3' }).workers, 3);
+    assert.equal(loadConfig({ LATCHKEY_WORKERS: 'auto' }).workers, availableParallelism());
+    for (const bad of ['0', '-1', '2.5', 'two', '1000']) {
+      assert.throws(() => loadConfig({ LATCHKEY_WORKERS: bad }), /LATCHKEY_WORKERS: must be auto or an integer from 1 to 256/, bad);
+    }
+    const file = join(tmpdir(), `latchkey-workers-${process.pid}.json`);
+    writeFileSync(file, JSON.stringify({ workers: 2 }));
+    assert.equal(loadConfig({ LATCHKEY_CONFIG: file }).workers, 2);
+    // An in-memory database is private to each process: several workers cannot share it.
+    assert.throws(() => loadConfig({ LATCHKEY_WORKERS: '2', LATCHKEY_DATABASE_URL: 'sqlite::memory:' }), /LATCHKEY_WORKERS: .*sqlite::memory:/);
+    assert.equal(loadConfig({ LATCHKEY_WORKERS: '1', LATCHKEY_DATABASE_URL: 'sqlite::memory:' }).workers, 1);
   });
 
   it('reads a config file, overridden by the environment, and refuses unknown keys', () => {

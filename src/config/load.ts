@@ -33,6 +33,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config = out as Omit<Config, 'issuer'> & { issuer?: string };
   const issuer = normalizeIssuer(config.issuer ?? `http://${hostForUrl(config.host)}:${config.port}`);
   if (issuer instanceof Error) throw new ConfigError(`LATCHKEY_ISSUER: ${issuer.message}`);
+  if (config.workers > 1 && config.databaseUrl === 'sqlite::memory:') {
+    throw new ConfigError('LATCHKEY_WORKERS: several workers need PostgreSQL or a SQLite file; sqlite::memory: is private to each process');
+  }
   return { ...config, issuer };
 }
 

@@ -1,6 +1,10 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { DEVICE_CODE_GRANT, GRANT_TYPES, normalizeResponseType, OAUTH2_RESPONSE_TYPES, OIDC_RESPONSE_TYPES } from '../core/clients/client.js';
 import { parseAllowEntry } from '../outbound/address-policy.js';
+
+/** More serving processes than this is a mistake (a typo), not a configuration. */
+const MAX_WORKERS = 256;
 
 /**
  * Every option, once: its environment variable, its config-file key, its type and default, and the
@@ -26,6 +30,22 @@ export const OPTIONS = {
     env: 'LATCHKEY_SQLITE_READ_CACHE',
     doc: 'on or off. On SQLite, on keeps the rows of small reads in memory until a table they read is written (a write by another process, such as the CLI, is seen a millisecond later); off reads every row from SQLite. No effect on PostgreSQL.',
     schema: z.enum(['on', 'off']).default('on'),
+  },
+  workers: {
+    env: 'LATCHKEY_WORKERS',
+    doc: 'Serving processes of `latchkey serve` on the one port (node:cluster): a positive integer, or auto for one per available CPU (os.availableParallelism()). Above 1 the first process migrates, creates the first administrator and runs the background jobs, and the workers serve; a worker that ends is restarted. Needs PostgreSQL or a SQLite file (not sqlite::memory:).',
+    schema: z
+      .union([z.string(), z.number()])
+      .default('1')
+      .transform((value, ctx) => {
+        const text = String(value).trim();
+        if (text === 'auto') return availableParallelism();
+        if (!/^[0-9]+$/.test(text) || Number(text) < 1 || Number(text) > MAX_WORKERS) {
+          ctx.addIssue({ code: 'custom', message: `must be auto or an integer from 1 to ${MAX_WORKERS}` });
+          return z.NEVER;
+        }
+        return Number(text);
+      }),
   },
   dataDir: { env: 'LATCHKEY_DATA_DIR', doc: 'Folder for the SQLite database and the generated master key file.', schema: z.string().min(1).default('./data') },
   masterKey: {

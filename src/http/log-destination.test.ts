@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import fs, { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, describe, it, mock } from 'node:test';
 import { BufferedOutput } from './log-destination.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-log-'));
@@ -55,5 +56,31 @@ describe('BufferedOutput', () => {
     out.flushSync();
     assert.equal(file.read(), '0123456789\nafter\n', 'room again once flushed');
     file.close();
+  });
+
+  it('with maxWriteBytes, writes whole lines in writes of at most that many bytes, in order, a longer line alone', async () => {
+    const file = output('bounded-writes.log');
+    // Every write(2) the output makes, seen through node:fs (whose named exports follow the module object).
+    const writes: number[] = [];
+    const original = fs.write;
+    const spy = mock.method(fs, 'write', ((...args: unknown[]) => {
+      if (args[0] === file.fd) writes.push(Number(args[3]));
+      Reflect.apply(original, fs, args);
+    }) as typeof fs.write);
+    syncBuiltinESMExports();
+    try {
+      const out = new BufferedOutput(file.fd, { minWrite: 1, flushEveryMs: 60_000, maxWriteBytes: 24 });
+      const lines = ['aaaaaaaaa\n', 'bbbbbbbbb\n', 'ccccccccc\n', `${'L'.repeat(40)}\n`, 'ddd\n', `${'é'.repeat(10)}\n`];
+      for (const line of lines) out.write(line);
+      await settle();
+      assert.equal(file.read(), lines.join(''), 'every line, in order');
+      // The first line leaves at once (minWrite 1); the next two together (20 bytes); the 41-byte
+      // line alone; "ddd" and the line of é (21 bytes, é is two) do not fit in 24 together.
+      assert.deepEqual(writes, [10, 20, 41, 4, 21]);
+    } finally {
+      spy.mock.restore();
+      syncBuiltinESMExports();
+      file.close();
+    }
   });
 });

@@ -7,9 +7,18 @@ export interface BufferedOutputOptions {
   maxBuffered: number;
   /** A quiet server's lines still leave within this time. */
   flushEveryMs: number;
+  /**
+   * Bytes per write at most, cut between lines (a longer line goes alone); 0: no bound. Several
+   * processes on one pipe (the workers of `serve`) set PIPE_BUF: such a write is atomic, so
+   * their lines never interleave.
+   */
+  maxWriteBytes: number;
 }
 
-const DEFAULTS: BufferedOutputOptions = { minWrite: 64 * 1024, maxBuffered: 16 * 1024 * 1024, flushEveryMs: 200 };
+/** POSIX guarantees at least 512; Linux pipes take 4096 bytes in one atomic write. */
+export const PIPE_BUF = 4096;
+
+const DEFAULTS: BufferedOutputOptions = { minWrite: 64 * 1024, maxBuffered: 16 * 1024 * 1024, flushEveryMs: 200, maxWriteBytes: 0 };
 
 /**
  * The server log's way to standard output: a line costs an array push; lines leave in asynchronous
@@ -50,21 +59,36 @@ export class BufferedOutput {
 
   /** Writes every waiting line now, synchronously (a write already in flight finishes on its own). */
   flushSync(): void {
-    if (this.size === 0) return;
-    const buf = this.take();
     try {
-      let off = 0;
-      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+      while (this.size > 0) {
+        const buf = this.take();
+        let off = 0;
+        while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+      }
     } catch {
       // Standard output is gone: nothing more can be said.
     }
   }
 
+  /** The waiting lines (with maxWriteBytes, the first ones that fit in one write). */
   private take(): Buffer {
-    const buf = Buffer.from(this.chunks.join(''), 'utf8');
-    this.chunks = [];
-    this.size = 0;
-    return buf;
+    const limit = this.options.maxWriteBytes;
+    if (limit === 0) {
+      const buf = Buffer.from(this.chunks.join(''), 'utf8');
+      this.chunks = [];
+      this.size = 0;
+      return buf;
+    }
+    let bytes = 0;
+    let n = 0;
+    for (; n < this.chunks.length; n++) {
+      const b = Buffer.byteLength(this.chunks[n] as string);
+      if (n > 0 && bytes + b > limit) break;
+      bytes += b;
+    }
+    const text = this.chunks.splice(0, n).join('');
+    this.size -= text.length;
+    return Buffer.from(text, 'utf8');
   }
 
   private writeOut(): void {
@@ -89,14 +113,19 @@ export class BufferedOutput {
         return;
       }
       this.writing = false;
-      if (this.size >= this.options.minWrite) this.writeOut();
+      // Bounded writes: the rest of what was due follows at once.
+      if (this.size >= this.options.minWrite || (this.options.maxWriteBytes > 0 && this.size > 0)) this.writeOut();
     });
   }
 }
 
-/** Standard output for `latchkey serve`, flushed synchronously when the process exits. */
-export function bufferedStdout(): BufferedOutput {
-  const out = new BufferedOutput(1);
+/**
+ * Standard output for `latchkey serve`, flushed synchronously when the process exits. `shared`:
+ * other processes write to it too (workers), so every write is a whole number of lines of at
+ * most PIPE_BUF bytes.
+ */
+export function bufferedStdout(shared = false): BufferedOutput {
+  const out = new BufferedOutput(1, shared ? { maxWriteBytes: PIPE_BUF } : {});
   process.once('exit', () => out.flushSync());
   return out;
 }

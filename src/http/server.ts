@@ -54,10 +54,17 @@ export interface BuildOptions {
   logger?: boolean;
   /** Where log lines go instead of standard output (tests read them). */
   logStream?: { write(line: string): void };
+  /**
+   * The number (1…LATCHKEY_WORKERS) of the worker process this server runs in, sent as
+   * X-Latchkey-Worker on every response so an operator can tell which worker answered; absent
+   * with a single process. A small number, never a process id.
+   */
+  worker?: number;
 }
 
 export async function buildServer(app: App, options: BuildOptions = {}): Promise<FastifyInstance> {
   const defaults = securityHeaders(app.config.issuer.startsWith('https:'));
+  if (options.worker !== undefined) defaults['x-latchkey-worker'] = String(options.worker);
   const nextRequestId = requestIds(app.random.bytes(6).toString('hex'));
   const logging = !(options.logger === false || app.config.logLevel === 'silent');
   // Standard output, synchronously, unless the caller passes a stream (`latchkey serve`: asyncStdout).

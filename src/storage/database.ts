@@ -29,15 +29,18 @@ export interface OpenOptions {
   warn?: Warn;
   /** SQLite only: keep small reads' rows until a table they read is written (sqlite-read-cache.ts). Default true. */
   readCache?: boolean;
+  /** SQLite only: several processes serve the file at once, so the read cache checks their commits on every hit. */
+  sharedFile?: boolean;
 }
 
 export function openDatabase(url: string, options: OpenOptions = {}): Database {
-  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), options.warn ?? warnOnStderr, options.readCache ?? true);
+  if (url.startsWith('sqlite:'))
+    return openSqlite(url.slice('sqlite:'.length), options.warn ?? warnOnStderr, options.readCache ?? true, options.sharedFile ?? false);
   if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, options.poolSize ?? 10);
   throw new Error('database URL must start with sqlite: or postgres://');
 }
 
-function openSqlite(path: string, warn: Warn, readCache: boolean): Database {
+function openSqlite(path: string, warn: Warn, readCache: boolean, sharedFile: boolean): Database {
   const file = path === ':memory:' ? path : resolve(path);
   if (file !== ':memory:') {
     // The file holds password hashes and sealed secrets: 0600 (its -wal and -shm follow), in a new folder 0700.
@@ -51,7 +54,7 @@ function openSqlite(path: string, warn: Warn, readCache: boolean): Database {
   raw.pragma('busy_timeout = 5000');
   // Every acknowledged write is on disk (as with synchronous=FULL), with one fdatasync of the WAL
   // per group of commits, off the event loop: see sqlite-driver.ts.
-  const db = new Kysely<FoundationTables>({ dialect: new DurableSqliteDialect(raw, file, { readCache }) });
+  const db = new Kysely<FoundationTables>({ dialect: new DurableSqliteDialect(raw, file, { readCache, sharedFile }) });
   return {
     dialect: 'sqlite',
     db,

@@ -113,8 +113,10 @@ export class GroupCommitDriver implements Driver {
     /** WAL checkpoints off the event loop (null: SQLite's automatic checkpoint). */
     private checkpoint: Checkpoint | null = null,
     readCache = true,
+    /** Other processes serve the same file: the read cache checks for their commits on every hit. */
+    sharedFile = false,
   ) {
-    this.cache = readCache ? new SqliteReadCache(raw) : null;
+    this.cache = readCache ? new SqliteReadCache(raw, sharedFile ? 0 : undefined) : null;
   }
 
   async init(): Promise<void> {}
@@ -129,7 +131,10 @@ export class GroupCommitDriver implements Driver {
     const h = connection as Handle;
     await this.lock.lock();
     try {
-      this.raw.exec('begin');
+      // IMMEDIATE: the write lock is taken here, waiting (busy_timeout) for another process's
+      // transaction to end. A deferred transaction that read first could not take it afterwards
+      // once another process (a worker, the CLI) had committed meanwhile (SQLITE_BUSY, no retry).
+      this.raw.exec('begin immediate');
     } catch (err) {
       this.lock.unlock();
       throw err;
@@ -297,6 +302,8 @@ export interface DurableSqliteOptions {
   checkpoint?: Checkpoint;
   /** Keep small reads' rows in memory (sqlite-read-cache.ts); false reads every row from SQLite. Default true. */
   readCache?: boolean;
+  /** Several processes serve this file at once (LATCHKEY_WORKERS): the read cache checks their commits on every hit. */
+  sharedFile?: boolean;
 }
 
 /**
@@ -309,14 +316,14 @@ export class DurableSqliteDialect extends SqliteDialect {
 
   constructor(raw: SQLite.Database, file: string, options: DurableSqliteOptions = {}) {
     super({ database: raw });
-    const { syncFile, checkpoint, readCache = true } = options;
+    const { syncFile, checkpoint, readCache = true, sharedFile = false } = options;
     const wal = file !== ':memory:' && String(raw.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
     raw.pragma(wal ? 'synchronous = NORMAL' : 'synchronous = FULL');
     // In WAL mode a thread of its own does the checkpoints' copying (sqlite-checkpointer.ts); the
     // connection's own checkpoint remains as the bound on the WAL's size (SQLite restarts the WAL
     // only after a checkpoint made between two writes), and then finds little left to copy.
     if (wal) raw.pragma(`wal_autocheckpoint = ${BOUNDING_CHECKPOINT_PAGES}`);
-    this.driver = new GroupCommitDriver(raw, wal ? `${file}-wal` : null, syncFile, wal ? (checkpoint ?? checkpointThread(file)) : null, readCache);
+    this.driver = new GroupCommitDriver(raw, wal ? `${file}-wal` : null, syncFile, wal ? (checkpoint ?? checkpointThread(file)) : null, readCache, sharedFile);
   }
 
   override createDriver(): Driver {

@@ -20,7 +20,7 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function open() {
+function open(options: { sharedFile?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-cache-'));
   dirs.push(dir);
   const file = join(dir, 'x.db');
@@ -32,7 +32,7 @@ function open() {
     CREATE TABLE other (id TEXT PRIMARY KEY, parent_id TEXT REFERENCES parent (id));
     INSERT INTO parent VALUES ('p', 'first');
     INSERT INTO child VALUES ('c', 'p', 1);`);
-  const dialect = new DurableSqliteDialect(raw, file);
+  const dialect = new DurableSqliteDialect(raw, file, options);
   const db = new Kysely<Tables>({ dialect });
   opened.push({ close: () => db.destroy() });
   const cache = (dialect.createDriver() as unknown as { cache: { size: number } }).cache;
@@ -73,6 +73,22 @@ describe('SQLite read cache', () => {
     other.close();
     await new Promise((resolve) => setTimeout(resolve, 2));
     assert.equal((await childOf(db, 'c'))?.name, 'cli');
+  });
+
+  it("with several workers on the file, sees another connection's write on the very next read", async () => {
+    const { db, file } = open({ sharedFile: true });
+    const other = new SQLite(file);
+    try {
+      for (let i = 0; i < 20; i++) {
+        assert.equal((await childOf(db, 'c'))?.name, i === 0 ? 'first' : `worker-${i - 1}`);
+        assert.equal((await childOf(db, 'c'))?.name, i === 0 ? 'first' : `worker-${i - 1}`, 'a hit');
+        other.prepare('UPDATE parent SET name = ? WHERE id = ?').run(`worker-${i}`, 'p');
+        // No wait: a write another worker acknowledged is seen by the next request at this one.
+        assert.equal((await childOf(db, 'c'))?.name, `worker-${i}`, `round ${i}`);
+      }
+    } finally {
+      other.close();
+    }
   });
 
   it('neither fills nor answers inside a transaction, and forgets everything after a rollback', async () => {

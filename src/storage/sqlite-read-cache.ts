@@ -6,12 +6,14 @@ const MAX_ENTRIES = 2000;
 const MAX_ROWS = 20;
 
 /**
- * How long a check of `PRAGMA data_version` (another connection's commit) is relied on. A check
- * starts a read transaction — shared-memory locks, ≈ 3–12 µs — so under load it is done once per
- * this many milliseconds, not once per read: a commit by another process (the CLI) is seen by
- * requests that arrive a millisecond after it, instead of at once.
+ * How long a check of `PRAGMA data_version` (another connection's commit) is relied on by default.
+ * A check starts a read transaction — shared-memory locks, ≈ 3–12 µs — so under load it is done
+ * once per this many milliseconds, not once per read: a commit by another process (the CLI) is
+ * seen by requests that arrive a millisecond after it, instead of at once. When several processes
+ * serve the same file (LATCHKEY_WORKERS), 0: every hit checks, so a write one worker acknowledged
+ * is seen by the next request at any other.
  */
-const EXTERNAL_CHECK_MS = 1;
+export const EXTERNAL_CHECK_MS = 1;
 /** Functions whose value changes without a write: a statement calling one is never kept. */
 const VOLATILE = new Set([
   'random',
@@ -65,8 +67,9 @@ interface Entry {
  * they read is written. Exact for this process's own writes:
  * - a write through this connection bumps the generation of its table and of every table whose
  *   foreign keys cascade from it (`ON DELETE CASCADE`, `SET NULL`, …), read from the schema;
- * - a write by any other connection or process (the CLI on the same file) changes SQLite's
- *   `PRAGMA data_version`, checked on a hit at most once a millisecond, and empties the cache;
+ * - a write by any other connection or process (the CLI, another worker on the same file) changes
+ *   SQLite's `PRAGMA data_version`, checked on a hit at most once per `externalCheckMs` (0: on
+ *   every hit), and empties the cache;
  * - statements it cannot read (DDL, triggers, raw SQL) empty it too.
  * Reads and writes inside an explicit transaction bypass it, and a rollback empties it.
  */
@@ -81,7 +84,11 @@ export class SqliteReadCache {
   private version: unknown;
   private checkedAt = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly raw: SQLite.Database) {
+  constructor(
+    private readonly raw: SQLite.Database,
+    /** How long a check for other connections' commits is relied on (0: every hit checks). */
+    private readonly externalCheckMs = EXTERNAL_CHECK_MS,
+  ) {
     this.dataVersion = raw.prepare('PRAGMA data_version').pluck();
     this.version = this.dataVersion.get();
   }
@@ -94,7 +101,7 @@ export class SqliteReadCache {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     const now = performance.now();
-    if (now - this.checkedAt >= EXTERNAL_CHECK_MS) {
+    if (now - this.checkedAt >= this.externalCheckMs) {
       this.checkedAt = now;
       const version = this.dataVersion.get();
       if (version !== this.version) {

@@ -93,6 +93,8 @@ export async function startInstance(name: string, o: ClusterOptions & { masterKe
 /** A tiny cookie jar for driving the HTML pages with fetch. */
 export class CookieJar {
   private readonly cookies = new Map<string, string>();
+  /** `headers`: sent with every request unless the request sets them (e.g. `connection: close`). */
+  constructor(private readonly headers: Record<string, string> = {}) {}
   keep(res: Response): void {
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';');
@@ -109,6 +111,7 @@ export class CookieJar {
   }
   async fetch(url: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
+    for (const [name, value] of Object.entries(this.headers)) if (!headers.has(name)) headers.set(name, value);
     if (this.cookies.size > 0) headers.set('cookie', this.header());
     const res = await fetch(url, { ...init, headers, redirect: 'manual' });
     this.keep(res);
