@@ -5,6 +5,7 @@ import { freePort } from '../../scripts/services.mjs';
 import { type App, openApp, SYSTEM_ACTOR } from '../../src/compose.js';
 import { base62 } from '../../src/core/tokens/personal-access-tokens.js';
 import { buildServer } from '../../src/http/server.js';
+import { httpSignIn } from '../console/http-session.js';
 import { latchkey } from '../registration/helpers.js';
 import { backendNames } from '../support/backends.js';
 import { ManualClock, startServer, type TestServer } from '../support/server.js';
@@ -271,6 +272,41 @@ for (const backend of backendNames()) {
       const noUser = await latchkey(t, 'token', 'create', '--user', 'nobody', '--name', 'x', '--scope', 'profile');
       assert.equal(noUser.code, 2);
       assert.match(noUser.stderr, /no user "nobody"/);
+    });
+
+    it('is made and revoked on My account, the value shown once', async () => {
+      const web = await httpSignIn(t.baseUrl, 'alice', PASSWORD);
+      const csrf = await web.csrf();
+      const page = await (await web.get('/admin/account')).text();
+      assert.match(page, /<h2 id="tokens-title">Personal access tokens<\/h2>/);
+      assert.equal((await web.postForm('/account/tokens', { csrf_token: 'wrong', name: 'x', scope: 'profile', expires_in_days: '30' })).status, 400);
+      const res = await fetch(`${t.baseUrl}/account/tokens`, {
+        method: 'POST',
+        headers: { cookie: web.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `csrf_token=${encodeURIComponent(csrf)}&name=from+the+console&scope=profile&scope=latchkey%3Aadmin&expires_in_days=30`,
+        redirect: 'manual',
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+      const shown = await res.text();
+      const token = /id="new-token" readonly value="(lkpat_[0-9A-Za-z]{38})"/.exec(shown)?.[1] ?? '';
+      assert.notEqual(token, '', 'the new token is on the page');
+      seenValues.push(token);
+      const me = await api('GET', '/api/me', `Bearer ${token}`);
+      assert.equal(me.json.scope, 'profile latchkey:admin');
+      const again = await (await web.get('/admin/account')).text();
+      assert.ok(again.includes('from the console'));
+      assert.ok(!again.includes(token), 'shown only once');
+      const id = (await t.app.pats.list({ userId: String((await t.app.stores.users.findByUsername('alice'))?.id), limit: 1, offset: 0 })).items[0]?.id ?? '';
+      assert.equal((await web.postForm(`/account/tokens/${id}/revoke`, { csrf_token: 'wrong' })).status, 400);
+      assert.equal((await api('GET', '/api/me', `Bearer ${token}`)).status, 200, 'a forged revocation does nothing');
+      const revoked = await web.postForm(`/account/tokens/${id}/revoke`, { csrf_token: csrf });
+      assert.equal(revoked.status, 303);
+      assert.equal(revoked.headers.get('location'), '/admin/account?done=token_revoked');
+      assertInvalidToken(await api('GET', '/api/me', `Bearer ${token}`));
+      const tooLong = await web.postForm('/account/tokens', { csrf_token: csrf, name: 'x', scope: 'profile', expires_in_days: '400' });
+      assert.equal(tooLong.status, 400);
+      assert.match(await tooLong.text(), /at most 365 days/);
     });
 
     it('audits each creation and revocation, and no token value reaches the audit log or a debug log', async () => {
