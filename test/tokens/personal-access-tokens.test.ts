@@ -323,3 +323,43 @@ for (const backend of backendNames()) {
     });
   });
 }
+
+describe('personal access token policy', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startServer({
+      backend: 'sqlite',
+      env: { LATCHKEY_PAT_CREATORS: 'user_manager', LATCHKEY_PAT_DEFAULT_LIFETIME: '7', LATCHKEY_PAT_MAX_LIFETIME: '30' },
+    });
+  });
+  after(() => t.close());
+
+  it('lets only the listed roles create tokens, within the configured lifetimes', async () => {
+    const post = (auth: string, body: unknown) =>
+      fetch(`${t.baseUrl}/admin/api/me/tokens`, {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    for (const [username, roles] of [
+      ['plain', []],
+      ['manager', ['user_manager']],
+    ] as const) {
+      const made = await fetch(`${t.baseUrl}/admin/api/users`, {
+        method: 'POST',
+        headers: { authorization: t.adminAuth, 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password: `${username}-good-password`, roles }),
+      });
+      assert.equal(made.status, 201);
+    }
+    const basic = (u: string) => `Basic ${Buffer.from(`${u}:${u}-good-password`).toString('base64')}`;
+    const refused = await post(basic('plain'), { name: 'x', scopes: ['profile'] });
+    assert.equal(refused.status, 403);
+    assert.match(((await refused.json()) as { message: string }).message, /policy/);
+    const made = await post(basic('manager'), { name: 'x', scopes: ['profile'] });
+    assert.equal(made.status, 201);
+    const body = (await made.json()) as { created_at: string; expires_at: string };
+    assert.equal(Date.parse(body.expires_at) - Date.parse(body.created_at), 7 * DAY);
+    assert.equal((await post(basic('manager'), { name: 'y', scopes: ['profile'], expires_in: 31 * 86_400 })).status, 400);
+  });
+});
