@@ -154,6 +154,12 @@ for (const backend of backendNames()) {
       assert.equal((await api('GET', '/api/me', `Bearer ${token}`)).status, 200);
       clock.advance(3_600_000);
       assertInvalidToken(await api('GET', '/api/me', `Bearer ${token}`));
+      // Expired tokens are purged in the background (30 days after their expiry), the others kept.
+      const purge = t.app.purgeTasks.find((p) => p.name === 'personal_access_tokens');
+      assert.equal(purge?.keepFor, 30 * DAY);
+      const before = (await t.app.stores.pats.list({ limit: 500, offset: 0 })).total;
+      assert.equal(await purge?.run(clock.now() + 1, 1000), 1);
+      assert.equal((await t.app.stores.pats.list({ limit: 500, offset: 0 })).total, before - 1);
       const tooLong = await api('POST', '/admin/api/me/tokens', alice, { name: 'forever', scopes: ['profile'], expires_in: 366 * 86_400 });
       assert.equal(tooLong.status, 400);
       assert.match(String(tooLong.json.message), /at most 365 days/);
