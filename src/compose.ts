@@ -346,6 +346,10 @@ function foundationPurgeTasks(database: Database, stores: Stores): PurgeTask[] {
     // Throttle windows last at most an hour; a day later their counters mean nothing.
     { name: 'throttle', keepFor: 86_400_000, run: (before, batch) => purgeBatch(database, 'throttle', 'window_start', before, batch) },
     // Expired personal access tokens stay listed (as expired) for 30 days, then go.
-    { name: 'personal_access_tokens', keepFor: 30 * DAY_MS, run: (before, batch) => purgeBatch(database, 'personal_access_tokens', 'expires_at', before, batch) },
+    {
+      name: 'personal_access_tokens',
+      keepFor: 30 * DAY_MS,
+      run: (before, batch) => purgeBatch(database, 'personal_access_tokens', 'expires_at', before, batch),
+    },
   ];
 }

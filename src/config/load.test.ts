@@ -23,7 +23,10 @@ describe('configuration', () => {
     assert.equal(c.patMaxLifetime, 365);
     assert.equal(c.patCreators, 'all');
     assert.deepEqual(loadConfig({ LATCHKEY_PAT_CREATORS: 'none' }).patCreators, []);
-    assert.deepEqual(loadConfig({ LATCHKEY_PAT_CREATORS: ' user_manager, server_administrator,user_manager' }).patCreators, ['user_manager', 'server_administrator']);
+    assert.deepEqual(loadConfig({ LATCHKEY_PAT_CREATORS: ' user_manager, server_administrator,user_manager' }).patCreators, [
+      'user_manager',
+      'server_administrator',
+    ]);
     assert.throws(() => loadConfig({ LATCHKEY_PAT_CREATORS: 'user_manager,admins' }), /LATCHKEY_PAT_CREATORS.*"admins" is not all, none or one of/);
     assert.throws(() => loadConfig({ LATCHKEY_PAT_MAX_LIFETIME: '0' }), /LATCHKEY_PAT_MAX_LIFETIME/);
   });
