@@ -56,7 +56,8 @@ export interface Hooks {
   clientPending: Array<(client: Client) => Promise<void>>;
   /**
    * A user was disabled, had a password set or lost a role: end their sessions (all but
-   * `keepSid`) and cut off their grants, refresh and access tokens and OAuth 1.0a tokens.
+   * `keepSid`) and cut off their grants, refresh and access tokens and OAuth 1.0a tokens; a
+   * disabled user or a password set also revokes their personal access tokens.
    */
   userCutOff: Array<(userId: string, cut: UserCutOff) => Promise<void>>;
   /** A user revoked an application on the "Authorized applications" page. */
