@@ -22,6 +22,7 @@ import type { ConsentStore, SessionStore } from './core/sessions/ports.js';
 import type { passwordMethod } from './core/sign-in/local.js';
 import type { PasswordCheck } from './core/sign-in/password.js';
 import type { SignIn } from './core/sign-in/pipeline.js';
+import type { PersonalAccessTokenStore, PersonalAccessTokens } from './core/tokens/personal-access-tokens.js';
 import type { GroupStore } from './core/users/groups.js';
 import type { Registration } from './registration/install.js';
 import type { Database } from './storage/database.js';
@@ -40,6 +41,8 @@ export interface Stores {
   /** Connected LDAP directories, in sign-in order. */
   directories: DirectoryStore;
   groups: GroupStore;
+  /** Personal access tokens (their hashes). */
+  pats: PersonalAccessTokenStore;
 }
 
 /**
@@ -53,7 +56,8 @@ export interface Hooks {
   clientPending: Array<(client: Client) => Promise<void>>;
   /**
    * A user was disabled, had a password set or lost a role: end their sessions (all but
-   * `keepSid`) and cut off their grants, refresh and access tokens and OAuth 1.0a tokens.
+   * `keepSid`) and cut off their grants, refresh and access tokens and OAuth 1.0a tokens; a
+   * disabled user or a password set also revokes their personal access tokens.
    */
   userCutOff: Array<(userId: string, cut: UserCutOff) => Promise<void>>;
   /** A user revoked an application on the "Authorized applications" page. */
@@ -78,6 +82,8 @@ export interface App {
   secrets: SecretBox;
   clientAdmin: ClientAdmin;
   userAdmin: UserAdmin;
+  /** Personal access tokens: create, authenticate, list, revoke. */
+  pats: PersonalAccessTokens;
   /** The "Authorized applications" of each user. */
   applications: AuthorizedApplications;
   /** LDAP directories: their administration, import and re-sync, and the client that asks them. */

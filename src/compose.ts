@@ -35,6 +35,7 @@ import { firstFactorOnly, internalUsers, passwordMethod } from './core/sign-in/l
 import { localPasswords, passwordCheck } from './core/sign-in/password.js';
 import { signInPipeline } from './core/sign-in/pipeline.js';
 import { parseSignInName } from './core/sign-in/username.js';
+import { DAY_MS, LastUseBatcher, PersonalAccessTokens } from './core/tokens/personal-access-tokens.js';
 import { OPERATOR } from './core/users/authorization.js';
 import { createOutbound } from './outbound/http-client.js';
 import { buildRegistration } from './registration/install.js';
@@ -47,6 +48,7 @@ import { KyselyGroupStore } from './storage/kysely/group-store.js';
 import { kyselyOAuth1Stores } from './storage/kysely/oauth1-stores.js';
 import { kyselyOAuth2Stores } from './storage/kysely/oauth2-stores.js';
 import { KyselyOneTimeStore } from './storage/kysely/one-time-store.js';
+import { KyselyPatStore } from './storage/kysely/pat-store.js';
 import { KyselyConsentStore, KyselySessionStore } from './storage/kysely/session-store.js';
 import { KyselyThrottleStore } from './storage/kysely/throttle-store.js';
 import { KyselyUserStore } from './storage/kysely/user-store.js';
@@ -65,6 +67,7 @@ export function kyselyStores(database: Database): Stores {
     sessions: new KyselySessionStore(db),
     directories: new KyselyDirectoryStore(directoryDb(db), database.dialect),
     groups: new KyselyGroupStore(directoryDb(db), database.dialect),
+    pats: new KyselyPatStore(db),
   };
 }
 
@@ -152,6 +155,25 @@ export function composeApp(config: Config, storage: AppStorage, runtime: AppRunt
   hooks.userCutOff.push(async (userId, cut) => {
     const ended = await stores.sessions.deleteForUser(userId, cut.keepSid);
     for (const sid of ended) for (const hook of hooks.sessionEnded) await hook({ sid, userId });
+  });
+  // Personal access tokens end with a disabled user or a password set (a role fewer narrows them at
+  // their next use, as their permissions are the owner's current ones).
+  const pats = new PersonalAccessTokens({
+    store: stores.pats,
+    users: stores.users,
+    audit: stores.audit,
+    clock,
+    random,
+    policy: {
+      defaultLifetimeMs: Math.min(config.patDefaultLifetime, config.patMaxLifetime) * DAY_MS,
+      maxLifetimeMs: config.patMaxLifetime * DAY_MS,
+      creators: config.patCreators,
+    },
+    lastUse: new LastUseBatcher((uses) => stores.pats.touchLastUsed(uses)),
+  });
+  hooks.userCutOff.push(async (userId, cut) => {
+    if (cut.reason === 'disabled') await pats.revokeForUser(userId, 'user_disabled');
+    else if (cut.reason === 'password_set') await pats.revokeForUser(userId, 'password_set');
   });
   const closers: App['closers'] = [];
   const metrics = new Metrics();
@@ -261,6 +283,7 @@ export function composeApp(config: Config, storage: AppStorage, runtime: AppRunt
     secrets,
     clientAdmin,
     userAdmin,
+    pats,
     applications: new AuthorizedApplications({
       consents,
       clients: stores.clients,
@@ -287,6 +310,7 @@ export function composeApp(config: Config, storage: AppStorage, runtime: AppRunt
     async close() {
       for (const c of closers.reverse()) await c();
       await app.rateCounter.close().catch(() => {});
+      await pats.close().catch(() => {});
       await database.close();
     },
   };
@@ -326,5 +350,11 @@ function foundationPurgeTasks(database: Database, stores: Stores): PurgeTask[] {
     { name: 'sessions', run: (before, batch) => stores.sessions.purgeExpired(before, batch) },
     // Throttle windows last at most an hour; a day later their counters mean nothing.
     { name: 'throttle', keepFor: 86_400_000, run: (before, batch) => purgeBatch(database, 'throttle', 'window_start', before, batch) },
+    // Expired personal access tokens stay listed (as expired) for 30 days, then go.
+    {
+      name: 'personal_access_tokens',
+      keepFor: 30 * DAY_MS,
+      run: (before, batch) => purgeBatch(database, 'personal_access_tokens', 'expires_at', before, batch),
+    },
   ];
 }

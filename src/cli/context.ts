@@ -1,6 +1,7 @@
 import { AdminError } from '../admin/errors.js';
 import { type App, openApp } from '../compose.js';
 import { loadConfig } from '../config/load.js';
+import { PatError } from '../core/tokens/personal-access-tokens.js';
 import { OPERATOR } from '../core/users/authorization.js';
 
 export class CliError extends Error {
@@ -20,6 +21,7 @@ export async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
       const details = err.fields.map((f) => `\n  ${f.field}: ${f.message}`).join('');
       throw new CliError(`${err.message}${details}`);
     }
+    if (err instanceof PatError) throw new CliError(err.message);
     throw err;
   } finally {
     await app.close();

@@ -10,6 +10,7 @@ import { registerKeysCommands } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerRegistrationTokenCommands } from './commands/registration-token.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerTokenCommands } from './commands/token.js';
 import { registerUserCommands } from './commands/user.js';
 import { CliError } from './context.js';
 
@@ -34,6 +35,7 @@ registerGroupCommands(program);
 registerAuditCommands(program);
 registerKeysCommands(program);
 registerRegistrationTokenCommands(program);
+registerTokenCommands(program);
 registerConfigCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

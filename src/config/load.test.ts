@@ -17,6 +17,20 @@ describe('configuration', () => {
     assert.equal(c.accessTokenTtl, 900);
   });
 
+  it('reads the personal access token policy: 90 and 365 days, every user by default', () => {
+    const c = loadConfig({});
+    assert.equal(c.patDefaultLifetime, 90);
+    assert.equal(c.patMaxLifetime, 365);
+    assert.equal(c.patCreators, 'all');
+    assert.deepEqual(loadConfig({ LATCHKEY_PAT_CREATORS: 'none' }).patCreators, []);
+    assert.deepEqual(loadConfig({ LATCHKEY_PAT_CREATORS: ' user_manager, server_administrator,user_manager' }).patCreators, [
+      'user_manager',
+      'server_administrator',
+    ]);
+    assert.throws(() => loadConfig({ LATCHKEY_PAT_CREATORS: 'user_manager,admins' }), /LATCHKEY_PAT_CREATORS.*"admins" is not all, none or one of/);
+    assert.throws(() => loadConfig({ LATCHKEY_PAT_MAX_LIFETIME: '0' }), /LATCHKEY_PAT_MAX_LIFETIME/);
+  });
+
   it('names the bad key', () => {
     assert.throws(
       () => loadConfig({ LATCHKEY_PORT: 'eighty' }),

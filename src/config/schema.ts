@@ -185,6 +185,32 @@ export const OPTIONS = {
     doc: 'Seconds after which a webhook request is abandoned.',
     schema: z.coerce.number().min(0.1).max(60).default(5),
   },
+  patDefaultLifetime: {
+    env: 'LATCHKEY_PAT_DEFAULT_LIFETIME',
+    doc: 'Days a personal access token lasts when its creator names no lifetime.',
+    schema: z.coerce.number().int().min(1).max(3650).default(90),
+  },
+  patMaxLifetime: {
+    env: 'LATCHKEY_PAT_MAX_LIFETIME',
+    doc: 'Most days a personal access token may last.',
+    schema: z.coerce.number().int().min(1).max(3650).default(365),
+  },
+  patCreators: {
+    env: 'LATCHKEY_PAT_CREATORS',
+    doc: 'Who may create personal access tokens for themselves: all (every user), none, or comma-separated roles (server_administrator, user_manager, security_manager), held directly or through a group.',
+    schema: z
+      .union([z.string(), z.array(z.string())])
+      .default('all')
+      .transform((value, ctx): 'all' | string[] => {
+        const items = (Array.isArray(value) ? value : value.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+        if (items.length === 1 && items[0] === 'all') return 'all';
+        if (items.length === 1 && items[0] === 'none') return [];
+        const roles = ['server_administrator', 'user_manager', 'security_manager'];
+        for (const item of items)
+          if (!roles.includes(item)) ctx.addIssue({ code: 'custom', message: `"${item}" is not all, none or one of ${roles.join(', ')}` });
+        return [...new Set(items)];
+      }),
+  },
   outboundAllow: {
     env: 'LATCHKEY_OUTBOUND_ALLOW',
     doc: 'Comma-separated addresses, CIDRs (10.1.0.0/16, fd00::/8) or host names that server-side requests (back-channel logout, the registration webhook) may reach although they are loopback, private, link-local or otherwise internal; such targets are refused when not listed, at registration and when sending.',

@@ -4,6 +4,7 @@ import { directoryInputSchema, directoryPatchSchema, directoryViewSchema } from 
 import { groupInputSchema, groupPatchSchema, groupViewSchema } from '../admin/group-admin.js';
 import { passwordBodySchema, userInputSchema, userPatchSchema, userViewSchema } from '../admin/user-admin.js';
 import { CLIENT_STATUSES, CLIENT_TYPES } from '../core/clients/client.js';
+import { PAT_SCOPES } from '../core/tokens/personal-access-tokens.js';
 import { READ_USERS } from '../core/users/authorization.js';
 import type { AdminRoute } from './admin-route.js';
 import { clientActivitySchema } from './console-activity.js';
@@ -119,6 +120,48 @@ const auditEntrySchema = z.object({
   details: z.record(z.string(), z.unknown()),
 });
 
+/** A personal access token as the admin API shows it: never its value. */
+export const patViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  user_id: z.string(),
+  username: z.string().nullable().describe('The owner; null when the user no longer exists'),
+  scopes: z.array(z.string()),
+  status: z.enum(['active', 'expired', 'revoked']),
+  created_at: z.iso.datetime(),
+  expires_at: z.iso.datetime(),
+  last_used_at: z.iso.datetime().nullable().describe('Recorded in batches: may lag by a few seconds'),
+  revoked_at: z.iso.datetime().nullable(),
+  revoked_by: z.string().nullable().describe('Who revoked it, or user_disabled / password_set'),
+});
+
+const patWithValueSchema = patViewSchema.extend({ token: z.string().describe('The token itself: shown once, never again') });
+
+export const patInputSchema = z
+  .object({
+    name: z.string().min(1).max(100),
+    scopes: z.array(z.enum(PAT_SCOPES)).min(1).max(PAT_SCOPES.length),
+    expires_in: z.number().int().min(1).optional().describe('Lifetime in seconds; absent: the configured default'),
+  })
+  .strict();
+
+const patsQuery = z
+  .object({
+    user: z.string().max(256).optional().describe('Only this user’s tokens (username)'),
+    active: z.enum(['true', 'false']).optional().describe('true: leave out revoked and expired tokens'),
+    limit,
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+const myPatsQuery = z
+  .object({
+    active: z.enum(['true', 'false']).optional().describe('true: leave out revoked and expired tokens'),
+    limit,
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
 /** Schemas the document names under components/schemas; the routes refer to them. */
 export const ADMIN_API_COMPONENTS = {
   input: {
@@ -130,6 +173,7 @@ export const ADMIN_API_COMPONENTS = {
     DirectoryPatch: directoryPatchSchema,
     GroupInput: groupInputSchema,
     GroupPatch: groupPatchSchema,
+    PersonalAccessTokenInput: patInputSchema,
   },
   output: {
     Error: errorBodySchema,
@@ -139,6 +183,8 @@ export const ADMIN_API_COMPONENTS = {
     Directory: directoryViewSchema,
     DirectoryEntry: directoryEntrySchema,
     Group: groupViewSchema,
+    PersonalAccessToken: patViewSchema,
+    PersonalAccessTokenWithValue: patWithValueSchema,
   },
 } as const;
 
@@ -514,5 +560,57 @@ export const ADMIN_API_ROUTES = {
       ...unknownGroup,
       '409': { description: 'External group: its members follow the directory', schema: errorBodySchema },
     },
+  },
+  listMyTokens: {
+    method: 'GET',
+    path: '/admin/api/me/tokens',
+    summary: 'Your personal access tokens',
+    description: 'Any signed-in user; a token used to call needs the latchkey:admin scope.',
+    permission: [],
+    query: myPatsQuery,
+    responses: { '200': { description: 'A page of tokens, newest first', schema: page(patViewSchema) } },
+  },
+  createMyToken: {
+    method: 'POST',
+    path: '/admin/api/me/tokens',
+    summary: 'Create a personal access token',
+    description:
+      'Any signed-in user the token policy (LATCHKEY_PAT_CREATORS) allows, with a session or Basic credentials: a token cannot create tokens. The answer carries the token once.',
+    permission: [],
+    body: patInputSchema,
+    responses: {
+      '201': { description: 'Created; `token` is shown this once', schema: patWithValueSchema },
+      '403': { description: 'The policy does not allow it, or the call was made with a token', schema: errorBodySchema },
+    },
+  },
+  revokeMyToken: {
+    method: 'DELETE',
+    path: '/admin/api/me/tokens/:id',
+    summary: 'Revoke one of your personal access tokens',
+    description: 'Any signed-in user; a token used to call needs the latchkey:admin scope. Ends the token at once on every instance.',
+    permission: [],
+    responses: {
+      '200': { description: 'Revoked (or already was)', schema: patViewSchema },
+      '404': { description: 'No such token of yours', schema: errorBodySchema },
+    },
+  },
+  listTokens: {
+    method: 'GET',
+    path: '/admin/api/tokens',
+    summary: 'Every personal access token (never a value)',
+    permission: 'manage_users',
+    query: patsQuery,
+    responses: {
+      '200': { description: 'A page of tokens, newest first', schema: page(patViewSchema) },
+      '404': { description: 'Unknown user', schema: errorBodySchema },
+    },
+  },
+  revokeToken: {
+    method: 'DELETE',
+    path: '/admin/api/tokens/:id',
+    summary: 'Revoke any personal access token',
+    description: 'Ends the token at once on every instance.',
+    permission: 'manage_users',
+    responses: { '200': { description: 'Revoked (or already was)', schema: patViewSchema }, '404': { description: 'No such token', schema: errorBodySchema } },
   },
 } as const satisfies Record<string, AdminRoute>;

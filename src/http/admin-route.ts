@@ -16,7 +16,7 @@ export interface AdminRoute {
   path: string;
   summary: string;
   description?: string;
-  /** The permission the route needs, or a list of which any one will do. */
+  /** The permission the route needs, or a list of which any one will do; empty: any signed-in user. */
   permission: Permission | readonly Permission[];
   /** Parsed after authorization; the handler receives the result. */
   query?: z.ZodType;
@@ -94,7 +94,7 @@ export async function requirePermission(
     return null;
   }
   const anyOf = anyPermissionOf(permission);
-  if (!anyOf.some((p) => r.principal.permissions.has(p))) {
+  if (anyOf.length > 0 && !anyOf.some((p) => r.principal.permissions.has(p))) {
     void reply.code(403).send({ error: 'forbidden', message: needsText(anyOf) });
     return null;
   }

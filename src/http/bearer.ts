@@ -2,12 +2,14 @@ import type { FastifyReply } from 'fastify';
 import type { App } from '../compose.js';
 import { bearerChallenge, InsufficientScope, InvalidRequest, InvalidToken, OAuth2Error } from '../core/oauth2/errors.js';
 import { authenticateAccessToken } from '../core/oauth2/resource.js';
+import { PAT_PREFIX } from '../core/tokens/personal-access-tokens.js';
 import { type PrincipalResolver, permissionsForToken } from './principal.js';
 
 /**
  * `Authorization: Bearer <token>` (RFC 6750 §2.1) and the modelled server's
  * `Authorization: Token <token>`, for Latchkey's own API. Failures answer 401 with an RFC 6750
  * §3 challenge. A token never carries more than its user's permissions, narrowed by its scopes.
+ * Personal access tokens (`lkpat_…`) are accepted the same way.
  */
 export function bearerResolver(app: App): PrincipalResolver {
   return async (req) => {
@@ -17,6 +19,16 @@ export function bearerResolver(app: App): PrincipalResolver {
     const token = (m[2] ?? '').trim();
     try {
       if (token === '' || !/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) throw new InvalidRequest('the Authorization header does not carry a token (RFC 6750 §2.1)');
+      if (token.startsWith(PAT_PREFIX)) {
+        // A personal access token: unknown, revoked, expired, a bad checksum or a disabled owner
+        // all answer the same (RFC 6750 §3.1 invalid_token).
+        const use = await app.pats.authenticate(token);
+        if (!use) throw new InvalidToken('the token is invalid, revoked or expired');
+        return {
+          kind: 'ok',
+          principal: { user: use.user, permissions: use.permissions, via: 'pat', scopes: [...use.token.scopes], patId: use.token.id },
+        };
+      }
       const found = await authenticateAccessToken(app.oauth2.deps, token);
       if (!found.user) throw new InvalidToken("this token was issued to a client without a user (client_credentials); Latchkey's API acts for users");
       return {

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AdminError } from '../admin/errors.js';
 import { OSLC_PATHS } from '../core/oslc/rootservices.js';
+import { PatError } from '../core/tokens/personal-access-tokens.js';
 import { isDatabaseUnavailable } from '../storage/purge.js';
 
 /** Routes whose errors the admin API serializer writes: `{error, message, fields}`. */
@@ -17,6 +18,10 @@ function isAdminApiRoute(req: FastifyRequest): boolean {
 export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void {
   if (err instanceof AdminError) {
     void reply.code(err.status).send({ error: err.code, message: err.message, fields: err.fields });
+    return;
+  }
+  if (err instanceof PatError) {
+    void reply.code(err.status).send({ error: err.code, message: err.message });
     return;
   }
   if (isDatabaseUnavailable(err)) {

@@ -84,7 +84,9 @@ export function adminOpenApi(routes: readonly AdminRoute[]) {
     const responses: Record<string, unknown> = {
       '400': { description: 'Invalid input; `fields` names each offending field', content: json(error) },
       '401': { description: 'Not authenticated' },
-      '403': { description: `Missing permission (${anyPermissionOf(route.permission).join(' or ')})` },
+      '403': {
+        description: anyPermissionOf(route.permission).length > 0 ? `Missing permission (${anyPermissionOf(route.permission).join(' or ')})` : 'Refused',
+      },
     };
     for (const [status, r] of Object.entries(route.responses)) {
       responses[status] = { description: r.description, ...(r.schema ? { content: json(answers.of(r.schema)) } : {}) };

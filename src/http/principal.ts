@@ -8,9 +8,11 @@ export interface Principal {
   user: User;
   /** The user's permissions, narrowed by the token's scopes when a token was used. */
   permissions: Set<Permission>;
-  via: 'basic' | 'session' | 'bearer' | 'oauth1';
+  via: 'basic' | 'session' | 'bearer' | 'oauth1' | 'pat';
   clientKey?: string;
   scopes?: string[];
+  /** The personal access token used, when via is "pat". */
+  patId?: string;
   /** Session id (for CSRF checks), when via is "session". */
   sessionId?: string;
 }

@@ -65,4 +65,32 @@ describe('two instances on one PostgreSQL', { skip: !process.env.LATCHKEY_TEST_P
     const atB = (await (await fetch(`${b.baseUrl}/admin/api/clients/${key}`, { headers: { authorization: adminAuth } })).json()) as { status: string };
     assert.equal(atB.status, 'approved');
   });
+  // Last: it stops B.
+  it('refuses at B, at once, a personal access token revoked at A; B writes its last uses when it stops', async () => {
+    const json = { authorization: adminAuth, 'content-type': 'application/json' };
+    const made = await fetch(`${a.baseUrl}/admin/api/me/tokens`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ name: 'shared', scopes: ['profile'] }),
+    });
+    assert.equal(made.status, 201);
+    const { id, token } = (await made.json()) as { id: string; token: string };
+    assert.equal((await fetch(`${b.baseUrl}/api/me`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+    const other = await fetch(`${a.baseUrl}/admin/api/me/tokens`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ name: 'used at B', scopes: ['profile'] }),
+    });
+    const used = (await other.json()) as { id: string; token: string };
+    assert.equal((await fetch(`${b.baseUrl}/api/me`, { headers: { authorization: `Token ${used.token}` } })).status, 200);
+    assert.equal((await fetch(`${a.baseUrl}/admin/api/me/tokens/${id}`, { method: 'DELETE', headers: { authorization: adminAuth } })).status, 200);
+    const atB = await fetch(`${b.baseUrl}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(atB.status, 401);
+    assert.match(atB.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+    await b.stop();
+    const list = (await (await fetch(`${a.baseUrl}/admin/api/tokens`, { headers: { authorization: adminAuth } })).json()) as {
+      items: Array<{ id: string; last_used_at: string | null }>;
+    };
+    assert.notEqual(list.items.find((t) => t.id === used.id)?.last_used_at ?? null, null, 'written by B on its way out');
+  });
 });

@@ -1,20 +1,70 @@
 import type { FastifyRequest } from 'fastify';
 import { AdminError } from '../../admin/errors.js';
 import type { UserActor } from '../../admin/user-admin.js';
+import { DAY_MS, mayCreatePats, PAT_SCOPES, PatError, type PersonalAccessToken, patStatus } from '../../core/tokens/personal-access-tokens.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../core/users/password.js';
 import { ROLES, userPermissions } from '../../core/users/permissions.js';
 import type { HttpModule } from '../context.js';
 import { DEVICE_COOKIE, setDeviceCookie } from '../device-cookie.js';
-import { html } from '../html.js';
+import { html, type Raw } from '../html.js';
 import { redirectLocal } from '../local-redirect.js';
 import { PROFILE_FIELD_NAMES, profileFieldLabel, profilePatch, profileValues, renderProfileFields, submittedProfile } from '../pages/account-profile-form.js';
 import { consoleHeaders, renderShell } from '../pages/console-shell.js';
 import { checkCsrf, csrfInput, currentSession, loginUrl, renewSession, type SignInSession } from '../session.js';
 
 /**
- * "My account", for every signed-in user: profile, change password (with the current one), and
- * the way to Authorized applications. Plain forms, so it works without JavaScript.
+ * "My account", for every signed-in user: profile, change password (with the current one),
+ * personal access tokens, and the way to Authorized applications. Plain forms, so it works without
+ * JavaScript.
  */
+
+/** The personal access tokens section: the user's live tokens, and the one just created (shown once). */
+interface TokensSection {
+  items: PersonalAccessToken[];
+  now: number;
+  mayCreate: boolean;
+  /** Lifetimes offered, in days (within the policy's maximum). */
+  lifetimes: number[];
+  defaultDays: number;
+  created?: { name: string; value: string };
+}
+
+const SCOPE_TEXT: Record<string, string> = {
+  profile: 'Read your profile (GET /api/me)',
+  'latchkey:admin': 'Use the admin API with your permissions',
+};
+
+function renderTokens(session: SignInSession, t: TokensSection, err: (field: Notice['field']) => Raw | ''): Raw {
+  const rows = t.items.map(
+    (p) =>
+      html`<tr><td>${p.name}</td><td>${p.scopes.join(' ')}</td><td>${when(p.createdAt)}</td><td>${when(p.lastUsedAt)}</td><td>${when(p.expiresAt)}</td><td>${patStatus(p, t.now)}</td><td><form method="post" action="/account/tokens/${p.id}/revoke">${csrfInput(session)}<button type="submit" class="danger-outline" aria-label="Revoke ${p.name}">Revoke</button></form></td></tr>`,
+  );
+  const created = t.created
+    ? html`<div class="notice ok" role="status"><p>✓ Token “${t.created.name}” created. Copy it now: it is shown only once.</p><p><label for="new-token">Your new token</label><input type="text" id="new-token" readonly value="${t.created.value}" autocomplete="off" spellcheck="false"></p></div>`
+    : '';
+  const form = t.mayCreate
+    ? html`<form method="post" action="/account/tokens">
+    ${csrfInput(session)}
+    <label for="token_name">Name</label>
+    <input type="text" id="token_name" name="name" maxlength="100" required${err('token_name') ? html` aria-describedby="token_name-error" aria-invalid="true"` : ''}>
+    ${err('token_name')}
+    <fieldset><legend>Scopes</legend>
+    ${PAT_SCOPES.map((sc) => html`<label class="checkbox"><input type="checkbox" name="scope" value="${sc}"${sc === 'profile' ? ' checked' : ''}> <code>${sc}</code>: ${SCOPE_TEXT[sc] ?? sc}</label>`)}
+    </fieldset>
+    ${err('scope')}
+    <label for="token_lifetime">Expires after</label>
+    <select id="token_lifetime" name="expires_in_days">${t.lifetimes.map((d) => html`<option value="${String(d)}"${d === t.defaultDays ? ' selected' : ''}>${String(d)} days</option>`)}</select>
+    <div class="actions"><button type="submit">Create token</button></div>
+  </form>`
+    : html`<p>The token policy does not let you create tokens.</p>`;
+  return html`<section class="card" aria-labelledby="tokens-title">
+  <h2 id="tokens-title">Personal access tokens</h2>
+  <p>Tokens for scripts, sent as <code>Authorization: Bearer lkpat_…</code>. A token acts as you, within its scopes and your current permissions.</p>
+  ${created}
+  ${t.items.length === 0 ? html`<p>No active tokens.</p>` : html`<table><thead><tr><th scope="col">Name</th><th scope="col">Scopes</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col">Status</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead><tbody>${rows}</tbody></table>`}
+  ${form}
+</section>`;
+}
 
 interface Notice {
   kind: 'ok' | 'error';
@@ -40,7 +90,7 @@ function when(ms: number | null): string {
 }
 
 /** `profile`: the profile values to show (what was just submitted, when it was refused). */
-function renderAccount(session: SignInSession, notice?: Notice, profile?: Record<string, string>): string {
+function renderAccount(session: SignInSession, notice?: Notice, profile?: Record<string, string>, tokens?: TokensSection): string {
   const u = session.user;
   const profileError =
     notice?.kind === 'error' && notice.field !== undefined && PROFILE_FIELD_NAMES.includes(notice.field)
@@ -97,6 +147,7 @@ ${notice && (notice.kind === 'ok' || !notice.field) ? html`<p class="${notice.ki
     <div class="actions"><button type="submit" class="primary">Change password</button></div>
   </form>
 </section>
+${tokens ? renderTokens(session, tokens, err) : ''}
 <section class="card" aria-labelledby="apps-title">
   <h2 id="apps-title">Authorized applications</h2>
   <p>Applications you allowed to act on your behalf, and revoking their access.</p>
@@ -109,6 +160,16 @@ ${notice && (notice.kind === 'ok' || !notice.field) ? html`<p class="${notice.ki
 export const registerConsoleAccount: HttpModule = (server, ctx) => {
   const { app } = ctx;
 
+  const tokensFor = async (session: SignInSession, created?: TokensSection['created']): Promise<TokensSection> => {
+    const now = app.clock.now();
+    const { policy } = app.pats;
+    const maxDays = Math.floor(policy.maxLifetimeMs / DAY_MS);
+    const defaultDays = Math.floor(policy.defaultLifetimeMs / DAY_MS);
+    const lifetimes = [...new Set([7, 30, 90, 365, defaultDays, maxDays])].filter((d) => d >= 1 && d <= maxDays).sort((a, b) => a - b);
+    const { items } = await app.pats.list({ userId: session.user.id, activeAt: now, limit: 100, offset: 0 });
+    return { items, now, mayCreate: mayCreatePats(session.user, policy), lifetimes, defaultDays, ...(created ? { created } : {}) };
+  };
+
   server.get('/admin/account', async (req, reply) => {
     const session = await currentSession(ctx, req);
     if (!session) return reply.redirect(loginUrl(app.config.issuer, '/admin/account'), 303);
@@ -118,8 +179,10 @@ export const registerConsoleAccount: HttpModule = (server, ctx) => {
         ? { kind: 'ok', text: 'Your password was changed.' }
         : q.done === 'profile'
           ? { kind: 'ok', text: 'Your profile was saved.' }
-          : undefined;
-    return reply.headers(consoleHeaders()).send(renderAccount(session, notice));
+          : q.done === 'token_revoked'
+            ? { kind: 'ok', text: 'The token was revoked.' }
+            : undefined;
+    return reply.headers(consoleHeaders()).send(renderAccount(session, notice, undefined, await tokensFor(session)));
   });
 
   server.post('/account/profile', async (req, reply) => {
@@ -127,11 +190,11 @@ export const registerConsoleAccount: HttpModule = (server, ctx) => {
     if (!session) return reply.redirect(loginUrl(app.config.issuer, '/admin/account'), 303);
     const body = bodyOf(req);
     const submitted = submittedProfile(body);
-    const again = (n: Notice) =>
+    const again = async (n: Notice) =>
       reply
         .code(400)
         .headers(consoleHeaders())
-        .send(renderAccount(session, n, submitted));
+        .send(renderAccount(session, n, submitted, await tokensFor(session)));
     if (!checkCsrf(session, body.csrf_token)) return again({ kind: 'error', text: 'The form expired; please try again.' });
     const email = str(body.email).trim();
     const displayName = str(body.display_name).trim();
@@ -159,7 +222,11 @@ export const registerConsoleAccount: HttpModule = (server, ctx) => {
     const session = await currentSession(ctx, req);
     if (!session) return reply.redirect(loginUrl(app.config.issuer, '/admin/account'), 303);
     const body = bodyOf(req);
-    const again = (status: number, n: Notice) => reply.code(status).headers(consoleHeaders()).send(renderAccount(session, n));
+    const again = async (status: number, n: Notice) =>
+      reply
+        .code(status)
+        .headers(consoleHeaders())
+        .send(renderAccount(session, n, undefined, await tokensFor(session)));
     if (!checkCsrf(session, body.csrf_token)) return again(400, { kind: 'error', text: 'The form expired; please try again.' });
     const current = str(body.current_password);
     const next = str(body.new_password);
@@ -196,5 +263,57 @@ export const registerConsoleAccount: HttpModule = (server, ctx) => {
     await app.userAdmin.setPassword(user, next, accountActor(session, req));
     await renewSession(app, req, reply, session, user);
     return redirectLocal(reply, app.config.issuer, '/admin/account?done=password');
+  });
+  server.post('/account/tokens', async (req, reply) => {
+    const session = await currentSession(ctx, req);
+    if (!session) return reply.redirect(loginUrl(app.config.issuer, '/admin/account'), 303);
+    const body = bodyOf(req);
+    const again = async (status: number, n: Notice) =>
+      reply
+        .code(status)
+        .headers(consoleHeaders())
+        .send(renderAccount(session, n, undefined, await tokensFor(session)));
+    if (!checkCsrf(session, body.csrf_token)) return again(400, { kind: 'error', text: 'The form expired; please try again.' });
+    const name = str(body.name).trim();
+    if (name === '') return again(400, { kind: 'error', field: 'token_name', text: 'Name: say what the token is for.' });
+    const scopes = (Array.isArray(body.scope) ? body.scope : [body.scope]).filter((x): x is string => typeof x === 'string');
+    if (scopes.length === 0) return again(400, { kind: 'error', field: 'scope', text: 'Choose at least one scope.' });
+    const days = Number(str(body.expires_in_days));
+    if (!Number.isInteger(days) || days < 1) return again(400, { kind: 'error', text: 'Choose when the token expires.' });
+    try {
+      const { value, token } = await app.pats.create(
+        session.user,
+        { name, scopes, expiresInMs: days * DAY_MS },
+        { name: session.user.username, source: req.ip },
+      );
+      // Shown in this answer only: never in a URL, never stored.
+      return reply
+        .headers(consoleHeaders())
+        .header('cache-control', 'no-store')
+        .send(renderAccount(session, undefined, undefined, await tokensFor(session, { name: token.name, value })));
+    } catch (err) {
+      if (err instanceof PatError) return again(err.status, { kind: 'error', text: err.message });
+      throw err;
+    }
+  });
+
+  server.post('/account/tokens/:id/revoke', async (req, reply) => {
+    const session = await currentSession(ctx, req);
+    if (!session) return reply.redirect(loginUrl(app.config.issuer, '/admin/account'), 303);
+    const body = bodyOf(req);
+    const again = async (status: number, n: Notice) =>
+      reply
+        .code(status)
+        .headers(consoleHeaders())
+        .send(renderAccount(session, n, undefined, await tokensFor(session)));
+    if (!checkCsrf(session, body.csrf_token)) return again(400, { kind: 'error', text: 'The form expired; please try again.' });
+    const { id } = req.params as { id: string };
+    try {
+      await app.pats.revoke(id, { name: session.user.username, source: req.ip }, session.user.id);
+    } catch (err) {
+      if (err instanceof PatError) return again(err.status, { kind: 'error', text: 'No such token.' });
+      throw err;
+    }
+    return redirectLocal(reply, app.config.issuer, '/admin/account?done=token_revoked');
   });
 };

@@ -1,6 +1,7 @@
 import type { HttpModule } from '../context.js';
 import { registerAdminApi } from './admin-api.js';
 import { registerAdminApiDirectories } from './admin-api-directories.js';
+import { registerAdminApiTokens } from './admin-api-tokens.js';
 import { registerConsole } from './console.js';
 import { registerHardening } from './hardening.js';
 import { registerHealth } from './health.js';
@@ -18,6 +19,7 @@ export const ROUTE_MODULES: HttpModule[] = [
   registerSignIn,
   registerAdminApi,
   registerAdminApiDirectories,
+  registerAdminApiTokens,
   registerConsole,
   registerOAuth1,
   registerOAuth2,

@@ -14,6 +14,7 @@ import { limitingAuthFailures, limitingClientTokens } from '../client-limits.js'
 import type { HttpContext, HttpModule } from '../context.js';
 import { pageHeaders } from '../html.js';
 import { renderConsentPage, renderErrorPage } from '../pages/consent.js';
+import { introspectPat } from '../pat-introspection.js';
 import { toPlainRequest } from '../plain.js';
 import { checkCsrf, currentSession, loginUrl } from '../session.js';
 import { countingTokens } from '../token-metrics.js';
@@ -212,7 +213,15 @@ export const registerOAuth2: HttpModule = (server, ctx) => {
 
   registerTokenRoute(server, ctx, OAUTH2_PATHS.token, 'oauth2');
   registerDeviceAuthorizationRoute(server, ctx, OAUTH2_PATHS.deviceAuthorization, 'oauth2');
-  postOnly(server, OAUTH2_PATHS.introspect, limitingAuthFailures(ctx.app, 'introspect', introspectionEndpoint(service.deps)));
+  postOnly(
+    server,
+    OAUTH2_PATHS.introspect,
+    limitingAuthFailures(
+      ctx.app,
+      'introspect',
+      introspectionEndpoint(service.deps, (token) => introspectPat(ctx.app, token)),
+    ),
+  );
   postOnly(server, OAUTH2_PATHS.revoke, limitingAuthFailures(ctx.app, 'revoke', revocationEndpoint(service.deps)));
   registerAuthorizeRoutes(server, ctx, OAUTH2_PATHS.authorize, 'oauth2');
   registerDevicePages(server, ctx);

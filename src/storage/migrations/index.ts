@@ -8,6 +8,7 @@ import * as pg0010 from './postgres/0010-resource-server.js';
 import * as pg0011 from './postgres/0011-client-version.js';
 import * as pg0012 from './postgres/0012-user-profile.js';
 import * as pg0013 from './postgres/0013-directories.js';
+import * as pg0014 from './postgres/0014-personal-access-tokens.js';
 import * as sqlite0001 from './sqlite/0001-foundation.js';
 import * as sqlite0002 from './sqlite/0002-sessions.js';
 import * as sqlite0003 from './sqlite/0003-oauth2.js';
@@ -18,6 +19,7 @@ import * as sqlite0010 from './sqlite/0010-resource-server.js';
 import * as sqlite0011 from './sqlite/0011-client-version.js';
 import * as sqlite0012 from './sqlite/0012-user-profile.js';
 import * as sqlite0013 from './sqlite/0013-directories.js';
+import * as sqlite0014 from './sqlite/0014-personal-access-tokens.js';
 
 export interface Migration {
   id: string;
@@ -37,4 +39,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0011-client-version', sqlite: sqlite0011.statements, postgres: pg0011.statements },
   { id: '0012-user-profile', sqlite: sqlite0012.statements, postgres: pg0012.statements },
   { id: '0013-directories', sqlite: sqlite0013.statements, postgres: pg0013.statements },
+  { id: '0014-personal-access-tokens', sqlite: sqlite0014.statements, postgres: pg0014.statements },
 ];

@@ -11,7 +11,13 @@ import { answer, authenticate, type EndpointRequest, type EndpointResponse, form
  * token); refresh tokens only to the client holding them (a resource server never receives one,
  * RFC 6749 §1.5). Every other answer is just `{"active": false}` (§2.2), as for an unknown token.
  */
-export function introspectionEndpoint(deps: OAuth2Deps) {
+/** How introspection answers a personal access token: its RFC 7662 §2.2 members, or null when not active. */
+export type PersonalTokenIntrospection = (token: string) => Promise<Record<string, unknown> | null>;
+
+/** The prefix of personal access tokens, which no client holds: only a resource server learns about them. */
+const PERSONAL_PREFIX = 'lkpat_';
+
+export function introspectionEndpoint(deps: OAuth2Deps, personal?: PersonalTokenIntrospection) {
   return (req: EndpointRequest): Promise<EndpointResponse> =>
     answer(async () => {
       const params = formParams(req);
@@ -20,6 +26,12 @@ export function introspectionEndpoint(deps: OAuth2Deps) {
       const token = params.required('token', 8192);
       params.optional('token_type_hint', 100);
       const inactive = json({ active: false });
+      if (token.startsWith(PERSONAL_PREFIX)) {
+        // A personal access token is issued to no client: only a resource server is told (§4).
+        if (!client.resourceServer || !personal) return inactive;
+        const found = await personal(token);
+        return found ? json({ active: true, ...found }) : inactive;
+      }
 
       const found = await findToken(deps, token);
       if (!found || !isLive(found.liveness)) return inactive;
