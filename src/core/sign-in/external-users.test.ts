@@ -177,4 +177,18 @@ describe('external users', () => {
     assert.equal(r.user.profile?.givenName, undefined);
     assert.equal(cleanText(''), null);
   });
+
+  it('drops C1 controls, bidi overrides and line separators, and never cuts a character in two', () => {
+    assert.equal(cleanText('Eve\u0085\u009b\u202egpj.exe\u2066\u2069\u200f\u2028\u2029!'), 'Evegpj.exe!');
+    // 199 letters and an emoji of two UTF-16 units: the 200th character is the whole emoji.
+    const cut = cleanText(`${'e'.repeat(199)}\u{1F600}${'z'.repeat(1000)}`) ?? '';
+    assert.equal(cut, `${'e'.repeat(199)}\u{1F600}`);
+    assert.equal(Buffer.from(cut, 'utf8').toString('utf8'), cut, 'no lone surrogate');
+    // What legitimately joins characters stays: ZWJ emoji sequences, ZWNJ in Persian.
+    assert.equal(
+      cleanText('\u{1F469}\u200d\u{1F4BB} \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645'),
+      '\u{1F469}\u200d\u{1F4BB} \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645',
+    );
+    assert.equal(cleanText('\u202e\u2028'), null);
+  });
 });

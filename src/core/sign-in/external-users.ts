@@ -48,12 +48,22 @@ export type ExternalUserResult = { kind: 'user'; user: User; created: boolean } 
 const MAX_TEXT = 200;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
-/** A directory value as Latchkey keeps it: no control characters, bounded; empty: absent. */
+/**
+ * What a kept value never holds: control characters (C0, DEL and C1), the bidi embeddings,
+ * overrides, isolates and marks that would reorder the text around it (Unicode UAX #9), and line
+ * and paragraph separators.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/** A directory value as Latchkey keeps it: no control or bidi characters, at most MAX_TEXT characters (never cut inside one); empty: absent. */
 export function cleanText(value: string | null): string | null {
   if (value === null) return null;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
-  const text = value.replace(/[\u0000-\u001f\u007f]/g, '').trim();
-  return text === '' ? null : text.slice(0, MAX_TEXT);
+  const text = value.replace(UNSAFE_TEXT, '').trim();
+  if (text === '') return null;
+  // Counted in code points: a cut between the two halves of a surrogate pair would leave half a character.
+  const chars = [...text];
+  return chars.length <= MAX_TEXT ? text : chars.slice(0, MAX_TEXT).join('').trimEnd();
 }
 
 function cleanEmail(value: string | null): string | null {
