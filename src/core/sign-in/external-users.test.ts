@@ -5,7 +5,7 @@ import { PRESETS } from '../directories/settings.js';
 import type { AuditEvent, User } from '../ports.js';
 import { aUser, T0 } from '../testing/builders.js';
 import { CountingRandom, FakeClock } from '../testing/fakes.js';
-import { cleanText, externalUsers } from './external-users.js';
+import { cleanText, directoryName, externalUsers } from './external-users.js';
 
 const corp: Directory = {
   id: 'dir-corp',
@@ -176,6 +176,21 @@ describe('external users', () => {
     assert.equal(r.user.email, null);
     assert.equal(r.user.profile?.givenName, undefined);
     assert.equal(cleanText(''), null);
+  });
+
+  it('keeps a directory username without the spaces LDAP ignores, and refuses one with control or format characters', async () => {
+    const s = setup([aUser().id('internal-ops').named('ops').build()]);
+    const spaced = await s.service.resolve(corp, { ...ann, uniqueId: 'uuid-ops', username: ' ops  ', displayName: null }, 'sign-in');
+    assert.equal(spaced.kind === 'user' && spaced.user.username, 'ops@corp', 'not a second "ops"');
+    assert.equal(spaced.kind === 'user' && spaced.user.displayName, 'ops');
+    for (const [i, username] of ['ops\u200b', 'o\u202eps', 'ops\u0007', 'a\u2028b', '\u00a0', 'o\ufeffps'].entries()) {
+      assert.deepEqual(
+        await s.service.resolve(corp, { ...ann, uniqueId: `uuid-${i}`, username }, 'import'),
+        { kind: 'refused', refusal: 'bad_username' },
+        username,
+      );
+    }
+    assert.equal(directoryName('José Ñúñez'), 'José Ñúñez', 'letters of any script stay');
   });
 
   it('drops C1 controls, bidi overrides and line separators, and never cuts a character in two', () => {

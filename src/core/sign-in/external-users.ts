@@ -40,7 +40,9 @@ export type ExternalRefusal =
   /** Neither the directory's username nor its domain-qualified form is free. */
   | 'username_taken'
   /** The entry's unique id is longer than MAX_EXTERNAL_ID_BYTES: it cannot be kept. */
-  | 'id_too_long';
+  | 'id_too_long'
+  /** The directory's username holds control, format or separator characters: it would not show as it is. */
+  | 'bad_username';
 
 export type ExternalUserResult = { kind: 'user'; user: User; created: boolean } | { kind: 'refused'; refusal: ExternalRefusal };
 
@@ -66,6 +68,17 @@ export function cleanText(value: string | null): string | null {
   return chars.length <= MAX_TEXT ? text : chars.slice(0, MAX_TEXT).join('').trimEnd();
 }
 
+/**
+ * The directory's username as a Latchkey username: without the leading and trailing spaces LDAP
+ * matching ignores (RFC 4518 §2.6.1), so that `ops ` is not kept as a second "ops"; null when it
+ * holds control, format (bidi, zero-width) or separator characters, which no name needs and which
+ * would make it look like another.
+ */
+export function directoryName(username: string): string | null {
+  const name = username.trim();
+  return name === '' || /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name) ? null : name;
+}
+
 function cleanEmail(value: string | null): string | null {
   const text = cleanText(value);
   return text !== null && EMAIL.test(text) && text.length <= 254 ? text : null;
@@ -84,7 +97,7 @@ export function externalUsers(d: ExternalUsersDeps): ExternalUsers {
     const givenName = cleanText(entry.givenName);
     const familyName = cleanText(entry.familyName);
     return {
-      displayName: cleanText(entry.displayName) ?? entry.username,
+      displayName: cleanText(entry.displayName) ?? cleanText(entry.username) ?? '',
       email: cleanEmail(entry.email),
       emailVerified: directory.emailVerified,
       givenName,
@@ -96,7 +109,8 @@ export function externalUsers(d: ExternalUsersDeps): ExternalUsers {
   const existing = async (directory: Directory, entry: DirectoryEntry): Promise<User | undefined> => {
     const own = await d.users.findExternal(directory.id, entry.uniqueId);
     if (own) return own;
-    const named = await d.users.findByUsername(entry.username);
+    const name = directoryName(entry.username);
+    const named = name === null ? undefined : await d.users.findByUsername(name);
     return named?.source?.externalId === entry.uniqueId ? named : undefined;
   };
 
@@ -159,7 +173,9 @@ export function externalUsers(d: ExternalUsersDeps): ExternalUsers {
       if (mode === 'sync') return { kind: 'absent' };
       if (mode === 'sign-in' && !directory.createUsersOnSignIn) return { kind: 'refused', refusal: 'not_created' };
       if (!fitsExternalId(entry.uniqueId)) return { kind: 'refused', refusal: 'id_too_long' };
-      const username = await freeName(directory, entry.username);
+      const name = directoryName(entry.username);
+      if (name === null) return { kind: 'refused', refusal: 'bad_username' };
+      const username = await freeName(directory, name);
       if (username === null) return { kind: 'refused', refusal: 'username_taken' };
       const profile: UserProfile = {
         ...(a.givenName !== null ? { givenName: a.givenName } : {}),
