@@ -144,25 +144,30 @@ describe('directory attacks', { timeout: 600_000 }, () => {
     await Promise.all([corp?.cleanup(), lab?.cleanup(), hr?.cleanup()]);
   });
 
-  it('refuses a second entry claiming the unique id of a signed-in user', {
-    todo: 'the entry found by a settable unique id is taken as the user, whoever holds it',
-  }, async () => {
+  it('refuses a second entry claiming the unique id of a signed-in user, on every channel and at import', async () => {
     const hannah = await who('hannah', 'hannah-pw-1');
     assert.ok(hannah);
     const before = await user('hannah');
     await hr.addUser(person('mallory', 'mallory-pw-1', { employeeNumber: 'E-100' }));
-    const mallory = await who('mallory', 'mallory-pw-1');
-    assert.notEqual(mallory, hannah, 'the second entry does not sign in as hannah');
+    const tested = await api('POST', `/admin/api/directories/${ids.hr}/test-user`, { username: 'mallory' });
+    assert.equal(tested.body.outcome, 'unknown_user', 'an id two entries hold is nobody’s');
+    assert.equal(await who('mallory', 'mallory-pw-1'), null, 'the copy does not sign in as hannah');
     assert.equal(await grant('mallory', 'mallory-pw-1'), null);
     assert.equal((await get('/api/me', basicUser('mallory', 'mallory-pw-1'))).status, 401);
+    // Nor does hannah, while her id is not hers alone: neither entry can be told apart.
+    assert.equal(await who('hannah', 'hannah-pw-1'), null);
     const after = await user('hannah');
     assert.equal(after?.source?.dn, before?.source?.dn, "hannah's account still points at her entry");
     assert.equal(after?.displayName, before?.displayName);
     // Importing the second entry does not hand out hannah's account either.
     const imported = await api('POST', `/admin/api/directories/${ids.hr}/import`, { users: ['mallory'] });
     assert.equal(imported.status, 200, JSON.stringify(imported.body));
-    assert.ok(!(imported.body.users as Array<{ id: string }>).some((u) => u.id === hannah), JSON.stringify(imported.body));
+    assert.deepEqual(imported.body.users, []);
+    assert.deepEqual(imported.body.not_found, ['mallory']);
     assert.equal((await user('hannah'))?.source?.dn, before?.source?.dn);
+    // Once the copy is gone, hannah is hannah again.
+    await hr.remove(hr.userDn('mallory'));
+    assert.equal(await who('hannah', 'hannah-pw-1'), hannah);
   });
 
   it('a renamed entry keeps its user; a new entry under the old name gets none of its account, roles or sessions', async () => {

@@ -150,6 +150,41 @@ describe('LDAP directory client against OpenLDAP', () => {
     await ldap.removeUser('dave1');
   });
 
+  it('an entry whose settable unique id another entry claims too is nobody: wrong at sign-in, missing at lookup', async () => {
+    const byNumber: Directory = { ...search, id: 'by-employee-number', attributes: { ...search.attributes, uniqueId: 'employeeNumber' } };
+    const byTemplate: Directory = { ...template, id: 'template-by-employee-number', attributes: { ...template.attributes, uniqueId: 'employeeNumber' } };
+    await ldap.addUser({
+      uid: 'gail',
+      cn: 'Gail',
+      givenName: 'Gail',
+      sn: 'G',
+      mail: 'gail@example.org',
+      password: 'gail-pw',
+      attributes: { employeeNumber: 'N-1' },
+    });
+    assert.equal(okEntry(await client.authenticate(byNumber, 'gail', 'gail-pw')).uniqueId, 'N-1');
+    await ldap.addUser({
+      uid: 'copy',
+      cn: 'Copy',
+      givenName: 'Copy',
+      sn: 'C',
+      mail: 'copy@example.org',
+      password: 'copy-pw',
+      attributes: { employeeNumber: 'N-1' },
+    });
+    for (const d of [byNumber, byTemplate]) {
+      assert.deepEqual(await client.authenticate(d, 'copy', 'copy-pw'), { kind: 'wrong' }, d.id);
+      assert.deepEqual(await client.authenticate(d, 'gail', 'gail-pw'), { kind: 'wrong' }, d.id);
+      assert.deepEqual(await client.lookup(d, 'gail'), { kind: 'missing' }, d.id);
+    }
+    // entryUUID is the server's own: two entries never share it, and it is not searched for.
+    okEntry(await client.authenticate(search, 'copy', 'copy-pw'));
+    await ldap.removeUser('copy');
+    assert.equal(okEntry(await client.authenticate(byTemplate, 'gail', 'gail-pw')).uniqueId, 'N-1');
+    assert.equal((await client.lookup(byNumber, 'gail')).kind, 'found');
+    await ldap.removeUser('gail');
+  });
+
   it('a disabled user cannot sign in; a removed one is missing; membership changes show', async () => {
     await ldap.addUser({ uid: 'erin', cn: 'Erin', givenName: 'Erin', sn: 'E', mail: 'erin@example.org', password: 'erin-pw' });
     okEntry(await client.authenticate(search, 'erin', 'erin-pw'));
