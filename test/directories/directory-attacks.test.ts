@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { Attribute, Change } from 'ldapts';
+import { Attribute, Change, Control } from 'ldapts';
 import * as oidc from 'openid-client';
 import { type Browser, launchBrowser } from '../console/browser.js';
 import { basic, makeClient, postForm, type TestClient } from '../oauth2/helpers.js';
@@ -24,6 +24,9 @@ const person = (uid: string, password: string, attributes?: Record<string, strin
   password,
   ...(attributes ? { attributes } : {}),
 });
+
+/** The Relax Rules control: lets the rootdn write attributes users may not, such as entryUUID. */
+const RELAX_RULES = '1.3.6.1.4.1.4203.666.5.12';
 
 /** Characters no stored name may keep: C0 and C1 controls, bidi embeddings, overrides and isolates, line separators. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is looked for
@@ -274,10 +277,27 @@ describe('directory attacks', { timeout: 600_000 }, () => {
     const uuid = String((tested.body.entry as { unique_id: string }).unique_id);
     const carol = await who('carol', 'carol-pw-3');
     assert.ok(carol);
-    // hr's administrator (or a compromised hr) copies carol's entryUUID into an entry of its own.
+    // lab's administrator copies carol's entryUUID into an entry of its own: OpenLDAP lets the
+    // rootdn set it with the Relax Rules control (draft-zeilenga-ldap-relax), and a settable id
+    // attribute (hr's employeeNumber) needs nothing at all.
+    await lab.asRoot((c) =>
+      c.add(
+        `uid=carol,${lab.peopleDn}`,
+        [
+          ['objectClass', 'inetOrgPerson'],
+          ['uid', 'carol'],
+          ['cn', 'Carol Forged'],
+          ['sn', 'Forged'],
+          ['userPassword', ssha('lab-carol-pw')],
+          ['entryUUID', uuid],
+        ].map(([type, value]) => new Attribute({ type: type ?? '', values: [value ?? ''] })),
+        new Control(RELAX_RULES, { critical: true }),
+      ),
+    );
     await hr.addUser(person('carol', 'hr-carol-pw', { employeeNumber: uuid }));
-    const forged = await who('hr\\carol', 'hr-carol-pw');
-    assert.notEqual(forged, carol, "hr's carol signs in to corp carol's account");
+    const viaLab = await who('lab\\carol', 'lab-carol-pw');
+    const viaHr = await who('hr\\carol', 'hr-carol-pw');
+    assert.deepEqual({ lab: viaLab === carol, hr: viaHr === carol }, { lab: false, hr: false }, "signed in to corp carol's account");
   });
 
   it("an entry named like another directory's qualified name does not take that name", {
