@@ -127,12 +127,16 @@ export class DirectoryImport {
       for (const user of page.items) {
         if (!user.enabled) continue;
         report.checked++;
-        const found = await this.d.client.lookup(directory, directoryUsername(user, directory));
+        let found = await this.d.client.lookup(directory, directoryUsername(user, directory));
+        // A renamed entry keeps its unique id: it is looked for by that before the user counts as gone.
+        if (found.kind !== 'unavailable' && (found.kind === 'missing' || found.entry.uniqueId !== user.source?.externalId)) {
+          found = user.source ? await this.d.client.lookupById(directory, user.source.externalId) : { kind: 'missing' };
+        }
         if (found.kind === 'unavailable') {
           report.unavailable = true;
           return report;
         }
-        if (found.kind === 'missing' || found.entry.uniqueId !== user.source?.externalId) {
+        if (found.kind === 'missing') {
           await this.d.disable(user, 'gone from the directory');
           report.disabled++;
           continue;

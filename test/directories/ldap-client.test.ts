@@ -185,6 +185,44 @@ describe('LDAP directory client against OpenLDAP', () => {
     await ldap.removeUser('gail');
   });
 
+  it('lookupById finds a renamed entry by its unique id, and nothing for an unknown or shared one', async () => {
+    await ldap.addUser({
+      uid: 'hope',
+      cn: 'Hope',
+      givenName: 'Hope',
+      sn: 'H',
+      mail: 'hope@example.org',
+      password: 'hope-pw',
+      attributes: { employeeNumber: 'N-7' },
+    });
+    const id = okEntry(await client.authenticate(search, 'hope', 'hope-pw')).uniqueId;
+    await ldap.rename(ldap.userDn('hope'), `uid=hope2,${ldap.peopleDn}`);
+    assert.deepEqual(await client.lookup(search, 'hope'), { kind: 'missing' });
+    for (const d of [search, template]) {
+      const found = await client.lookupById(d, id);
+      assert.equal(found.kind === 'found' && found.entry.username, 'hope2', d.id);
+      assert.equal(found.kind === 'found' && found.entry.dn, `uid=hope2,${ldap.peopleDn}`, d.id);
+    }
+    for (const unknown of ['00000000-0000-0000-0000-000000000000', '', 'x'.repeat(2000)]) {
+      assert.deepEqual(await client.lookupById(search, unknown), { kind: 'missing' }, unknown.slice(0, 40));
+    }
+    const byNumber: Directory = { ...search, id: 'by-number-lookup', attributes: { ...search.attributes, uniqueId: 'employeeNumber' } };
+    assert.equal((await client.lookupById(byNumber, 'N-7')).kind, 'found');
+    await ldap.addUser({
+      uid: 'hope3',
+      cn: 'Hope',
+      givenName: 'Hope',
+      sn: 'H',
+      mail: 'hope3@example.org',
+      password: 'hope-pw',
+      attributes: { employeeNumber: 'N-7' },
+    });
+    assert.deepEqual(await client.lookupById(byNumber, 'N-7'), { kind: 'missing' }, 'an id two entries hold is nobody’s');
+    await ldap.removeUser('hope2');
+    await ldap.removeUser('hope3');
+    assert.deepEqual(await client.lookupById(search, id), { kind: 'missing' });
+  });
+
   it('a disabled user cannot sign in; a removed one is missing; membership changes show', async () => {
     await ldap.addUser({ uid: 'erin', cn: 'Erin', givenName: 'Erin', sn: 'E', mail: 'erin@example.org', password: 'erin-pw' });
     okEntry(await client.authenticate(search, 'erin', 'erin-pw'));

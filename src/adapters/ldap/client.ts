@@ -11,10 +11,11 @@ import type {
   DirectoryGroupRef,
   DirectoryLookupResult,
 } from '../../core/directories/directory.js';
+import { fitsExternalId } from '../../core/directories/directory.js';
 import type { Clock } from '../../core/ports.js';
 import { fillDnTemplate, firstRdnValue, parentDn, templateParent } from './dn.js';
-import { configuredFilter, memberFilter, prefixFilter, userFilter } from './filter.js';
-import { guidToUuid, isGuidAttribute } from './guid.js';
+import { configuredFilter, idFilter, memberFilter, prefixFilter, userFilter } from './filter.js';
+import { guidToUuid, isGuidAttribute, uuidToGuid } from './guid.js';
 import { ConnectionPool } from './pool.js';
 
 export interface LdapDirectoryClientOptions {
@@ -361,6 +362,27 @@ export function ldapDirectoryClient(options: LdapDirectoryClientOptions): Direct
           const found = await findEntries(d, c, username);
           const e = found[0];
           if (!e || found.length !== 1 || !(await holdsIdAlone(d, c, e))) return { kind: 'missing' };
+          return { kind: 'found', entry: toEntry(d, e, await groupsOf(d, c, e), username) };
+        });
+      } catch (err) {
+        return unavailable(d, err);
+      }
+    },
+
+    async lookupById(d, uniqueId): Promise<DirectoryLookupResult> {
+      if (closed) return closedResult;
+      const attribute = d.attributes.uniqueId;
+      const value = isGuidAttribute(attribute) ? uuidToGuid(uniqueId) : uniqueId;
+      const place = userPlace(d);
+      if (value === null || value.length === 0 || place === null || !fitsExternalId(uniqueId)) return { kind: 'missing' };
+      try {
+        return await pool.use(d, async (c) => {
+          const r = await c.search(place.baseDn, searchOptions(d, { scope: place.scope, filter: idFilter(place.filter, attribute, value), sizeLimit: 2 }));
+          const e = r.searchEntries[0];
+          if (!e || r.searchEntries.length !== 1) return { kind: 'missing' };
+          const username = text(e, d.attributes.username);
+          // The server may match more loosely than the id as kept (case, spaces): only the same id counts.
+          if (username === null || uniqueIdOf(e, attribute) !== uniqueId) return { kind: 'missing' };
           return { kind: 'found', entry: toEntry(d, e, await groupsOf(d, c, e), username) };
         });
       } catch (err) {
