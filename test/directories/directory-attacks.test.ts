@@ -445,6 +445,22 @@ describe('directory attacks', { timeout: 600_000 }, () => {
       }
     });
 
+    it('imports a group whose name carries control and bidi characters as plain text, not a refusal of the whole import', async () => {
+      const name = `ops\u202esnimda\u0007${HOSTILE}`;
+      await corp.addEntry(`cn=ops\u202esnimda\\07${HOSTILE.replace(/[<>=]/g, (c) => `\\${c}`)},${corp.groupsDn}`, {
+        objectClass: 'groupOfNames',
+        cn: name,
+        member: corp.userDn('alice'),
+      });
+      const found = await api('GET', `/admin/api/directories/${ids.corp}/groups?query=ops`);
+      const dn = (found.body.items as Array<{ dn: string; name: string }>).find((g) => g.name === name)?.dn;
+      assert.ok(dn, JSON.stringify(found.body));
+      const r = await api('POST', `/admin/api/directories/${ids.corp}/import`, { groups: [dn] });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      const group = (r.body.groups as Array<{ name: string }>)[0];
+      assert.equal(group?.name, `opssnimda${HOSTILE}`);
+    });
+
     it('the console shows hostile names as text: no element, no script', async () => {
       browser = await launchBrowser();
       const page = browser.page;
