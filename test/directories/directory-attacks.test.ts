@@ -687,5 +687,14 @@ describe('directory attacks', { timeout: 600_000 }, () => {
         [],
         'a log line holds a bind password',
       );
+    // Nor the users' directory passwords this suite signed in with, right or wrong.
+    for (const s of ['alice-pw-1', 'lab-alice-pw', 'lab-admin-pw', 'mallory-pw-1', 'lab-carol-pw', 'eve-pw-1', 'dora-pw-1', ADMIN_PASSWORD]) {
+      assert.deepEqual(
+        log.filter((line) => line.includes(s) || line.includes(encodeURIComponent(s))),
+        [],
+        s,
+      );
+      assert.ok(!text.includes(s), s);
+    }
   });
 });
