@@ -1,4 +1,5 @@
-import { type Directory, type DirectoryClient, type DirectoryEntry, fitsExternalId } from '../core/directories/directory.js';
+import { firstRdnValue } from '../adapters/ldap/dn.js';
+import { type Directory, type DirectoryClient, type DirectoryEntry, type DirectoryGroupRef, fitsExternalId } from '../core/directories/directory.js';
 import type { AuditStore, Clock, User } from '../core/ports.js';
 import type { ExternalUsers } from '../core/sign-in/external-users.js';
 import type { DirectoryAdmin } from './directory-admin.js';
@@ -68,10 +69,18 @@ export class DirectoryImport {
   async importGroups(directoryId: string, dns: readonly string[], actor: Actor): Promise<{ groups: Group[]; notFound: string[] }> {
     const directory = await this.d.directories.get(directoryId);
     if (dns.length === 0) return { groups: [], notFound: [] };
-    const found = await this.d.directories.searchGroups(directoryId, '', 1000);
+    // Each DN is looked for under its own name (its first RDN's value), so that a group is found
+    // however many others the directory lists before it: a search reads at most 1,000 groups,
+    // and servers often fewer (OpenLDAP's default size limit is 500).
+    const nameAttribute = directory.groups.kind === 'none' ? null : directory.groups.nameAttribute;
+    const queries = new Set(dns.map((dn) => groupQuery(dn, nameAttribute)));
+    const found = new Map<string, DirectoryGroupRef & { memberDns: string[] }>();
+    for (const query of queries) {
+      for (const g of await this.d.directories.searchGroups(directoryId, query, 1000)) if (!found.has(g.dn.toLowerCase())) found.set(g.dn.toLowerCase(), g);
+    }
     const wanted = new Set(dns.map((x) => x.toLowerCase()));
     // A DN too long to keep as an external id is reported as not found.
-    const refs = found.filter((g) => wanted.has(g.dn.toLowerCase()) && fitsExternalId(g.dn));
+    const refs = [...found.values()].filter((g) => wanted.has(g.dn.toLowerCase()) && fitsExternalId(g.dn));
     const seen = new Set(refs.map((g) => g.dn.toLowerCase()));
     const groups = await this.d.groups.importExternal(directory, refs, actor);
     for (const [i, group] of groups.entries()) {
@@ -118,12 +127,16 @@ export class DirectoryImport {
       for (const user of page.items) {
         if (!user.enabled) continue;
         report.checked++;
-        const found = await this.d.client.lookup(directory, directoryUsername(user, directory));
+        let found = await this.d.client.lookup(directory, directoryUsername(user, directory));
+        // A renamed entry keeps its unique id: it is looked for by that before the user counts as gone.
+        if (found.kind !== 'unavailable' && (found.kind === 'missing' || found.entry.uniqueId !== user.source?.externalId)) {
+          found = user.source ? await this.d.client.lookupById(directory, user.source.externalId) : { kind: 'missing' };
+        }
         if (found.kind === 'unavailable') {
           report.unavailable = true;
           return report;
         }
-        if (found.kind === 'missing' || found.entry.uniqueId !== user.source?.externalId) {
+        if (found.kind === 'missing') {
           await this.d.disable(user, 'gone from the directory');
           report.disabled++;
           continue;
@@ -134,6 +147,13 @@ export class DirectoryImport {
       if (page.items.length < 200) return report;
     }
   }
+}
+
+/** The name to search a group DN under: its first RDN's value when that is the name attribute, else every group. */
+function groupQuery(dn: string, nameAttribute: string | null): string {
+  const name = nameAttribute === null ? null : firstRdnValue(dn, nameAttribute);
+  // Longer names are not searched for by the client (MAX_USERNAME_LENGTH).
+  return name === null || name.length > 256 ? '' : name;
 }
 
 export function entryView(e: DirectoryEntry, importedAs: string | null) {

@@ -3,6 +3,7 @@ import { randomToken } from '../core/crypto/random.js';
 import { type Directory, type DirectoryGroupRef, fitsExternalId } from '../core/directories/directory.js';
 import type { AuditStore, Clock, Random, User } from '../core/ports.js';
 import { DuplicateKeyError, LastHolderError, StaleWriteError } from '../core/ports.js';
+import { cleanText } from '../core/sign-in/external-users.js';
 import { ADMINISTRATOR_ROLES, type Authority, decideRoleGrant } from '../core/users/authorization.js';
 import type { Group, GroupStore } from '../core/users/groups.js';
 import { isRoleId, ROLES } from '../core/users/permissions.js';
@@ -198,7 +199,8 @@ export class GroupAdmin {
       const now = this.d.clock.now();
       const group: Group = {
         id: randomToken(this.d.random, 96),
-        name: this.name(ref.name || ref.dn),
+        // The directory's name as plain text (no control or bidi characters), as for users' names.
+        name: this.name(cleanText(ref.name) ?? cleanText(ref.dn) ?? ref.dn),
         description: '',
         source: { directoryId: directory.id, externalId: ref.dn },
         roles: [],

@@ -150,6 +150,79 @@ describe('LDAP directory client against OpenLDAP', () => {
     await ldap.removeUser('dave1');
   });
 
+  it('an entry whose settable unique id another entry claims too is nobody: wrong at sign-in, missing at lookup', async () => {
+    const byNumber: Directory = { ...search, id: 'by-employee-number', attributes: { ...search.attributes, uniqueId: 'employeeNumber' } };
+    const byTemplate: Directory = { ...template, id: 'template-by-employee-number', attributes: { ...template.attributes, uniqueId: 'employeeNumber' } };
+    await ldap.addUser({
+      uid: 'gail',
+      cn: 'Gail',
+      givenName: 'Gail',
+      sn: 'G',
+      mail: 'gail@example.org',
+      password: 'gail-pw',
+      attributes: { employeeNumber: 'N-1' },
+    });
+    assert.equal(okEntry(await client.authenticate(byNumber, 'gail', 'gail-pw')).uniqueId, 'N-1');
+    await ldap.addUser({
+      uid: 'copy',
+      cn: 'Copy',
+      givenName: 'Copy',
+      sn: 'C',
+      mail: 'copy@example.org',
+      password: 'copy-pw',
+      attributes: { employeeNumber: 'N-1' },
+    });
+    for (const d of [byNumber, byTemplate]) {
+      assert.deepEqual(await client.authenticate(d, 'copy', 'copy-pw'), { kind: 'wrong' }, d.id);
+      assert.deepEqual(await client.authenticate(d, 'gail', 'gail-pw'), { kind: 'wrong' }, d.id);
+      assert.deepEqual(await client.lookup(d, 'gail'), { kind: 'missing' }, d.id);
+    }
+    // entryUUID is the server's own: two entries never share it, and it is not searched for.
+    okEntry(await client.authenticate(search, 'copy', 'copy-pw'));
+    await ldap.removeUser('copy');
+    assert.equal(okEntry(await client.authenticate(byTemplate, 'gail', 'gail-pw')).uniqueId, 'N-1');
+    assert.equal((await client.lookup(byNumber, 'gail')).kind, 'found');
+    await ldap.removeUser('gail');
+  });
+
+  it('lookupById finds a renamed entry by its unique id, and nothing for an unknown or shared one', async () => {
+    await ldap.addUser({
+      uid: 'hope',
+      cn: 'Hope',
+      givenName: 'Hope',
+      sn: 'H',
+      mail: 'hope@example.org',
+      password: 'hope-pw',
+      attributes: { employeeNumber: 'N-7' },
+    });
+    const id = okEntry(await client.authenticate(search, 'hope', 'hope-pw')).uniqueId;
+    await ldap.rename(ldap.userDn('hope'), `uid=hope2,${ldap.peopleDn}`);
+    assert.deepEqual(await client.lookup(search, 'hope'), { kind: 'missing' });
+    for (const d of [search, template]) {
+      const found = await client.lookupById(d, id);
+      assert.equal(found.kind === 'found' && found.entry.username, 'hope2', d.id);
+      assert.equal(found.kind === 'found' && found.entry.dn, `uid=hope2,${ldap.peopleDn}`, d.id);
+    }
+    for (const unknown of ['00000000-0000-0000-0000-000000000000', '', 'x'.repeat(2000)]) {
+      assert.deepEqual(await client.lookupById(search, unknown), { kind: 'missing' }, unknown.slice(0, 40));
+    }
+    const byNumber: Directory = { ...search, id: 'by-number-lookup', attributes: { ...search.attributes, uniqueId: 'employeeNumber' } };
+    assert.equal((await client.lookupById(byNumber, 'N-7')).kind, 'found');
+    await ldap.addUser({
+      uid: 'hope3',
+      cn: 'Hope',
+      givenName: 'Hope',
+      sn: 'H',
+      mail: 'hope3@example.org',
+      password: 'hope-pw',
+      attributes: { employeeNumber: 'N-7' },
+    });
+    assert.deepEqual(await client.lookupById(byNumber, 'N-7'), { kind: 'missing' }, 'an id two entries hold is nobody’s');
+    await ldap.removeUser('hope2');
+    await ldap.removeUser('hope3');
+    assert.deepEqual(await client.lookupById(search, id), { kind: 'missing' });
+  });
+
   it('a disabled user cannot sign in; a removed one is missing; membership changes show', async () => {
     await ldap.addUser({ uid: 'erin', cn: 'Erin', givenName: 'Erin', sn: 'E', mail: 'erin@example.org', password: 'erin-pw' });
     okEntry(await client.authenticate(search, 'erin', 'erin-pw'));

@@ -43,6 +43,7 @@ describe('composeApp', () => {
     const directoryClient: DirectoryClient = {
       authenticate: async () => unavailable,
       lookup: async () => unavailable,
+      lookupById: async () => unavailable,
       searchUsers: async () => unavailable,
       searchGroups: async () => unavailable,
       test: async () => unavailable,

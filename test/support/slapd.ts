@@ -20,6 +20,15 @@ export interface SeedUser {
   sn: string;
   mail: string;
   password: string;
+  /** More attributes of the entry (e.g. `employeeNumber`, `description`). */
+  attributes?: Record<string, string | string[]>;
+}
+
+/** One change of a modify operation (RFC 4511 §4.6). */
+export interface EntryChange {
+  operation: 'add' | 'delete' | 'replace';
+  type: string;
+  values: string[] | Buffer[];
 }
 
 export interface SlapdOptions {
@@ -28,6 +37,8 @@ export interface SlapdOptions {
   /** Also listen with LDAPS and offer StartTLS, with a CA and server certificate made here. */
   tls?: boolean;
   users?: SeedUser[];
+  /** Largest database size in bytes (mdb `maxsize`); 32 MiB by default. */
+  maxSize?: number;
 }
 
 export interface Slapd {
@@ -63,6 +74,16 @@ export interface Slapd {
   addUser(u: SeedUser): Promise<void>;
   addMember(group: string, memberDn: string): Promise<void>;
   removeMember(group: string, memberDn: string): Promise<void>;
+  /** Adds any entry as the rootdn; Buffer values are sent as they are (binary, not UTF-8). */
+  addEntry(dn: string, attributes: Record<string, string | string[] | Buffer | Buffer[]>): Promise<void>;
+  /** Modifies an entry as the rootdn. */
+  modify(dn: string, changes: EntryChange[]): Promise<void>;
+  /** Renames or moves an entry (modify DN, RFC 4511 §4.9); the old RDN value is deleted. */
+  rename(dn: string, newDn: string): Promise<void>;
+  /** Deletes an entry as the rootdn. */
+  remove(dn: string): Promise<void>;
+  /** Runs `fn` on one connection bound as the rootdn: many changes without a connection each. */
+  asRoot<T>(fn: (c: Client) => Promise<T>): Promise<T>;
   /** A `Directory` for this instance (search-then-bind with the service account, or a DN template). */
   directory(preset: 'search' | 'template' | 'anonymous', overrides?: DirectoryOverrides): Directory;
   /** Stops slapd and removes the temporary folder. */
@@ -143,7 +164,7 @@ function makeCerts(dir: string): { caPem: string; otherCaPem: string } {
   return { caPem: readFileSync(join(dir, 'ca.pem'), 'utf8'), otherCaPem: readFileSync(join(dir, 'other-ca.pem'), 'utf8') };
 }
 
-function slapdConf(dir: string, suffix: string, rootDn: string, rootPassword: string, tls: boolean): string {
+function slapdConf(dir: string, suffix: string, rootDn: string, rootPassword: string, tls: boolean, maxSize: number): string {
   return [
     ...SCHEMAS.map((s) => `include ${s}`),
     `pidfile ${join(dir, 'slapd.pid')}`,
@@ -156,7 +177,7 @@ function slapdConf(dir: string, suffix: string, rootDn: string, rootPassword: st
       ? [`TLSCACertificateFile ${join(dir, 'ca.pem')}`, `TLSCertificateFile ${join(dir, 'server.pem')}`, `TLSCertificateKeyFile ${join(dir, 'server.key')}`]
       : []),
     'database mdb',
-    'maxsize 33554432',
+    `maxsize ${maxSize}`,
     `suffix "${suffix}"`,
     `rootdn "${rootDn}"`,
     `rootpw ${ssha(rootPassword)}`,
@@ -210,7 +231,7 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
   try {
     mkdirSync(join(dir, 'data'));
     if (tls) certs = makeCerts(dir);
-    writeFileSync(join(dir, 'slapd.conf'), slapdConf(dir, suffix, rootDn, rootPassword, tls));
+    writeFileSync(join(dir, 'slapd.conf'), slapdConf(dir, suffix, rootDn, rootPassword, tls, opts.maxSize ?? 33_554_432));
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
@@ -267,6 +288,7 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
         sn: u.sn,
         mail: u.mail,
         userPassword: ssha(u.password),
+        ...u.attributes,
       }),
     );
   const setPassword = (uid: string, password: string) =>
@@ -353,6 +375,27 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
       admin((c) => c.modify(groupDn(group), new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [memberDn] }) }))),
     removeMember: (group, memberDn) =>
       admin((c) => c.modify(groupDn(group), new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [memberDn] }) }))),
+    addEntry: (dn, attributes) =>
+      admin((c) =>
+        c.add(
+          dn,
+          Object.entries(attributes).map(([type, v]) => {
+            const list = Array.isArray(v) ? v : [v];
+            const values = list.every((x) => typeof x === 'string') ? (list as string[]) : list.map((x) => (typeof x === 'string' ? Buffer.from(x) : x));
+            return new Attribute({ type, values });
+          }),
+        ),
+      ),
+    modify: (dn, changes) =>
+      admin((c) =>
+        c.modify(
+          dn,
+          changes.map((ch) => new Change({ operation: ch.operation, modification: new Attribute({ type: ch.type, values: ch.values }) })),
+        ),
+      ),
+    rename: (dn, newDn) => admin((c) => c.modifyDN(dn, newDn)),
+    remove: (dn) => admin((c) => c.del(dn)),
+    asRoot: admin,
     directory,
     cleanup: async () => {
       await stop();

@@ -11,10 +11,11 @@ import type {
   DirectoryGroupRef,
   DirectoryLookupResult,
 } from '../../core/directories/directory.js';
+import { fitsExternalId } from '../../core/directories/directory.js';
 import type { Clock } from '../../core/ports.js';
 import { fillDnTemplate, firstRdnValue, parentDn, templateParent } from './dn.js';
-import { configuredFilter, memberFilter, prefixFilter, userFilter } from './filter.js';
-import { guidToUuid, isGuidAttribute } from './guid.js';
+import { configuredFilter, idFilter, memberFilter, prefixFilter, userFilter } from './filter.js';
+import { guidToUuid, isGuidAttribute, uuidToGuid } from './guid.js';
 import { ConnectionPool } from './pool.js';
 
 export interface LdapDirectoryClientOptions {
@@ -40,6 +41,13 @@ const REFUSED_BIND_CODES = new Set([
 ]);
 
 const MAX_GROUPS = 1000;
+
+/**
+ * Unique ids the directory assigns itself, which no entry can be given by hand: entryUUID
+ * (RFC 4530; OpenLDAP), objectGUID (Active Directory), nsUniqueId (389 Directory Server). Any
+ * other attribute (employeeNumber, …) can be copied into a second entry, so it is checked.
+ */
+const ASSIGNED_IDS = new Set(['entryuuid', 'objectguid', 'nsuniqueid']);
 
 class Unavailable extends Error {}
 
@@ -247,6 +255,21 @@ export function ldapDirectoryClient(options: LdapDirectoryClientOptions): Direct
     return r.searchEntries.map((e) => ({ dn: e.dn, name: text(e, g.nameAttribute) ?? e.dn }));
   }
 
+  /**
+   * Whether no other entry that could sign in (under the users' base, matching their filter)
+   * claims the entry's unique id: an id two entries hold would make either one the other's user.
+   */
+  async function holdsIdAlone(d: Directory, c: Client, e: Entry): Promise<boolean> {
+    const attribute = d.attributes.uniqueId;
+    if (ASSIGNED_IDS.has(attribute.toLowerCase())) return true;
+    const id = uniqueIdOf(e, attribute);
+    const place = userPlace(d);
+    // Without an id toEntry refuses the entry; a template that names no parent cannot be listed.
+    if (id === null || place === null) return true;
+    const r = await c.search(place.baseDn, { scope: place.scope, filter: userFilter(place.filter, attribute, id), attributes: ['1.1'], sizeLimit: 2 });
+    return r.searchEntries.length <= 1;
+  }
+
   function toEntry(d: Directory, e: Entry, groups: DirectoryGroupRef[], fallbackUsername: string): DirectoryEntry {
     const a = d.attributes;
     const uniqueId = uniqueIdOf(e, a.uniqueId);
@@ -310,15 +333,18 @@ export function ldapDirectoryClient(options: LdapDirectoryClientOptions): Direct
             const found = await findEntries(d, c, username);
             const e = found[0];
             if (!e || found.length > 1) throw new Unavailable('the bound user cannot read its own entry');
+            if (!(await holdsIdAlone(d, c, e))) return null;
             return toEntry(d, e, await groupsOf(d, c, e), username);
           });
-          return r.ok ? { kind: 'ok', entry: r.value } : { kind: 'wrong' };
+          return r.ok && r.value !== null ? { kind: 'ok', entry: r.value } : { kind: 'wrong' };
         }
         const found = await pool.use(d, (c) => findEntries(d, c, username));
         const e = found[0];
         // No entry: the next directory may know the name. Several: ambiguous, refused here.
         if (!e) return { kind: 'unknown' };
         if (found.length !== 1) return { kind: 'wrong' };
+        // An id another entry claims too is nobody's: refused like an ambiguous name.
+        if (!(await pool.use(d, (c) => holdsIdAlone(d, c, e)))) return { kind: 'wrong' };
         const bound = await bindAsUser(d, e.dn, password, async () => true);
         if (!bound.ok) return { kind: 'wrong' };
         const groups = await pool.use(d, (c) => groupsOf(d, c, e));
@@ -335,7 +361,28 @@ export function ldapDirectoryClient(options: LdapDirectoryClientOptions): Direct
         return await pool.use(d, async (c) => {
           const found = await findEntries(d, c, username);
           const e = found[0];
-          if (!e || found.length !== 1) return { kind: 'missing' };
+          if (!e || found.length !== 1 || !(await holdsIdAlone(d, c, e))) return { kind: 'missing' };
+          return { kind: 'found', entry: toEntry(d, e, await groupsOf(d, c, e), username) };
+        });
+      } catch (err) {
+        return unavailable(d, err);
+      }
+    },
+
+    async lookupById(d, uniqueId): Promise<DirectoryLookupResult> {
+      if (closed) return closedResult;
+      const attribute = d.attributes.uniqueId;
+      const value = isGuidAttribute(attribute) ? uuidToGuid(uniqueId) : uniqueId;
+      const place = userPlace(d);
+      if (value === null || value.length === 0 || place === null || !fitsExternalId(uniqueId)) return { kind: 'missing' };
+      try {
+        return await pool.use(d, async (c) => {
+          const r = await c.search(place.baseDn, searchOptions(d, { scope: place.scope, filter: idFilter(place.filter, attribute, value), sizeLimit: 2 }));
+          const e = r.searchEntries[0];
+          if (!e || r.searchEntries.length !== 1) return { kind: 'missing' };
+          const username = text(e, d.attributes.username);
+          // The server may match more loosely than the id as kept (case, spaces): only the same id counts.
+          if (username === null || uniqueIdOf(e, attribute) !== uniqueId) return { kind: 'missing' };
           return { kind: 'found', entry: toEntry(d, e, await groupsOf(d, c, e), username) };
         });
       } catch (err) {
@@ -348,8 +395,7 @@ export function ldapDirectoryClient(options: LdapDirectoryClientOptions): Direct
       if (query.length > MAX_USERNAME_LENGTH || query.includes('\0')) return { kind: 'ok', entries: [] };
       const size = Math.max(1, Math.min(Math.trunc(limit), MAX_GROUPS));
       const a = d.attributes;
-      const u = d.users;
-      const place = u.kind === 'search' ? { baseDn: u.baseDn, scope: u.scope, filter: u.filter } : templatePlace(u.dnTemplate);
+      const place = userPlace(d);
       if (!place) return { kind: 'unavailable', reason: 'users cannot be listed with this DN template' };
       const attrs = [a.username, a.displayName, a.email].filter((x): x is string => x !== null && x !== '');
       try {
@@ -447,6 +493,12 @@ function groupSearchOf(d: Directory): { baseDn: string; filter: string; memberAt
     memberAttribute: 'member',
     nameAttribute: g.nameAttribute,
   };
+}
+
+/** Where the users are listed: the configured search, or the parent of a DN template's entries. */
+function userPlace(d: Directory): { baseDn: string; scope: 'sub' | 'one'; filter: string } | null {
+  const u = d.users;
+  return u.kind === 'search' ? { baseDn: u.baseDn, scope: u.scope, filter: u.filter } : templatePlace(u.dnTemplate);
 }
 
 function templatePlace(template: string): { baseDn: string; scope: 'one'; filter: string } | null {

@@ -31,6 +31,11 @@ export function userFilter(configured: string, usernameAttribute: string, userna
   return and(configuredFilter(configured), new EqualityFilter({ attribute: usernameAttribute, value: username }));
 }
 
+/** `(&<configured>(<attribute>=<value>))` for a unique id; a Buffer is sent as its bytes (objectGUID). */
+export function idFilter(configured: string, attribute: string, value: string | Buffer): Filter {
+  return and(configuredFilter(configured), new EqualityFilter({ attribute, value }));
+}
+
 /** Entries where any of `attributes` starts with `prefix`; every entry when `prefix` is empty. */
 export function prefixFilter(configured: string, attributes: string[], prefix: string): Filter {
   const wanted = [...new Set(attributes)];

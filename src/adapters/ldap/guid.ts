@@ -6,6 +6,13 @@ export function isGuidAttribute(attribute: string): boolean {
   return attribute.toLowerCase() === 'objectguid';
 }
 
+/** The 16 bytes of the objectGUID whose canonical UUID text this is (the inverse of guidToUuid); null for other text. */
+export function uuidToGuid(uuid: string): Buffer | null {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(uuid)) return null;
+  const b = Buffer.from(uuid.replace(/-/g, ''), 'hex');
+  return Buffer.concat([b.subarray(0, 4).reverse(), b.subarray(4, 6).reverse(), b.subarray(6, 8).reverse(), b.subarray(8)]);
+}
+
 /**
  * An objectGUID's 16 bytes as the canonical UUID text (RFC 9562 §4): the first three fields are
  * stored little-endian by Windows, the last two as they are.

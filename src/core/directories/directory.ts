@@ -121,6 +121,8 @@ export interface DirectoryClient {
   authenticate(directory: Directory, username: string, password: string): Promise<DirectoryAuthResult>;
   /** The entry of a user by username, with groups (re-sync, import, test). */
   lookup(directory: Directory, username: string): Promise<DirectoryLookupResult>;
+  /** The entry holding this unique id, with groups (re-sync of a renamed user); missing when none or several hold it. */
+  lookupById(directory: Directory, uniqueId: string): Promise<DirectoryLookupResult>;
   /** Users whose username, name or e-mail starts with `query` (import preview); at most `limit`. */
   searchUsers(directory: Directory, query: string, limit: number): Promise<{ kind: 'ok'; entries: DirectoryEntry[] } | { kind: 'unavailable'; reason: string }>;
   /** Groups whose name starts with `query`, with their member DNs (import preview). */

@@ -15,6 +15,7 @@ export function recordingHealth(client: DirectoryClient, directories: Pick<Direc
   return {
     authenticate: async (d, username, password) => record(d.id, await client.authenticate(d, username, password)),
     lookup: async (d, username) => record(d.id, await client.lookup(d, username)),
+    lookupById: async (d, uniqueId) => record(d.id, await client.lookupById(d, uniqueId)),
     searchUsers: async (d, query, limit) => record(d.id, await client.searchUsers(d, query, limit)),
     searchGroups: async (d, query, limit) => record(d.id, await client.searchGroups(d, query, limit)),
     test: async (d) => record(d.id, await client.test(d)),

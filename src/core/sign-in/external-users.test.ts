@@ -5,7 +5,7 @@ import { PRESETS } from '../directories/settings.js';
 import type { AuditEvent, User } from '../ports.js';
 import { aUser, T0 } from '../testing/builders.js';
 import { CountingRandom, FakeClock } from '../testing/fakes.js';
-import { cleanText, externalUsers } from './external-users.js';
+import { cleanText, directoryName, externalUsers } from './external-users.js';
 
 const corp: Directory = {
   id: 'dir-corp',
@@ -176,5 +176,34 @@ describe('external users', () => {
     assert.equal(r.user.email, null);
     assert.equal(r.user.profile?.givenName, undefined);
     assert.equal(cleanText(''), null);
+  });
+
+  it('keeps a directory username without the spaces LDAP ignores, and refuses one with control or format characters', async () => {
+    const s = setup([aUser().id('internal-ops').named('ops').build()]);
+    const spaced = await s.service.resolve(corp, { ...ann, uniqueId: 'uuid-ops', username: ' ops  ', displayName: null }, 'sign-in');
+    assert.equal(spaced.kind === 'user' && spaced.user.username, 'ops@corp', 'not a second "ops"');
+    assert.equal(spaced.kind === 'user' && spaced.user.displayName, 'ops');
+    for (const [i, username] of ['ops\u200b', 'o\u202eps', 'ops\u0007', 'a\u2028b', '\u00a0', 'o\ufeffps'].entries()) {
+      assert.deepEqual(
+        await s.service.resolve(corp, { ...ann, uniqueId: `uuid-${i}`, username }, 'import'),
+        { kind: 'refused', refusal: 'bad_username' },
+        username,
+      );
+    }
+    assert.equal(directoryName('José Ñúñez'), 'José Ñúñez', 'letters of any script stay');
+  });
+
+  it('drops C1 controls, bidi overrides and line separators, and never cuts a character in two', () => {
+    assert.equal(cleanText('Eve\u0085\u009b\u202egpj.exe\u2066\u2069\u200f\u2028\u2029!'), 'Evegpj.exe!');
+    // 199 letters and an emoji of two UTF-16 units: the 200th character is the whole emoji.
+    const cut = cleanText(`${'e'.repeat(199)}\u{1F600}${'z'.repeat(1000)}`) ?? '';
+    assert.equal(cut, `${'e'.repeat(199)}\u{1F600}`);
+    assert.equal(Buffer.from(cut, 'utf8').toString('utf8'), cut, 'no lone surrogate');
+    // What legitimately joins characters stays: ZWJ emoji sequences, ZWNJ in Persian.
+    assert.equal(
+      cleanText('\u{1F469}\u200d\u{1F4BB} \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645'),
+      '\u{1F469}\u200d\u{1F4BB} \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645',
+    );
+    assert.equal(cleanText('\u202e\u2028'), null);
   });
 });

@@ -40,7 +40,9 @@ export type ExternalRefusal =
   /** Neither the directory's username nor its domain-qualified form is free. */
   | 'username_taken'
   /** The entry's unique id is longer than MAX_EXTERNAL_ID_BYTES: it cannot be kept. */
-  | 'id_too_long';
+  | 'id_too_long'
+  /** The directory's username holds control, format or separator characters: it would not show as it is. */
+  | 'bad_username';
 
 export type ExternalUserResult = { kind: 'user'; user: User; created: boolean } | { kind: 'refused'; refusal: ExternalRefusal };
 
@@ -48,12 +50,33 @@ export type ExternalUserResult = { kind: 'user'; user: User; created: boolean } 
 const MAX_TEXT = 200;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
-/** A directory value as Latchkey keeps it: no control characters, bounded; empty: absent. */
+/**
+ * What a kept value never holds: control characters (C0, DEL and C1), the bidi embeddings,
+ * overrides, isolates and marks that would reorder the text around it (Unicode UAX #9), and line
+ * and paragraph separators.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/** A directory value as Latchkey keeps it: no control or bidi characters, at most MAX_TEXT characters (never cut inside one); empty: absent. */
 export function cleanText(value: string | null): string | null {
   if (value === null) return null;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
-  const text = value.replace(/[\u0000-\u001f\u007f]/g, '').trim();
-  return text === '' ? null : text.slice(0, MAX_TEXT);
+  const text = value.replace(UNSAFE_TEXT, '').trim();
+  if (text === '') return null;
+  // Counted in code points: a cut between the two halves of a surrogate pair would leave half a character.
+  const chars = [...text];
+  return chars.length <= MAX_TEXT ? text : chars.slice(0, MAX_TEXT).join('').trimEnd();
+}
+
+/**
+ * The directory's username as a Latchkey username: without the leading and trailing spaces LDAP
+ * matching ignores (RFC 4518 §2.6.1), so that `ops ` is not kept as a second "ops"; null when it
+ * holds control, format (bidi, zero-width) or separator characters, which no name needs and which
+ * would make it look like another.
+ */
+export function directoryName(username: string): string | null {
+  const name = username.trim();
+  return name === '' || /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name) ? null : name;
 }
 
 function cleanEmail(value: string | null): string | null {
@@ -74,7 +97,7 @@ export function externalUsers(d: ExternalUsersDeps): ExternalUsers {
     const givenName = cleanText(entry.givenName);
     const familyName = cleanText(entry.familyName);
     return {
-      displayName: cleanText(entry.displayName) ?? entry.username,
+      displayName: cleanText(entry.displayName) ?? cleanText(entry.username) ?? '',
       email: cleanEmail(entry.email),
       emailVerified: directory.emailVerified,
       givenName,
@@ -86,7 +109,8 @@ export function externalUsers(d: ExternalUsersDeps): ExternalUsers {
   const existing = async (directory: Directory, entry: DirectoryEntry): Promise<User | undefined> => {
     const own = await d.users.findExternal(directory.id, entry.uniqueId);
     if (own) return own;
-    const named = await d.users.findByUsername(entry.username);
+    const name = directoryName(entry.username);
+    const named = name === null ? undefined : await d.users.findByUsername(name);
     return named?.source?.externalId === entry.uniqueId ? named : undefined;
   };
 
@@ -149,7 +173,9 @@ export function externalUsers(d: ExternalUsersDeps): ExternalUsers {
       if (mode === 'sync') return { kind: 'absent' };
       if (mode === 'sign-in' && !directory.createUsersOnSignIn) return { kind: 'refused', refusal: 'not_created' };
       if (!fitsExternalId(entry.uniqueId)) return { kind: 'refused', refusal: 'id_too_long' };
-      const username = await freeName(directory, entry.username);
+      const name = directoryName(entry.username);
+      if (name === null) return { kind: 'refused', refusal: 'bad_username' };
+      const username = await freeName(directory, name);
       if (username === null) return { kind: 'refused', refusal: 'username_taken' };
       const profile: UserProfile = {
         ...(a.givenName !== null ? { givenName: a.givenName } : {}),
