@@ -189,6 +189,7 @@ export function composeApp(config: Config, storage: AppStorage, runtime: AppRunt
     clock,
     random,
     onGroupsLeft: (userId) => cutOffUser(userId, 'roles_removed'),
+    directory: (id) => stores.directories.get(id),
   });
   const identify = directoryPasswords({
     local: localPasswords({ users: stores.users, verify: verifyPassword }),

@@ -11,7 +11,7 @@ import type {
   DirectoryGroupRef,
   DirectoryLookupResult,
 } from '../../core/directories/directory.js';
-import { fitsExternalId } from '../../core/directories/directory.js';
+import { fitsExternalId, SERVER_ASSIGNED_IDS } from '../../core/directories/directory.js';
 import type { Clock } from '../../core/ports.js';
 import { fillDnTemplate, firstRdnValue, parentDn, templateParent } from './dn.js';
 import { configuredFilter, idFilter, memberFilter, prefixFilter, userFilter } from './filter.js';
@@ -42,12 +42,8 @@ const REFUSED_BIND_CODES = new Set([
 
 const MAX_GROUPS = 1000;
 
-/**
- * Unique ids the directory assigns itself, which no entry can be given by hand: entryUUID
- * (RFC 4530; OpenLDAP), objectGUID (Active Directory), nsUniqueId (389 Directory Server). Any
- * other attribute (employeeNumber, …) can be copied into a second entry, so it is checked.
- */
-const ASSIGNED_IDS = new Set(['entryuuid', 'objectguid', 'nsuniqueid']);
+// Unique ids the directory does not assign itself (SERVER_ASSIGNED_IDS) can be copied into a second
+// entry, so an id held by two entries is checked.
 
 class Unavailable extends Error {}
 
@@ -261,7 +257,7 @@ export function ldapDirectoryClient(options: LdapDirectoryClientOptions): Direct
    */
   async function holdsIdAlone(d: Directory, c: Client, e: Entry): Promise<boolean> {
     const attribute = d.attributes.uniqueId;
-    if (ASSIGNED_IDS.has(attribute.toLowerCase())) return true;
+    if (SERVER_ASSIGNED_IDS.has(attribute.toLowerCase())) return true;
     const id = uniqueIdOf(e, attribute);
     const place = userPlace(d);
     // Without an id toEntry refuses the entry; a template that names no parent cannot be listed.

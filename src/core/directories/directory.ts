@@ -110,6 +110,13 @@ export type DirectoryLookupResult = { kind: 'found'; entry: DirectoryEntry } | {
  */
 export const MAX_EXTERNAL_ID_BYTES = 1024;
 
+/**
+ * Unique-id attributes the directory assigns itself, which no entry can be given by hand through
+ * the ordinary protocol: entryUUID (RFC 4530; OpenLDAP), objectGUID (Active Directory), nsUniqueId
+ * (389 Directory Server). Lower case. Any other attribute (employeeNumber, …) can be copied.
+ */
+export const SERVER_ASSIGNED_IDS: ReadonlySet<string> = new Set(['entryuuid', 'objectguid', 'nsuniqueid']);
+
 export function fitsExternalId(id: string): boolean {
   // Each UTF-16 unit is at most 3 UTF-8 bytes: short strings need no count.
   if (id.length * 3 <= MAX_EXTERNAL_ID_BYTES) return true;

@@ -5,7 +5,7 @@ import { PRESETS } from '../directories/settings.js';
 import type { AuditEvent, User } from '../ports.js';
 import { aUser, T0 } from '../testing/builders.js';
 import { CountingRandom, FakeClock } from '../testing/fakes.js';
-import { cleanText, directoryName, externalUsers } from './external-users.js';
+import { areReplicas, cleanText, directoryName, externalUsers } from './external-users.js';
 
 const corp: Directory = {
   id: 'dir-corp',
@@ -40,7 +40,7 @@ const ann: DirectoryEntry = {
   ],
 };
 
-function setup(existing: User[] = [], groupRoles: Record<string, string[]> = { 'g-admins': ['server_administrator'] }) {
+function setup(existing: User[] = [], groupRoles: Record<string, string[]> = { 'g-admins': ['server_administrator'] }, directories: Directory[] = [corp]) {
   const users = new Map(existing.map((u) => [u.id, u]));
   const memberships: Array<[string, string]> = [];
   const external: Array<{ userId: string; ids: readonly string[] }> = [];
@@ -73,6 +73,7 @@ function setup(existing: User[] = [], groupRoles: Record<string, string[]> = { '
     clock,
     random: new CountingRandom(),
     onGroupsLeft: async (userId) => void left.push(userId),
+    directory: async (id) => directories.find((x) => x.id === id),
   });
   return { service, users, memberships, external, audit, left, clock };
 }
@@ -151,6 +152,32 @@ describe('external users', () => {
     s.users.set(r.user.id, { ...r.user, enabled: true });
     await s.service.resolve(corp, { ...ann, groups: [] }, 'sync');
     assert.deepEqual(s.left, [r.user.id]);
+  });
+
+  it("signs another directory's user in only from a replica: same user base and a server-assigned id", async () => {
+    const replica: Directory = { ...corp, id: 'dir-replica', domain: 'replica', connection: { ...corp.connection, host: 'ldap2.corp' } };
+    const otherTree: Directory = { ...replica, id: 'dir-lab', domain: 'lab', users: { ...corp.users, baseDn: 'dc=lab' } as Directory['users'] };
+    const settableId: Directory = { ...replica, id: 'dir-hr', domain: 'hr', attributes: { ...corp.attributes, uniqueId: 'employeeNumber' } };
+    const spaced: Directory = { ...replica, id: 'dir-spaced', domain: 'spaced', users: { ...corp.users, baseDn: 'DC = Corp' } as Directory['users'] };
+    assert.equal(areReplicas(corp, replica), true);
+    assert.equal(areReplicas(corp, spaced), true, 'DN spelling does not matter');
+    assert.equal(areReplicas(corp, otherTree), false);
+    assert.equal(areReplicas(corp, settableId), false);
+    assert.equal(
+      areReplicas({ ...corp, attributes: { ...corp.attributes, uniqueId: 'employeeNumber' } }, settableId),
+      false,
+      'a settable id never makes replicas',
+    );
+    const s = setup([], undefined, [corp, replica, otherTree, settableId]);
+    const first = await s.service.resolve(corp, ann, 'sign-in');
+    assert.equal(first.kind, 'user');
+    if (first.kind !== 'user') return;
+    const again = await s.service.resolve(replica, ann, 'sign-in');
+    assert.equal(again.kind === 'user' && again.user.id, first.user.id, 'the replica signs the same user in');
+    for (const d of [otherTree, settableId]) {
+      const r = await s.service.resolve(d, ann, 'sign-in');
+      assert.ok(r.kind === 'user' && r.user.id !== first.user.id && r.user.username === `ann@${d.domain}`, `${d.domain} gets a user of its own`);
+    }
   });
 
   it('leaving a group without roles cuts nothing off', async () => {

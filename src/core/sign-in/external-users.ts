@@ -4,7 +4,7 @@
  * memberships follow the directory. Sign-in, import and re-sync all go through it.
  */
 import { randomToken } from '../crypto/random.js';
-import { type Directory, type DirectoryEntry, fitsExternalId } from '../directories/directory.js';
+import { type Directory, type DirectoryEntry, fitsExternalId, SERVER_ASSIGNED_IDS } from '../directories/directory.js';
 import type { AuditStore, Clock, Random, User, UserProfile } from '../ports.js';
 
 export interface ExternalUserStore {
@@ -29,6 +29,29 @@ export interface ExternalUsersDeps {
   random: Random;
   /** The user left external groups of the directory: what their roles opened ends. */
   onGroupsLeft(userId: string): Promise<void>;
+  /** Another directory's settings, to tell whether it is a replica of this one. */
+  directory(id: string): Promise<Directory | undefined>;
+}
+
+/** The base DN a directory's users are found under, compared case- and space-insensitively. */
+function userBase(d: Directory): string {
+  const base = d.users.kind === 'search' ? d.users.baseDn : d.users.dnTemplate.slice(d.users.dnTemplate.indexOf(',') + 1);
+  return base
+    .toLowerCase()
+    .replace(/\s*([,=+])\s*/g, '$1')
+    .trim();
+}
+
+/**
+ * Two directories are replicas of one another when they hold the same naming context (the same user
+ * base DN, as their administrator configured it) and identify users by the same id the server
+ * assigns itself (an entry cannot be given it by hand through the ordinary protocol). A directory
+ * with another base DN, or a settable id attribute such as employeeNumber, never signs in another
+ * directory's users, whatever ids its entries present.
+ */
+export function areReplicas(a: Directory, b: Directory): boolean {
+  const id = a.attributes.uniqueId.toLowerCase();
+  return SERVER_ASSIGNED_IDS.has(id) && id === b.attributes.uniqueId.toLowerCase() && userBase(a) === userBase(b);
 }
 
 /** Why an entry the directory vouched for does not become a signed-in user. */
@@ -111,7 +134,10 @@ export function externalUsers(d: ExternalUsersDeps): ExternalUsers {
     if (own) return own;
     const name = directoryName(entry.username);
     const named = name === null ? undefined : await d.users.findByUsername(name);
-    return named?.source?.externalId === entry.uniqueId ? named : undefined;
+    if (!named?.source || named.source.externalId !== entry.uniqueId) return undefined;
+    // The same name and id from another directory: only a replica of the user's own directory.
+    const home = await d.directory(named.source.directoryId);
+    return home !== undefined && areReplicas(home, directory) ? named : undefined;
   };
 
   const freeName = async (directory: Directory, username: string): Promise<string | null> => {
