@@ -190,6 +190,7 @@ export function composeApp(config: Config, storage: AppStorage, runtime: AppRunt
     random,
     onGroupsLeft: (userId) => cutOffUser(userId, 'roles_removed'),
     directory: (id) => stores.directories.get(id),
+    domains: async () => (await stores.directories.list()).map((x) => x.domain),
   });
   const identify = directoryPasswords({
     local: localPasswords({ users: stores.users, verify: verifyPassword }),

@@ -6,6 +6,7 @@ import type { AuditEvent, User } from '../ports.js';
 import { aUser, T0 } from '../testing/builders.js';
 import { CountingRandom, FakeClock } from '../testing/fakes.js';
 import { areReplicas, cleanText, directoryName, externalUsers } from './external-users.js';
+import { parseSignInName } from './username.js';
 
 const corp: Directory = {
   id: 'dir-corp',
@@ -74,6 +75,7 @@ function setup(existing: User[] = [], groupRoles: Record<string, string[]> = { '
     random: new CountingRandom(),
     onGroupsLeft: async (userId) => void left.push(userId),
     directory: async (id) => directories.find((x) => x.id === id),
+    domains: async () => directories.map((x) => x.domain),
   });
   return { service, users, memberships, external, audit, left, clock };
 }
@@ -177,6 +179,20 @@ describe('external users', () => {
     for (const d of [otherTree, settableId]) {
       const r = await s.service.resolve(d, ann, 'sign-in');
       assert.ok(r.kind === 'user' && r.user.id !== first.user.id && r.user.username === `ann@${d.domain}`, `${d.domain} gets a user of its own`);
+    }
+  });
+
+  it('keeps a name that reads as qualified by a configured domain qualified by its own', async () => {
+    const lab: Directory = { ...corp, id: 'dir-lab', domain: 'lab' };
+    const s = setup([], undefined, [corp, lab]);
+    for (const [name, kept] of [
+      ['zed@lab', 'zed@lab@corp'],
+      ['LAB\\zed', 'corp\\LAB\\zed'],
+      ['zed@example.com', 'zed@example.com'],
+    ] as const) {
+      const r = await s.service.resolve(corp, { ...ann, username: name, uniqueId: `uuid-${name}`, dn: `uid=${name},dc=corp` }, 'import');
+      assert.equal(r.kind === 'user' && r.user.username, kept, name);
+      assert.deepEqual(parseSignInName(kept, ['corp', 'lab']).domain, kept === name ? null : 'corp', 'the kept name reads as corp’s');
     }
   });
 

@@ -6,6 +6,7 @@
 import { randomToken } from '../crypto/random.js';
 import { type Directory, type DirectoryEntry, fitsExternalId, SERVER_ASSIGNED_IDS } from '../directories/directory.js';
 import type { AuditStore, Clock, Random, User, UserProfile } from '../ports.js';
+import { parseSignInName } from './username.js';
 
 export interface ExternalUserStore {
   findExternal(directoryId: string, externalId: string): Promise<User | undefined>;
@@ -31,6 +32,8 @@ export interface ExternalUsersDeps {
   onGroupsLeft(userId: string): Promise<void>;
   /** Another directory's settings, to tell whether it is a replica of this one. */
   directory(id: string): Promise<Directory | undefined>;
+  /** The configured directories' domains (a name that reads as qualified by one is not kept bare). */
+  domains(): Promise<string[]>;
 }
 
 /** The base DN a directory's users are found under, compared case- and space-insensitively. */
@@ -141,7 +144,19 @@ export function externalUsers(d: ExternalUsersDeps): ExternalUsers {
   };
 
   const freeName = async (directory: Directory, username: string): Promise<string | null> => {
-    for (const candidate of [username, `${username}@${directory.domain}`]) if (!(await d.users.findByUsername(candidate))) return candidate;
+    // `zed@lab` or `LAB\zed` from another directory would read as lab's zed at sign-in and in the
+    // console: such a name is kept qualified by its own domain (`zed@lab@corp`, read as corp's).
+    const domains = await d.domains();
+    const readsAs = (candidate: string) => parseSignInName(candidate, domains);
+    const own = (candidate: string) => {
+      const r = readsAs(candidate);
+      return r.domain === directory.domain.toLowerCase() && r.username === username;
+    };
+    const candidates = [
+      ...(readsAs(username).domain === null ? [username] : []),
+      ...[`${username}@${directory.domain}`, `${directory.domain}\\${username}`].filter(own).slice(0, 1),
+    ];
+    for (const candidate of candidates) if (!(await d.users.findByUsername(candidate))) return candidate;
     return null;
   };
 
