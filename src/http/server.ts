@@ -18,6 +18,7 @@ export const LOG_REDACT = [
   'req.headers["x-csrf-token"]',
   'res.headers["set-cookie"]',
   '*.password',
+  '*.bind_password',
   '*.client_secret',
   '*.secret',
   '*.access_token',

@@ -219,6 +219,11 @@ describe('external users', () => {
     assert.equal(r.user.email, null);
     assert.equal(r.user.profile?.givenName, undefined);
     assert.equal(cleanText(''), null);
+    // An address the admin API would refuse is not vouched for either (it is dropped).
+    for (const email of ['eve@example.org<img src=x>', 'eve@exa mple.org', 'eve@@example.org', `${'a'.repeat(250)}@x.org`]) {
+      const other = await s.service.resolve(corp, { ...ann, email, uniqueId: `uuid-${email}`, username: `eve${email.length}` }, 'import');
+      assert.equal(other.kind === 'user' && other.user.email, null, email);
+    }
   });
 
   it('keeps a directory username without the spaces LDAP ignores, and refuses one with control or format characters', async () => {

@@ -3,6 +3,7 @@
  * the directory allows it, brings its attributes up to date and makes its external group
  * memberships follow the directory. Sign-in, import and re-sync all go through it.
  */
+import { z } from 'zod';
 import { randomToken } from '../crypto/random.js';
 import { type Directory, type DirectoryEntry, fitsExternalId, SERVER_ASSIGNED_IDS } from '../directories/directory.js';
 import type { AuditStore, Clock, Random, User, UserProfile } from '../ports.js';
@@ -74,7 +75,8 @@ export type ExternalUserResult = { kind: 'user'; user: User; created: boolean } 
 
 /** Longest text kept from a directory attribute (the console and the claims show it). */
 const MAX_TEXT = 200;
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
+/** The same address rule as the admin API's (zod's e-mail check), within RFC 5321 §4.5.3.1's length. */
+const EMAIL = z.email().max(254);
 
 /**
  * What a kept value never holds: control characters (C0, DEL and C1), the bidi embeddings,
@@ -107,7 +109,7 @@ export function directoryName(username: string): string | null {
 
 function cleanEmail(value: string | null): string | null {
   const text = cleanText(value);
-  return text !== null && EMAIL.test(text) && text.length <= 254 ? text : null;
+  return text !== null && EMAIL.safeParse(text).success ? text : null;
 }
 
 export interface ExternalUsers {
