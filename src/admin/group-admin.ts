@@ -192,6 +192,20 @@ export class GroupAdmin {
     for (const ref of found) {
       if (!fitsExternalId(ref.dn)) continue;
       const existing = await this.d.groups.findExternal(directory.id, ref.dn);
+      const name = this.name(cleanText(ref.name) ?? cleanText(ref.dn) ?? ref.dn);
+      if (existing && existing.name !== name) {
+        // Importing again brings the directory's current name.
+        const renamed: Group = { ...existing, name, updatedAt: Math.max(this.d.clock.now(), existing.updatedAt + 1) };
+        try {
+          await this.d.groups.update(renamed, { ifUpdatedAt: existing.updatedAt });
+          await this.record(actor, 'group.rename', renamed, { from: existing.name.slice(0, 200) });
+          out.push(renamed);
+        } catch (err) {
+          if (!(err instanceof StaleWriteError)) throw err;
+          out.push(existing);
+        }
+        continue;
+      }
       if (existing) {
         out.push(existing);
         continue;
@@ -200,7 +214,7 @@ export class GroupAdmin {
       const group: Group = {
         id: randomToken(this.d.random, 96),
         // The directory's name as plain text (no control or bidi characters), as for users' names.
-        name: this.name(cleanText(ref.name) ?? cleanText(ref.dn) ?? ref.dn),
+        name,
         description: '',
         source: { directoryId: directory.id, externalId: ref.dn },
         roles: [],

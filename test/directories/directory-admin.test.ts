@@ -121,6 +121,17 @@ describe('directory administration', () => {
       (again.body.items as Array<{ imported_as: string | null }>).map((u) => u.imported_as),
       ['alice'],
     );
+    // Importing again brings the name the directory gives now (here: the stored one had drifted).
+    const stored = await t.app.stores.groups.get(String(group?.id));
+    assert.ok(stored);
+    await t.app.stores.groups.update({ ...stored, name: 'stale name', updatedAt: stored.updatedAt + 1 });
+    const reimported = await api('POST', `/admin/api/directories/${dirId}/import`, { groups: [ldap.groupDn('admins')] });
+    assert.deepEqual(
+      (reimported.body.groups as Array<{ id: string; name: string }>).map((g) => [g.id, g.name]),
+      [[group?.id, 'admins']],
+    );
+    const audited = await api('GET', '/admin/api/audit?action=group.rename');
+    assert.equal((audited.body.items as Array<{ details: { from: string } }>)[0]?.details.from, 'stale name');
     // Imported users sign in although the directory does not create users at sign-in.
     assert.equal(await signsIn('alice', 'alice-pw-1'), true);
     assert.equal(await signsIn('bob', 'bob-pw-2'), false, 'not imported, not created');
