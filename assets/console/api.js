@@ -10,7 +10,7 @@ const csrfToken = document.querySelector('meta[name="csrf-token"]')?.getAttribut
  * @typedef {{ error?: string, message?: string, error_description?: string, fields?: FieldProblem[] }} ErrorBody
  * @typedef {{
  *   client_key: string, type: 'oauth1' | 'oauth2' | 'oidc', name: string, status: 'pending' | 'approved' | 'disapproved',
- *   public: boolean, require_pkce: boolean, resource_server: boolean, has_secret: boolean,
+ *   public: boolean, require_pkce: boolean, resource_server: boolean, has_secret: boolean, resources: string[],
  *   redirect_uris: string[], post_logout_redirect_uris: string[], grant_types: string[], response_types: string[],
  *   callback_url: string | null, rsa_public_key: string | null, metadata: Record<string, unknown>, created_via: string,
  *   created_at: string, updated_at: string, status_changed_at: string | null, status_changed_by: string | null,

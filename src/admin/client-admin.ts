@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 import { CLIENT_STATUSES, CLIENT_TYPES, type Client, normalizeResponseType, secretContext } from '../core/clients/client.js';
+import { checkResources, clientResources, MAX_RESOURCE_LENGTH, MAX_RESOURCES, RESOURCES_METADATA } from '../core/clients/resources.js';
 import {
   checkCallbackUrl,
   checkChosenSecret,
@@ -36,6 +37,13 @@ export const clientInputSchema = z
     callback_url: z.string().max(2000).nullable().optional(),
     rsa_public_key: z.string().max(20000).nullable().optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
+    resources: z
+      .array(z.string().max(MAX_RESOURCE_LENGTH))
+      .max(MAX_RESOURCES)
+      .optional()
+      .describe(
+        'RFC 8707 resource indicators: the absolute URIs (without fragment) this client may name in the resource parameter; an access token asked for them carries them as its aud. Kept in the metadata as "resources". OAuth 2.0 and OpenID Connect clients only.',
+      ),
     resource_server: z
       .boolean()
       .optional()
@@ -70,6 +78,7 @@ export const clientViewSchema = z
         'May introspect access tokens issued to other clients (RFC 7662 §4) and verify OAuth 1.0a requests; otherwise the client introspects only its own tokens',
       ),
     has_secret: z.boolean(),
+    resources: stringArray.describe('RFC 8707 resource indicators the client may request tokens for'),
     redirect_uris: stringArray,
     post_logout_redirect_uris: stringArray,
     grant_types: stringArray,
@@ -91,6 +100,15 @@ export const clientViewSchema = z
   .describe('A client as shown (never its secret)');
 export type ClientView = z.output<typeof clientViewSchema>;
 
+/** RFC 8707: the `resources` setting, kept in the client's metadata; after the metadata, which it overrides. */
+function applyResources(client: Client, input: ClientPatch, problems: FieldProblem[]): Client {
+  if (input.resources === undefined || client.type === 'oauth1') return client;
+  const resources = input.resources.map((r) => r.trim()).filter((r) => r !== '');
+  problems.push(...checkResources(resources));
+  const { [RESOURCES_METADATA]: _old, ...rest } = client.metadata;
+  return { ...client, metadata: resources.length > 0 ? { ...rest, [RESOURCES_METADATA]: resources } : rest };
+}
+
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export function viewClient(c: Client): ClientView {
@@ -103,6 +121,7 @@ export function viewClient(c: Client): ClientView {
     require_pkce: c.requirePkce,
     resource_server: c.resourceServer,
     has_secret: c.secretSealed !== null,
+    resources: clientResources(c),
     redirect_uris: c.redirectUris,
     post_logout_redirect_uris: c.postLogoutRedirectUris,
     grant_types: c.grantTypes,
@@ -201,6 +220,7 @@ export class ClientAdmin {
       version: 1,
     };
     client = this.applySettings(client, input, problems, true);
+    client = applyResources(client, input, problems);
     if (problems.length > 0) throw AdminError.invalid(problems);
 
     const secret = isPublic ? null : (input.secret ?? generateSecret(this.deps.random));
@@ -223,7 +243,16 @@ export class ClientAdmin {
   private applySettings(client: Client, input: ClientPatch, problems: FieldProblem[], creating: boolean): Client {
     const out = { ...client };
     if (client.type === 'oauth1') {
-      for (const f of ['redirect_uris', 'post_logout_redirect_uris', 'grant_types', 'response_types', 'public', 'require_pkce', 'resource_server'] as const) {
+      for (const f of [
+        'redirect_uris',
+        'post_logout_redirect_uris',
+        'grant_types',
+        'response_types',
+        'public',
+        'require_pkce',
+        'resource_server',
+        'resources',
+      ] as const) {
         if (input[f] !== undefined) problems.push({ field: f, message: 'does not apply to OAuth 1.0a consumers' });
       }
       if (input.callback_url !== undefined) {
@@ -305,6 +334,7 @@ export class ClientAdmin {
       let next: Client = { ...readable, name: patch.name?.trim() ?? current.name };
       next = this.applySettings(next, patch, problems, false);
       if (patch.metadata !== undefined) next.metadata = patch.metadata;
+      next = applyResources(next, patch, problems);
       if (problems.length > 0) throw AdminError.invalid(problems);
       let secret: string | null = null;
       if (patch.secret !== undefined) {

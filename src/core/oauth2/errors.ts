@@ -55,6 +55,10 @@ export class UnsupportedGrantType extends OAuth2Error {
 export class InvalidScope extends OAuth2Error {
   readonly code = 'invalid_scope';
 }
+/** RFC 8707 §2: the requested resource is invalid, unknown or malformed (registered in §3). */
+export class InvalidTarget extends OAuth2Error {
+  readonly code = 'invalid_target';
+}
 
 export class AccessDenied extends OAuth2Error {
   readonly code = 'access_denied';

@@ -36,6 +36,8 @@ export async function mintAccessToken(
   client: Client,
   grant: GrantRecord,
   scopes: string[],
+  /** RFC 8707: the resources the token is for; none: Latchkey's own API. */
+  resources: readonly string[] = [],
 ): Promise<MintedAccessToken> {
   return deps.accessTokens.mint({
     grantId: grant.id,
@@ -45,6 +47,7 @@ export async function mintAccessToken(
     authTime: grant.authTime,
     alg: accessTokenAlg(client, deps.settings.signingAlg),
     ttlSeconds: deps.settings.accessTokenTtl,
+    ...(resources.length > 0 ? { audience: resources } : {}),
   });
 }
 
@@ -58,7 +61,7 @@ export async function newRefreshToken(deps: Pick<OAuth2Deps, 'refreshTokens' | '
 
 /** RFC 6749 §5.1: mints the tokens a grant result calls for. */
 export async function issueTokens(deps: OAuth2Deps, client: Client, result: GrantResult, grantType: string): Promise<IssuedTokens> {
-  const accessToken = await mintAccessToken(deps, client, result.grant, result.scopes);
+  const accessToken = await mintAccessToken(deps, client, result.grant, result.scopes, result.resources ?? []);
   const refreshToken = result.refreshToken ? await newRefreshToken(deps, result.grant.id) : null;
   return { client, grant: result.grant, user: result.user, scopes: result.scopes, accessToken, refreshToken, endpoint: 'token', grantType };
 }

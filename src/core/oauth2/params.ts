@@ -3,6 +3,9 @@ import { InvalidRequest, InvalidScope } from './errors.js';
 /** Request parameters as parsed at the edge: form and query values may repeat. */
 export type RawParams = Record<string, string | string[] | undefined>;
 
+/** Parameters that may repeat: RFC 8707 §2 `resource`. */
+export const REPEATABLE_PARAMS: ReadonlySet<string> = new Set(['resource']);
+
 /** Longest value accepted for any parameter; longer ones are refused, never truncated. */
 export const MAX_PARAM_LENGTH = 4096;
 
@@ -28,6 +31,14 @@ export class Params {
     return v;
   }
 
+  /** Every non-empty value of a parameter that may repeat (RFC 8707 §2 `resource`). */
+  all(name: string, maxLength = MAX_PARAM_LENGTH): string[] {
+    const v = this.raw[name];
+    const values = (v === undefined ? [] : Array.isArray(v) ? v : [v]).filter((x) => x !== '');
+    for (const x of values) if (x.length > maxLength) throw new InvalidRequest(`the parameter ${name} is longer than ${maxLength} characters`);
+    return values;
+  }
+
   has(name: string): boolean {
     const v = this.raw[name];
     return v !== undefined && v !== '';
@@ -36,13 +47,28 @@ export class Params {
   /** Rejects any repeated or oversized parameter, including ones no check reads (RFC 6749 §3.1, §3.2). */
   rejectRepeated(): void {
     for (const [name, v] of Object.entries(this.raw)) {
+      if (REPEATABLE_PARAMS.has(name)) continue;
       if (Array.isArray(v)) throw new InvalidRequest(`the parameter ${name.slice(0, 60)} was sent more than once`);
       if (v !== undefined && v.length > MAX_PARAM_LENGTH)
         throw new InvalidRequest(`the parameter ${name.slice(0, 60)} is longer than ${MAX_PARAM_LENGTH} characters`);
     }
   }
 
-  /** Every single-valued parameter as a plain record (for re-posting a request through a form). */
+  /** Every parameter, repeated ones as arrays. */
+  toRaw(): RawParams {
+    const out: RawParams = {};
+    for (const [k, v] of Object.entries(this.raw)) if (v !== undefined) out[k] = Array.isArray(v) ? [...v] : v;
+    return out;
+  }
+
+  /** The parameters sent more than once (only REPEATABLE_PARAMS pass the checks), for re-posting beside toRecord. */
+  repeated(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(this.raw)) if (Array.isArray(v)) out[k] = [...v];
+    return out;
+  }
+
+  /** Every single-valued parameter as a plain record. */
   toRecord(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(this.raw)) if (typeof v === 'string') out[k] = v;

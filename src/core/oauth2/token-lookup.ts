@@ -28,7 +28,8 @@ export async function findToken(
   if (token.length > 8192) return undefined;
   if (looksLikeJwt(token)) {
     try {
-      const claims = await deps.accessTokens.verify(token);
+      // Introspection and revocation answer for tokens of every resource (RFC 8707, RFC 7662 §2.2 `aud`).
+      const claims = await deps.accessTokens.verify(token, 'any');
       return { kind: 'access_token', claims, liveness: await accessTokenLiveness(deps, claims) };
     } catch (err) {
       if (err instanceof InvalidToken) return undefined;

@@ -216,7 +216,7 @@ export function reauthMarked(clock: Clock, secrets: MarkerKeys): AuthorizeCheck 
         return;
       }
       r.reauthAfter = now;
-      s.params = new Params({ ...s.params.toRecord(), [REAUTH_PARAM]: markReauth(secrets, now, clientId) });
+      s.params = new Params({ ...s.params.toRaw(), [REAUTH_PARAM]: markReauth(secrets, now, clientId) });
     },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { webUriProblem } from '../clients/redirect-uri.js';
+import { MAX_RESOURCE_LENGTH, MAX_RESOURCES } from '../clients/resources.js';
 import { CLIENT_SETTINGS_RULES, type FieldProblem, truncate } from '../clients/settings.js';
 import { CLIENT_AUTH_METHODS } from '../oauth2/client-auth/types.js';
 import { ID_TOKEN_ALGS } from '../oidc/algorithms.js';
@@ -123,6 +124,8 @@ export function registrationMembers(type: 'oauth2' | 'oidc') {
     // Latchkey's per-client choice of RFC 9068 access-token algorithm.
     access_token_signed_response_alg: oneOf(20, SIGNING_ALGS, supported(SIGNING_ALGS, 20)),
     require_auth_time: flag,
+    // Latchkey's RFC 8707 setting: the resource indicators the client may name.
+    resources: textList(MAX_RESOURCES, MAX_RESOURCE_LENGTH),
   };
 }
 

@@ -35,6 +35,16 @@ describe('parseRegistration', () => {
     assert.equal(p.metadata.token_endpoint_auth_method, 'client_secret_basic');
   });
 
+  it('keeps the RFC 8707 resources a client may ask tokens for, and refuses ones that are not absolute URIs without fragment', () => {
+    const p = parseRegistration({ grant_types: ['client_credentials'], resources: ['https://api.example/'] }, OPEN);
+    assert.deepEqual(p.metadata.resources, ['https://api.example/']);
+    assert.equal('resources' in parseRegistration({ grant_types: ['client_credentials'] }, OPEN).metadata, false);
+    const fragment = refusal({ grant_types: ['client_credentials'], resources: ['https://api.example/#x'] });
+    assert.equal(fragment.code, 'invalid_client_metadata');
+    assert.match(fragment.description, /resources: .*fragment/);
+    assert.match(refusal({ grant_types: ['client_credentials'], resources: ['/api'] }).description, /resources: .*absolute/);
+  });
+
   it('derives response types from grants and grants from response types', () => {
     const machine = parseRegistration({ grant_types: ['client_credentials'] }, OPEN);
     assert.deepEqual(machine.responseTypes, []);

@@ -1,5 +1,6 @@
 import { describeJsonProblem, jsonValueProblem, METADATA_BOUNDS } from '../bounded-json.js';
 import { GRANT_TYPES, normalizeResponseType, responseTypesFor } from '../clients/client.js';
+import { checkResources } from '../clients/resources.js';
 import {
   checkName,
   checkOAuth2Settings,
@@ -134,6 +135,7 @@ export const REGISTRANT_FIELDS = [
   'id_token_signed_response_alg',
   'access_token_signed_response_alg',
   'require_auth_time',
+  'resources',
 ] as const;
 export type RegistrantField = (typeof REGISTRANT_FIELDS)[number];
 
@@ -339,6 +341,7 @@ function keptMetadata(
     id_token_signed_response_alg: oidc ? m.id_token_signed_response_alg : undefined,
     access_token_signed_response_alg: m.access_token_signed_response_alg,
     require_auth_time: oidc ? m.require_auth_time : undefined,
+    resources: m.resources && m.resources.length > 0 ? m.resources.map((r) => r.trim()) : undefined,
     token_endpoint_auth_method: authMethod,
   };
   return Object.fromEntries(Object.entries(kept).filter(([, v]) => v !== undefined));
@@ -410,6 +413,7 @@ export function parseRegistration(body: unknown, opts: ParseOptions): ParsedRegi
     ...scoped.problems,
     ...keyed.problems,
     ...outbound(m, policy.outboundTarget),
+    ...checkResources((m.resources ?? []).map((r) => r.trim())),
   ];
   if (problems.length > 0) throw problemsError(problems);
 

@@ -21,6 +21,7 @@ const ECHOED = [
   'require_auth_time',
   'backchannel_logout_uri',
   'backchannel_logout_session_required',
+  'resources',
 ] as const;
 const LANGUAGE_TAGGED = /^(client_name|logo_uri|client_uri|policy_uri|tos_uri)#/;
 

@@ -29,6 +29,7 @@ const SAMPLE: Record<string, unknown> = {
   id_token_signed_response_alg: 'ES256',
   access_token_signed_response_alg: 'ES256',
   require_auth_time: true,
+  resources: ['https://api.a.example/'],
 };
 
 const POLICY = { grantTypes: ['authorization_code', 'refresh_token'], responseTypes: ['code'] };

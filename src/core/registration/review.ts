@@ -26,7 +26,7 @@ export const REVIEWED_FIELDS: readonly RegistrantField[] = REGISTRANT_FIELDS.fil
 const BOOKKEEPING = 'registration';
 
 /** Registry fields that hold list values whose order means nothing. */
-const SET_VALUED = new Set(['redirect_uris', 'post_logout_redirect_uris', 'grant_types', 'response_types', 'contacts']);
+const SET_VALUED = new Set(['redirect_uris', 'post_logout_redirect_uris', 'grant_types', 'response_types', 'contacts', 'resources']);
 
 export interface ReviewChanges {
   /** Changed fields (RFC 7591 names, language tags kept) that send an approved client back to pending. */

@@ -12,7 +12,8 @@ export const ACCESS_TOKEN_TYP = 'at+jwt';
 export interface AccessTokenClaims {
   iss: string;
   sub: string;
-  aud: string;
+  /** Latchkey's own API, or the resource(s) the client asked for (RFC 8707 §2, RFC 9068 §3). */
+  aud: string | string[];
   client_id: string;
   scope: string;
   jti: string;
@@ -32,7 +33,12 @@ export interface MintInput {
   authTime: number | null;
   alg: SigningAlg;
   ttlSeconds: number;
+  /** RFC 8707: the resources the token is for; absent or empty: the default audience. */
+  audience?: readonly string[];
 }
+
+/** Whose audience verify accepts: Latchkey's own API only, or any (introspection answers for every resource). */
+export type AudienceCheck = 'own' | 'any';
 
 export interface MintedAccessToken {
   token: string;
@@ -73,7 +79,7 @@ export class AccessTokens {
     const claims: AccessTokenClaims = {
       iss: this.options.issuer,
       sub: input.subject,
-      aud: this.options.audience,
+      aud: audienceClaim(input.audience, this.options.audience),
       client_id: input.clientKey,
       scope: input.scopes.join(' '),
       jti: randomToken(this.options.random, 128),
@@ -90,9 +96,12 @@ export class AccessTokens {
    * RFC 9068 §4: signature by one of our keys, `typ` at+jwt, our issuer and audience, not expired.
    * Whether the grant, client and user are still live is the caller's second step.
    */
-  async verify(token: string): Promise<AccessTokenClaims> {
+  async verify(token: string, audience: AudienceCheck = 'own'): Promise<AccessTokenClaims> {
     if (token.length > 8192 || token.split('.').length !== 3) throw new InvalidToken('the access token is malformed');
     const known = this.verified.get(token);
+    if (known && audience === 'own' && !audienceIncludes(known.claims.aud, this.options.audience)) {
+      throw new InvalidToken('the access token is for another resource', 'ERR_JWT_CLAIM_VALIDATION_FAILED');
+    }
     if (known) {
       // As jose decides: expired once exp <= now (seconds).
       if (known.claims.exp > Math.floor(this.options.clock.now() / 1000) && (await this.options.keys.verificationKey(known.kid))) return { ...known.claims };
@@ -110,7 +119,7 @@ export class AccessTokens {
     try {
       const { payload } = await jwtVerify(token, key.publicKey, {
         issuer: this.options.issuer,
-        audience: this.options.audience,
+        ...(audience === 'own' ? { audience: this.options.audience } : {}),
         typ: ACCESS_TOKEN_TYP,
         algorithms: [key.alg],
         currentDate: new Date(this.options.clock.now()),
@@ -120,10 +129,12 @@ export class AccessTokens {
       if (typeof p.gid !== 'string' || typeof p.client_id !== 'string' || typeof p.sub !== 'string') {
         throw new InvalidToken('the access token lacks required claims');
       }
+      const aud = readAudience(p.aud);
+      if (aud === null) throw new InvalidToken('the access token lacks required claims');
       const claims: AccessTokenClaims = {
         iss: String(p.iss),
         sub: p.sub,
-        aud: this.options.audience,
+        aud,
         client_id: p.client_id,
         scope: typeof p.scope === 'string' ? p.scope : '',
         jti: String(p.jti),
@@ -142,6 +153,22 @@ export class AccessTokens {
       throw err;
     }
   }
+}
+
+/** RFC 7519 §4.1.3: one audience as a string, several as an array. */
+function audienceClaim(resources: readonly string[] | undefined, fallback: string): string | string[] {
+  if (!resources || resources.length === 0) return fallback;
+  return resources.length === 1 ? (resources[0] as string) : [...resources];
+}
+
+function readAudience(v: unknown): string | string[] | null {
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string')) return [...v];
+  return null;
+}
+
+export function audienceIncludes(aud: string | readonly string[], value: string): boolean {
+  return typeof aud === 'string' ? aud === value : aud.includes(value);
 }
 
 export { SIGNING_ALGS };

@@ -15,6 +15,8 @@ export interface ConsentPage {
   action: string;
   /** Fields carried through the form (the pending request). */
   hidden: Record<string, string>;
+  /** Parameters sent more than once (RFC 8707 `resource`): one hidden field per value. */
+  repeated?: Record<string, string[]>;
   /** A plain warning shown above the buttons (e.g. the application is asking for offline access). */
   warning?: string;
 }
@@ -35,6 +37,7 @@ export function renderConsentPage(p: ConsentPage): string {
   <form method="post" action="${p.action}" class="actions">
     ${csrfInput(p.session)}
     ${Object.entries(p.hidden).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}
+    ${Object.entries(p.repeated ?? {}).flatMap(([k, vs]) => vs.map((v) => html`<input type="hidden" name="${k}" value="${v}">`))}
     <button type="submit" name="decision" value="allow" class="primary">Allow</button>
     <button type="submit" name="decision" value="deny">Deny</button>
   </form>

@@ -95,6 +95,13 @@ function withoutFormFields(params: RawParams): RawParams {
   return out;
 }
 
+/** The query of a request sent away and back: single values, then each value of a repeated parameter (RFC 8707 `resource`). */
+function queryOf(params: Record<string, string>, repeated: Record<string, string[]> | undefined): string {
+  const q = new URLSearchParams(params);
+  for (const [k, vs] of Object.entries(repeated ?? {})) for (const v of vs) q.append(k, v);
+  return q.toString();
+}
+
 function sendOutcome(
   reply: FastifyReply,
   issuer: string,
@@ -115,12 +122,19 @@ function sendOutcome(
         .header('referrer-policy', 'no-referrer')
         .send();
     case 'login':
-      return reply.redirect(loginUrl(issuer, `${path}?${new URLSearchParams(outcome.params).toString()}`), 303);
+      return reply.redirect(loginUrl(issuer, `${path}?${queryOf(outcome.params, outcome.repeated)}`), 303);
     case 'consent':
-      if (!session) return reply.redirect(loginUrl(issuer, `${path}?${new URLSearchParams(outcome.params).toString()}`), 303);
-      return reply
-        .headers(pageHeaders())
-        .send(renderConsentPage({ session, client: outcome.client, scopes: outcome.scopes, action: `${path}/decision`, hidden: outcome.params }));
+      if (!session) return reply.redirect(loginUrl(issuer, `${path}?${queryOf(outcome.params, outcome.repeated)}`), 303);
+      return reply.headers(pageHeaders()).send(
+        renderConsentPage({
+          session,
+          client: outcome.client,
+          scopes: outcome.scopes,
+          action: `${path}/decision`,
+          hidden: outcome.params,
+          ...(outcome.repeated ? { repeated: outcome.repeated } : {}),
+        }),
+      );
     case 'page':
       return reply.headers(pageHeaders()).send(outcome.html);
   }

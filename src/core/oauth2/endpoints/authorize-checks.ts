@@ -6,6 +6,7 @@ import { InvalidRequest, UnauthorizedClient, UnsupportedResponseType } from '../
 import type { Params } from '../params.js';
 import { parseScope } from '../params.js';
 import { type PkceChallenge, readChallenge } from '../pkce.js';
+import { checkClientResources, GRANT_RESOURCES, requestedResources } from '../resource-indicators.js';
 import type { ClientFamily } from './request.js';
 
 /** The authorization request as the checks build it up, step by step. */
@@ -198,3 +199,17 @@ function must<T>(v: T | null): T {
   if (v === null) throw new Error('authorization check ran out of order');
   return v;
 }
+
+/**
+ * RFC 8707 §2: each `resource` is an absolute URI without fragment and one the client is
+ * registered for, else invalid_target (sent back to the redirect URI). The resources are kept
+ * with the grant, so the token request can only narrow them (§2.2).
+ */
+export const resourcesAllowed: AuthorizeCheck = {
+  name: 'resource indicators allowed',
+  run(s) {
+    if (!s.client) throw new Error('resource check before the client check');
+    const resources = checkClientResources(requestedResources(s.params), s.client);
+    if (resources.length > 0) s.extra[GRANT_RESOURCES] = resources;
+  },
+};

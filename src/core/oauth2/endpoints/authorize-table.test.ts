@@ -25,7 +25,15 @@ describe('authorization checks table', () => {
     );
     assert.deepEqual(
       requestChecks.map((c) => c.name),
-      ['state readable', 'no repeated parameters', 'response_type allowed', 'response_mode allowed', 'scope resolved', 'PKCE acceptable'],
+      [
+        'state readable',
+        'no repeated parameters',
+        'response_type allowed',
+        'response_mode allowed',
+        'scope resolved',
+        'PKCE acceptable',
+        'resource indicators allowed',
+      ],
     );
   });
 
@@ -45,6 +53,7 @@ describe('authorization checks table', () => {
         'claims and acr_values read',
         'scope resolved',
         'PKCE acceptable',
+        'resource indicators allowed',
         'nonce read',
         'id_token_hint read',
         're-authentication marked',

@@ -12,6 +12,7 @@ import {
   noRepeatedParameters,
   pkceAcceptable,
   redirectUriRegistered,
+  resourcesAllowed,
   responseModeAllowed,
   responseTypeAllowed,
   scopeKnown,
@@ -48,6 +49,7 @@ export const AUTHORIZATION_CHECKS = [
   row('request', 'claims and acr_values read', 'skip', 'extension'), // OIDC Core §5.5
   row('request', 'scope resolved', scopeKnown, 'extension'), // openid required, offline_access rules
   row('request', 'PKCE acceptable', pkceAcceptable, pkceAcceptable),
+  row('request', 'resource indicators allowed', resourcesAllowed, resourcesAllowed), // RFC 8707 §2
   row('request', 'nonce read', 'skip', 'extension'),
   row('request', 'id_token_hint read', 'skip', 'extension'),
   row('request', 're-authentication marked', 'skip', 'extension'),

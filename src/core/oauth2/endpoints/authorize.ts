@@ -9,6 +9,7 @@ import { newGrantId } from '../grants/grant.js';
 import { mintAccessToken } from '../issue.js';
 import { Params, type RawParams } from '../params.js';
 import { markReauth } from '../reauth-marker.js';
+import { grantedResources } from '../resource-indicators.js';
 import type { GrantRecord } from '../storage.js';
 import { type AuthorizeCheck, type AuthorizeState, NotRedirectable } from './authorize-checks.js';
 import { oauth2Checks } from './authorize-table.js';
@@ -37,10 +38,10 @@ export type AuthorizeOutcome =
   /** The client or redirect URI cannot be trusted: show the error, never redirect (RFC 6749 §4.1.2.1). */
   | { kind: 'error-page'; title: string; message: string }
   | { kind: 'redirect'; location: string }
-  /** The user must sign in, then come back with the same parameters. */
-  | { kind: 'login'; params: Record<string, string> }
-  /** Ask the user; re-post `params` with decision=allow|deny. */
-  | { kind: 'consent'; client: Client; scopes: { name: string; description: string }[]; params: Record<string, string> }
+  /** The user must sign in, then come back with the same parameters (`repeated`: those sent more than once, RFC 8707 `resource`). */
+  | { kind: 'login'; params: Record<string, string>; repeated?: Record<string, string[]> }
+  /** Ask the user; re-post `params` (and `repeated`) with decision=allow|deny. */
+  | { kind: 'consent'; client: Client; scopes: { name: string; description: string }[]; params: Record<string, string>; repeated?: Record<string, string[]> }
   /** A response mode that renders a page (OIDC form_post), added by a later layer. */
   | { kind: 'page'; html: string };
 
@@ -99,7 +100,7 @@ export const codePart: ResponsePart = async ({ state, client, grant, deps }) => 
 
 /** RFC 6749 §4.2.2: implicit access token (never with a refresh token). */
 export const tokenPart: ResponsePart = async ({ client, grant, deps }) => {
-  const minted = await mintAccessToken(deps, client, grant, grant.scopes);
+  const minted = await mintAccessToken(deps, client, grant, grant.scopes, grantedResources(grant));
   return {
     access_token: minted.token,
     token_type: 'Bearer',
@@ -133,6 +134,12 @@ export function oauth2AuthorizeOptions(): AuthorizeOptions {
     responseParts: { code: codePart, token: tokenPart },
     responseModes: OAUTH2_RESPONSE_MODES,
   };
+}
+
+/** Parameters sent more than once (RFC 8707 §2 `resource`), which a re-posted request must carry again. */
+function repeatedOf(s: AuthorizeState): { repeated?: Record<string, string[]> } {
+  const repeated = s.params.repeated();
+  return Object.keys(repeated).length > 0 ? { repeated } : {};
 }
 
 function initialState(params: RawParams, family: ClientFamily): AuthorizeState {
@@ -171,11 +178,11 @@ export async function authorize(deps: OAuth2Deps, options: AuthorizeOptions, inp
     const session = input.session;
     if (!session) {
       for (const gate of options.interactionGates) gate(s, 'login');
-      return { kind: 'login', params: s.params.toRecord() };
+      return { kind: 'login', params: s.params.toRecord(), ...repeatedOf(s) };
     }
     if (options.loginPolicies.some((p) => p(s, session))) {
       for (const gate of options.interactionGates) gate(s, 'login');
-      return { kind: 'login', params: { ...s.params.toRecord(), [REAUTH_PARAM]: markReauth(deps.secrets, deps.clock.now(), client.key) } };
+      return { kind: 'login', params: { ...s.params.toRecord(), [REAUTH_PARAM]: markReauth(deps.secrets, deps.clock.now(), client.key) }, ...repeatedOf(s) };
     }
     if (input.decision === 'deny') throw new AccessDenied('the user denied the request');
     if (input.decision === 'allow') {
@@ -185,7 +192,7 @@ export async function authorize(deps: OAuth2Deps, options: AuthorizeOptions, inp
       const covered = remembered !== undefined && s.scopes.every((x) => remembered.includes(x));
       if (!covered || options.consentPolicies.some((p) => p(s))) {
         for (const gate of options.interactionGates) gate(s, 'consent');
-        return { kind: 'consent', client, scopes: deps.scopes.describe(s.scopes), params: s.params.toRecord() };
+        return { kind: 'consent', client, scopes: deps.scopes.describe(s.scopes), params: s.params.toRecord(), ...repeatedOf(s) };
       }
     }
     return await respond(deps, options, s, client, session);

@@ -2,6 +2,7 @@ import { sha256Hex } from '../../crypto/constant-time.js';
 import { CODE_KIND, type OAuth2Deps } from '../deps.js';
 import { InvalidGrant } from '../errors.js';
 import { checkVerifier, type PkceChallenge } from '../pkce.js';
+import { narrowResources, requestedResources } from '../resource-indicators.js';
 import { type GrantHandler, liveGrant, wantsRefreshToken } from './grant.js';
 
 type Deps = Pick<OAuth2Deps, 'codes' | 'grants' | 'users' | 'clock' | 'events'>;
@@ -45,6 +46,8 @@ export const authorizationCodeGrant = {
     const code = params.required('code', 512);
     const redirectUri = params.optional('redirect_uri', 2000);
     const verifier = params.optional('code_verifier', 256);
+    // RFC 8707 §2: a malformed resource is refused before the code is looked at.
+    requestedResources(params);
 
     const redeemedAt = deps.clock.now();
     const id = sha256Hex(code);
@@ -67,6 +70,7 @@ export const authorizationCodeGrant = {
     // A concurrent replay may revoke the grant while this, the one redemption that won, is still
     // running: it still answers, and what it issues is already dead (RFC 9700 §4.5).
     const { grant, user } = await liveGrant(deps, payload.grantId, client, redeemedAt);
-    return { grant, user, scopes: grant.scopes, refreshToken: wantsRefreshToken(client) };
+    const resources = narrowResources(params, grant, client);
+    return { grant, user, scopes: grant.scopes, refreshToken: wantsRefreshToken(client), resources };
   },
 } satisfies GrantHandler<Deps>;

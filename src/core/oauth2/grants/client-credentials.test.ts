@@ -40,9 +40,15 @@ describe('client_credentials grant', () => {
 });
 
 describe('client_credentials at the token endpoint (RFC 6749 §4.4.2)', () => {
-  const confidential = aClient().key('batch').confidential(sealedClientSecret('batch', 's3cret')).withGrant('client_credentials').build();
+  const confidential = aClient()
+    .key('batch')
+    .confidential(sealedClientSecret('batch', 's3cret'))
+    .withGrant('client_credentials')
+    .withMetadata({ resources: ['https://api.example/'] })
+    .build();
   const spa = aClient().key('spa').public().withGrant('client_credentials').build();
-  const endpoint = tokenEndpoint(fakeOAuth2Deps({ clients: [confidential, spa] }), {
+  const deps = fakeOAuth2Deps({ clients: [confidential, spa] });
+  const endpoint = tokenEndpoint(deps, {
     family: 'oauth2',
     handlers: { client_credentials: clientCredentialsGrant },
     extensions: [],
@@ -63,6 +69,18 @@ describe('client_credentials at the token endpoint (RFC 6749 §4.4.2)', () => {
     assert.equal(r.body.scope, 'profile');
     assert.equal(typeof r.body.access_token, 'string');
     assert.equal('refresh_token' in r.body, false);
+  });
+
+  it('RFC 8707 §2: the access token is for the requested resource; an unregistered one is invalid_target', async () => {
+    const basic = `Basic ${Buffer.from('batch:s3cret').toString('base64')}`;
+    const r = await endpoint(post({ grant_type: 'client_credentials', resource: 'https://api.example/' }, { authorization: basic }));
+    assert.equal(r.status, 200);
+    assert.equal((await deps.accessTokens.verify(String(r.body.access_token), 'any')).aud, 'https://api.example/');
+    const plain = await endpoint(post({ grant_type: 'client_credentials' }, { authorization: basic }));
+    assert.equal((await deps.accessTokens.verify(String(plain.body.access_token))).aud, deps.accessTokens.audience);
+    const bad = await endpoint(post({ grant_type: 'client_credentials', resource: 'https://other.example/' }, { authorization: basic }));
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error, 'invalid_target');
   });
 
   it('refuses a public client with unauthorized_client, even one registered for the grant', async () => {

@@ -1,6 +1,7 @@
 import { clientOnlyGrantId } from '../cut-off.js';
 import type { OAuth2Deps } from '../deps.js';
 import { parseScope } from '../params.js';
+import { tokenRequestResources } from '../resource-indicators.js';
 import type { GrantHandler } from './grant.js';
 
 type Deps = Pick<OAuth2Deps, 'scopes' | 'clock'>;
@@ -14,6 +15,7 @@ export const clientCredentialsGrant = {
   publicClients: false,
   async handle({ client, params }, deps: Deps) {
     const scopes = deps.scopes.resolve(parseScope(params.optional('scope')), client);
+    const resources = tokenRequestResources(params, client);
     const grant = {
       id: clientOnlyGrantId(client),
       clientKey: client.key,
@@ -25,6 +27,6 @@ export const clientCredentialsGrant = {
       revokedAt: null,
       extra: {},
     };
-    return { grant, user: null, scopes, refreshToken: false };
+    return { grant, user: null, scopes, refreshToken: false, resources };
   },
 } satisfies GrantHandler<Deps>;

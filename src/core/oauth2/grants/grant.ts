@@ -33,6 +33,8 @@ export interface GrantResult {
   scopes: string[];
   /** Whether a (new) refresh token goes with the access token. */
   refreshToken: boolean;
+  /** RFC 8707: the resources the access token is for (its `aud`); absent or empty: Latchkey's own API. */
+  resources?: string[];
 }
 
 /** A grant_type handler (one file per grant). `D` names only the dependencies it uses. */

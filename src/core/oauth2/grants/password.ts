@@ -1,6 +1,7 @@
 import type { OAuth2Deps } from '../deps.js';
 import { InvalidGrant } from '../errors.js';
 import { parseScope } from '../params.js';
+import { GRANT_RESOURCES, tokenRequestResources } from '../resource-indicators.js';
 import { type GrantHandler, newGrantId, wantsRefreshToken } from './grant.js';
 
 type Deps = Pick<OAuth2Deps, 'passwords' | 'grants' | 'consents' | 'scopes' | 'clock' | 'random'>;
@@ -20,6 +21,7 @@ export const passwordGrant = {
     const password = params.required('password', 1024);
     // Scope first: a malformed request never costs a password hash.
     const scopes = deps.scopes.resolve(parseScope(params.optional('scope')), client);
+    const resources = tokenRequestResources(params, client);
 
     const outcome = await deps.passwords.check({ username, password, channel: 'password_grant', source: remoteAddress, clientKey: client.key });
     if (outcome.kind === 'locked') throw new InvalidGrant(`too many failed attempts; try again in ${Math.ceil(outcome.retryAfterSeconds / 60)} minutes`);
@@ -36,11 +38,12 @@ export const passwordGrant = {
       createdAt: now,
       authTime: now,
       revokedAt: null,
-      extra: {},
+      // RFC 8707 §2.2: a refresh of this grant may narrow these resources, never widen them.
+      extra: resources.length > 0 ? { [GRANT_RESOURCES]: resources } : {},
     };
     await deps.grants.create(grant);
     // Listed on the user's "Authorized applications" page, where it can be revoked.
     await deps.consents.grant(user.id, client.key, scopes);
-    return { grant, user, scopes, refreshToken: wantsRefreshToken(client) };
+    return { grant, user, scopes, refreshToken: wantsRefreshToken(client), resources };
   },
 } satisfies GrantHandler<Deps>;

@@ -2,6 +2,7 @@ import { sha256Hex } from '../../crypto/constant-time.js';
 import type { OAuth2Deps } from '../deps.js';
 import { InvalidGrant } from '../errors.js';
 import { parseScope } from '../params.js';
+import { narrowResources } from '../resource-indicators.js';
 import { narrowScopes } from '../scopes.js';
 import { type GrantHandler, liveGrant } from './grant.js';
 
@@ -24,6 +25,8 @@ export const refreshTokenGrant = {
     // Ownership and liveness first: another client's attempt must not burn the token.
     const { grant, user } = await liveGrant(deps, found.grantId, client);
     const scopes = narrowScopes(requested, grant.scopes);
+    // RFC 8707 §2.2: only resources granted at authorization; checked before the token rotates.
+    const resources = narrowResources(params, grant, client);
 
     const now = deps.clock.now();
     const r = await deps.refreshTokens.rotate(hash, now);
@@ -37,6 +40,6 @@ export const refreshTokenGrant = {
         throw new InvalidGrant('the refresh token was already used; every token of this authorization has been revoked');
       }
     }
-    return { grant, user, scopes, refreshToken: true };
+    return { grant, user, scopes, refreshToken: true, resources };
   },
 } satisfies GrantHandler<Deps>;
