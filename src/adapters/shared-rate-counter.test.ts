@@ -105,4 +105,26 @@ describe('SharedRateCounter', () => {
     assert.equal(await store.count('k', 0, 60_000), 3);
     await c.close();
   });
+
+  it('never lowers a count when the answers of two flushes would arrive out of order', async () => {
+    // A store whose first write answers last, as a busy connection pool can.
+    const inner = memoryStore();
+    let calls = 0;
+    const slowFirst: ThrottleStore = {
+      ...inner,
+      hit: async (key, now, windowMs, by) => {
+        const total = await inner.hit(key, now, windowMs, by);
+        if (calls++ === 0) await new Promise((r) => setTimeout(r, 50));
+        return total;
+      },
+    };
+    const c = new SharedRateCounter(slowFirst, { now: () => 1_000 }, 60_000);
+    for (let i = 0; i < 3; i++) c.hit('k', 60_000);
+    const first = c.flush();
+    for (let i = 0; i < 2; i++) c.hit('k', 60_000);
+    const second = c.flush();
+    await Promise.all([first, second]);
+    assert.equal(c.count('k', 60_000), 5, 'the count stays at what every flush brought together');
+    await c.close();
+  });
 });

@@ -20,6 +20,7 @@ interface Entry {
 export class SharedRateCounter {
   private readonly entries = new Map<string, Entry>();
   private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: ThrottleStore,
@@ -58,8 +59,17 @@ export class SharedRateCounter {
     return out;
   }
 
-  /** Adds the pending hits to the shared store and learns the shared totals. */
-  async flush(): Promise<void> {
+  /**
+   * Adds the pending hits to the shared store and learns the shared totals. One flush runs at a
+   * time: the answers of two overlapping writes of one key could arrive out of order, and the
+   * older, smaller total would lower the count.
+   */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.flushOnce());
+    return this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
     const now = this.clock.now();
     const work: Array<Promise<void>> = [];
     for (const [key, e] of this.entries) {
