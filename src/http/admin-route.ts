@@ -16,7 +16,7 @@ export interface AdminRoute {
   path: string;
   summary: string;
   description?: string;
-  /** The permission the route needs, or a list of which any one will do; empty: any signed-in user. */
+  /** The permission the route needs, or a list of which any one will do; empty list: every signed-in user. */
   permission: Permission | readonly Permission[];
   /** Parsed after authorization; the handler receives the result. */
   query?: z.ZodType;

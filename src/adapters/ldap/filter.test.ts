@@ -148,9 +148,9 @@ describe('LDAP search filters (RFC 4515)', () => {
         assert.ok(balanced(s), s);
         assert.equal(count(s, '*'), attributes.length, s);
         for (const parsed of [FilterParser.parseString(s), overTheWire(f)]) {
-          const [configured, any] = parts(parsed);
+          const [configured, alternatives] = parts(parsed);
           assert.equal(configured.toString().toLowerCase(), base.toLowerCase());
-          const subs = attributes.length === 1 ? [any] : any instanceof OrFilter ? any.filters : [];
+          const subs = attributes.length === 1 ? [alternatives] : alternatives instanceof OrFilter ? alternatives.filters : [];
           assert.equal(subs.length, attributes.length, s);
           for (const [i, sub] of subs.entries()) {
             assert.ok(sub instanceof SubstringFilter, s);

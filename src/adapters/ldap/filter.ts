@@ -40,8 +40,8 @@ export function idFilter(configured: string, attribute: string, value: string | 
 export function prefixFilter(configured: string, attributes: string[], prefix: string): Filter {
   const wanted = [...new Set(attributes)];
   if (prefix === '') return configuredFilter(configured);
-  const any = wanted.map((attribute) => new SubstringFilter({ attribute, initial: prefix }));
-  const one = any.length === 1 && any[0] ? any[0] : new OrFilter({ filters: any });
+  const alternatives = wanted.map((attribute) => new SubstringFilter({ attribute, initial: prefix }));
+  const one = alternatives.length === 1 && alternatives[0] ? alternatives[0] : new OrFilter({ filters: alternatives });
   return and(configuredFilter(configured), one);
 }
 
