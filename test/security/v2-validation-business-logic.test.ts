@@ -101,6 +101,7 @@ const CASES: Case[] = [
   { field: 'require_auth_time', to: { require_auth_time: true } },
   { field: 'backchannel_logout_uri', to: { backchannel_logout_uri: 'https://app.example/logout-2' } },
   { field: 'backchannel_logout_session_required', to: { backchannel_logout_session_required: true } },
+  { field: 'resources', to: { resources: ['https://api.app.example/'] } },
 ];
 
 const baseField = (field: string) => field.split('#')[0] ?? field;
