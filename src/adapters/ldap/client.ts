@@ -109,6 +109,8 @@ export function reasonOf(e: unknown, c: DirectoryConnection, secrets: string[] =
     else if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') reason = `TLS: the certificate of ${where} does not name ${c.host}`;
     else if (code === 'CERT_HAS_EXPIRED') reason = `TLS: the certificate of ${where} has expired`;
     else if (TLS_UNTRUSTED.has(code)) reason = `TLS: the certificate of ${where} is not trusted (${code})`;
+    // ldapts reports a pooled connection the server dropped as a socket error of the request.
+    else if (/^Socket error/.test(e.message)) reason = `connection to ${where} closed`;
     else if (e.message === 'Connection timeout') reason = `no connection to ${where} within ${c.connectTimeoutMs} ms`;
     else if (/Operation timed out/.test(e.message)) reason = `no answer from ${where} within ${c.readTimeoutMs} ms`;
     else reason = `${code ? `${code}: ` : ''}${e.message}`.split('\n')[0] ?? 'directory error';
