@@ -54,6 +54,10 @@ const csrfToken = document.querySelector('meta[name="csrf-token"]')?.getAttribut
  *   sign_ins: ActivityEvent[], failed_requests: ActivityEvent[],
  * }} ClientActivity
  * @typedef {{ id?: number, at: string, actor: string, action: string, targetType: string, target: string | null, source: string, details: Record<string, unknown> }} AuditEntry
+ * @typedef {{
+ *   id: string, name: string, user_id: string, username: string | null, scopes: string[], status: 'active' | 'expired' | 'revoked',
+ *   created_at: string, expires_at: string, last_used_at: string | null, revoked_at: string | null, revoked_by: string | null,
+ * }} PersonalAccessToken
  */
 
 /**

@@ -10,6 +10,7 @@ const PAGES = {
   groups: () => import('./groups.js'),
   directories: () => import('./directories.js'),
   audit: () => import('./audit.js'),
+  tokens: () => import('./tokens.js'),
 };
 
 const { page } = pageData();

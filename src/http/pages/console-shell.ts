@@ -19,7 +19,7 @@ export function consoleHeaders(): Record<string, string> {
   return { ...pageHeaders(), 'content-security-policy': CONSOLE_CSP };
 }
 
-type PageId = 'clients' | 'client' | 'users' | 'groups' | 'directories' | 'audit' | 'account' | 'denied';
+type PageId = 'clients' | 'client' | 'users' | 'groups' | 'directories' | 'tokens' | 'audit' | 'account' | 'denied';
 
 interface NavItem {
   id: PageId;
@@ -34,6 +34,7 @@ export const NAV: NavItem[] = [
   { id: 'users', href: '/admin/users', label: 'Users', needs: READ_USERS },
   { id: 'groups', href: '/admin/groups', label: 'Groups', needs: READ_USERS },
   { id: 'directories', href: '/admin/directories', label: 'Directories', needs: 'configure_server' },
+  { id: 'tokens', href: '/admin/tokens', label: 'Access tokens', needs: 'manage_users' },
   { id: 'audit', href: '/admin/audit', label: 'Audit log', needs: 'configure_server' },
   { id: 'account', href: '/admin/account', label: 'My account' },
 ];

@@ -146,6 +146,22 @@ export const registerConsole: HttpModule = async (server, ctx) => {
     );
   });
 
+  server.get('/admin/tokens', async (req, reply) => {
+    const session = await gate(ctx, req, reply, 'manage_users', 'the Access tokens page');
+    if (!session) return reply;
+    return reply.headers(consoleHeaders()).send(
+      renderShell({
+        session,
+        page: 'tokens',
+        title: 'Access tokens',
+        data: pageData(ctx, session),
+        body: html`<h1>Access tokens</h1>
+<p class="lead">Every user's personal access tokens. Values are shown only to their owner, once, when made; revoking one refuses it at once.</p>
+<div id="view"><p class="muted loading">Loading…</p></div>`,
+      }),
+    );
+  });
+
   server.get('/admin/audit', async (req, reply) => {
     const session = await gate(ctx, req, reply, 'configure_server', 'the audit log');
     if (!session) return reply;
