@@ -40,6 +40,7 @@ const CLIENT_TYPES = ['oauth1', 'oauth2', 'oidc'];
  *   callback_url?: InputField, rsa_public_key?: TextField,
  *   redirect_uris?: TextField, redirectList?: HTMLUListElement, post_logout_redirect_uris?: TextField,
  *   grant_types?: ChoiceGroup, response_types?: ChoiceGroup, require_pkce?: HTMLInputElement, resource_server?: HTMLInputElement,
+ *   resources?: TextField,
  * }} Fields
  */
 
@@ -49,7 +50,7 @@ const CLIENT_TYPES = ['oauth1', 'oauth2', 'oidc'];
  *   name: string, type?: ClientType, public?: boolean, secret?: string,
  *   callback_url?: string | null, rsa_public_key?: string | null,
  *   redirect_uris?: string[], post_logout_redirect_uris?: string[], grant_types?: string[], response_types?: string[],
- *   require_pkce?: boolean, resource_server?: boolean,
+ *   require_pkce?: boolean, resource_server?: boolean, resources?: string[],
  * }} ClientBody
  * @typedef {Partial<ClientBody>} ClientPatch
  */
@@ -297,6 +298,17 @@ export function openClientForm(options) {
       fields.response_types = responseGroup;
       sections.append(h('div', { class: 'choice-columns' }, grantGroup.fieldset, responseGroup.fieldset));
 
+      // RFC 8707: the APIs this client may ask tokens for; each becomes the access token's aud.
+      const resources = h('textarea', { rows: '2', spellcheck: 'false', class: 'mono', placeholder: 'https://api.example.com/' });
+      resources.value = editing ? (original.resources ?? []).join('\n') : '';
+      const resourcesField = field({
+        label: 'Resources (optional)',
+        input: resources,
+        hint: 'One absolute URI per line, without #fragment: the APIs this client may name in the resource parameter. Empty: tokens for Latchkey’s own API only.',
+      });
+      fields.resources = resourcesField;
+      sections.append(resourcesField.wrapper);
+
       const pkce = h('input', {
         type: 'checkbox',
         id: 'require-pkce',
@@ -441,6 +453,7 @@ export function openClientForm(options) {
       if (fields.response_types) body.response_types = fields.response_types.values();
       if (fields.require_pkce) body.require_pkce = fields.require_pkce.checked;
       if (fields.resource_server) body.resource_server = fields.resource_server.checked;
+      if (fields.resources) body.resources = uriList(fields.resources.input.value);
       if (!editing) body.public = publicClient;
     }
     if (!editing) body.type = type;
@@ -467,7 +480,7 @@ export function openClientForm(options) {
       lines.push('Secret: replaced. The old secret stops working at once; give the new one to the developer.');
     }
     /**
-     * @param {'redirect_uris' | 'post_logout_redirect_uris' | 'grant_types' | 'response_types'} key
+     * @param {'redirect_uris' | 'post_logout_redirect_uris' | 'grant_types' | 'response_types' | 'resources'} key
      * @param {string} label
      */
     const listChange = (key, label) => {
@@ -484,6 +497,7 @@ export function openClientForm(options) {
     };
     listChange('redirect_uris', 'Redirect URIs');
     listChange('post_logout_redirect_uris', 'Post-logout redirect URIs');
+    listChange('resources', 'Resources');
     if (next.grant_types && !sameSet(original.grant_types, next.grant_types)) listChange('grant_types', 'Grant types');
     if (next.response_types && !sameSet(original.response_types, next.response_types)) listChange('response_types', 'Response types');
     if (next.require_pkce !== undefined && next.require_pkce !== original.require_pkce) {

@@ -76,7 +76,15 @@ for (const backend of backendNames()) {
     });
 
     it('shows a clear "not permitted" page (403) and the API refuses too', async () => {
-      for (const path of ['/admin/clients', '/admin/clients/some-key', '/admin/audit', '/admin/users', '/admin/groups', '/admin/directories', '/admin/tokens']) {
+      for (const path of [
+        '/admin/clients',
+        '/admin/clients/some-key',
+        '/admin/audit',
+        '/admin/users',
+        '/admin/groups',
+        '/admin/directories',
+        '/admin/tokens',
+      ]) {
         const res = await nobody.get(path);
         assert.equal(res.status, 403, path);
         const page = await res.text();

@@ -225,6 +225,13 @@ describe('admin console in Chromium', { timeout: 180_000 }, () => {
     await dialog.getByLabel('Redirect URIs', { exact: true }).fill('https://reports.example.com/callback');
     await dialog.getByLabel('password', { exact: true }).check();
     await dialog.getByLabel('client_credentials', { exact: true }).check();
+    // RFC 8707 resources: a relative value is refused on its field, by the server's rule.
+    const resources = dialog.getByLabel('Resources (optional)');
+    await resources.fill('reports-api');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.locator('textarea[aria-invalid="true"]').waitFor();
+    assert.equal(await resources.getAttribute('aria-invalid'), 'true');
+    await resources.fill('https://reports-api.example.com/\nhttps://archive.example.com/v1');
     await dialog.getByRole('button', { name: 'Save' }).click();
     const { key, secret } = await readCreated(dialog);
     keys.oauth2 = key;
@@ -233,8 +240,12 @@ describe('admin console in Chromium', { timeout: 180_000 }, () => {
     await showTab('oauth2');
     assert.match((await row(key).textContent()) ?? '', /Pending/);
     assert.match((await row(key).textContent()) ?? '', /password, refresh_token, client_credentials/);
-    const api = (await (await fetch(`${srv.baseUrl}/admin/api/clients/${key}`, { headers: { authorization: srv.adminAuth } })).json()) as { status: string };
+    const api = (await (await fetch(`${srv.baseUrl}/admin/api/clients/${key}`, { headers: { authorization: srv.adminAuth } })).json()) as {
+      status: string;
+      resources: string[];
+    };
     assert.equal(api.status, 'pending');
+    assert.deepEqual(api.resources, ['https://reports-api.example.com/', 'https://archive.example.com/v1']);
     if (hasTokenEndpoint) {
       const r = await token(key, secret, { grant_type: 'client_credentials' });
       assert.equal(r.status, 401, 'a pending key cannot obtain tokens');
@@ -559,7 +570,7 @@ describe('admin console in Chromium', { timeout: 180_000 }, () => {
     await signIn(page, 'viewer', 'viewer-password-1', '/admin');
     assert.equal(new URL(page.url()).pathname, '/admin/users', '/admin leads to what the user may use');
     const nav = await page.locator('.console-nav a').allTextContents();
-    assert.deepEqual(nav, ['Users', 'Groups', 'My account'], 'the navigation offers only permitted pages');
+    assert.deepEqual(nav, ['Users', 'Groups', 'Access tokens', 'My account'], 'the navigation offers only permitted pages');
     const res = await page.goto(`${srv.baseUrl}/admin/clients`);
     assert.equal(res?.status(), 403);
     assert.match((await page.locator('h1').textContent()) ?? '', /Not permitted$/);
