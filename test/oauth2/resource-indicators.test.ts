@@ -2,8 +2,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
+import { DEVICE_CODE_GRANT } from '../../src/core/clients/client.js';
 import { alice, CookieJar, discover, makeOidcClient, makeUser, REDIRECT, redirected, responseParams, walk } from '../oidc/helpers.js';
 import { startServer, type TestServer } from '../support/server.js';
+import { approveDevice, makeClient } from './helpers.js';
 
 const API = 'https://api.example.test/';
 const FILES = 'https://files.example.test/v1';
@@ -121,6 +123,36 @@ describe('RFC 8707 resource indicators', () => {
     for (const bad of ['https://unknown.example.test/', `${FILES}#x`, 'files/v1']) {
       assert.equal(await errorOf(client.clientCredentialsGrant(config, { resource: bad })), 'invalid_target', bad);
     }
+  });
+
+  it('§2: the device flow: resources named at the device authorization request are granted, and refreshes narrow them', async () => {
+    const device = await makeClient(t, {
+      name: 'Kiosk',
+      public: true,
+      redirect_uris: [],
+      response_types: [],
+      grant_types: [DEVICE_CODE_GRANT, 'refresh_token'],
+      resources: [API, FILES],
+    });
+    const dc = await client.discovery(new URL(t.baseUrl), device.key, {}, client.None(), { execute: [client.allowInsecureRequests], algorithm: 'oauth2' });
+    const ask = (resources: string[]) =>
+      client.initiateDeviceAuthorization(dc, new URLSearchParams([['scope', 'profile'], ...resources.map((r) => ['resource', r])]));
+    assert.equal(await errorOf(ask(['https://unknown.example.test/'])), 'invalid_target');
+    const auth = await ask([API, FILES]);
+    const polling = client.pollDeviceAuthorizationGrant(dc, auth);
+    await approveDevice(new CookieJar(), t.baseUrl, auth.verification_uri_complete ?? '', alice);
+    const tokens = await polling;
+    assert.deepEqual(payload(tokens.access_token).aud, [API, FILES]);
+    const narrowed = await client.refreshTokenGrant(dc, tokens.refresh_token ?? '', { resource: FILES });
+    assert.equal(payload(narrowed.access_token).aud, FILES);
+    const again = await client.refreshTokenGrant(dc, narrowed.refresh_token ?? '');
+    assert.deepEqual(payload(again.access_token).aud, [API, FILES], 'a refresh without resource is for every resource granted');
+    assert.equal(await errorOf(client.refreshTokenGrant(dc, again.refresh_token ?? '', { resource: 'https://unknown.example.test/' })), 'invalid_target');
+    // Without resources at the device request, the token request names them, as before.
+    const plain = await ask([]);
+    const polled = client.pollDeviceAuthorizationGrant(dc, plain, { resource: API });
+    await approveDevice(new CookieJar(), t.baseUrl, plain.verification_uri_complete ?? '', alice);
+    assert.equal(payload((await polled).access_token).aud, API);
   });
 
   it('no resource: the token is for Latchkey\u2019s own API as before', async () => {

@@ -4,6 +4,7 @@ import { randomToken } from '../../crypto/random.js';
 import type { OAuth2Deps } from '../deps.js';
 import { UnauthorizedClient } from '../errors.js';
 import { parseScope } from '../params.js';
+import { GRANT_RESOURCES, tokenRequestResources } from '../resource-indicators.js';
 import { formatUserCode, generateUserCode } from '../user-code.js';
 import { answer, authenticate, type ClientFamily, checkFamily, type EndpointRequest, type EndpointResponse, formParams, json } from './request.js';
 
@@ -21,6 +22,8 @@ export function deviceAuthorizationEndpoint(deps: OAuth2Deps, options: { family:
       checkFamily(options.family, client.type);
       if (!client.grantTypes.includes(DEVICE_CODE_GRANT)) throw new UnauthorizedClient('this client is not registered for the device authorization grant');
       const scopes = deps.scopes.resolve(parseScope(params.optional('scope')), client);
+      // RFC 8707 §2: resources named here are granted with the approval, so refresh tokens carry them.
+      const resources = tokenRequestResources(params, client);
 
       const deviceCode = randomToken(deps.random, 256);
       const now = deps.clock.now();
@@ -40,7 +43,7 @@ export function deviceAuthorizationEndpoint(deps: OAuth2Deps, options: { family:
           lastPolledAt: null,
           createdAt: now,
           expiresAt: now + ttl * 1000,
-          extra: {},
+          extra: resources.length > 0 ? { [GRANT_RESOURCES]: resources } : {},
         });
         if (stored) break;
         if (attempt >= 5) throw new Error('could not draw a free user code');

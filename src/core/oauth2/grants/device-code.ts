@@ -1,7 +1,7 @@
 import { sha256Hex } from '../../crypto/constant-time.js';
 import type { OAuth2Deps } from '../deps.js';
 import { AccessDenied, AuthorizationPending, ExpiredToken, InvalidGrant, SlowDown } from '../errors.js';
-import { tokenRequestResources } from '../resource-indicators.js';
+import { grantedResources, narrowResources, requestedResources, tokenRequestResources } from '../resource-indicators.js';
 import { type GrantHandler, liveGrant, wantsRefreshToken } from './grant.js';
 
 type Deps = Pick<OAuth2Deps, 'deviceCodes' | 'grants' | 'users' | 'clock'>;
@@ -17,8 +17,8 @@ export const deviceCodeGrant = {
   publicClients: true,
   async handle({ client, params }, deps: Deps) {
     const code = params.required('device_code', 512);
-    // RFC 8707 §2: the device authorization request carries no resource here; the token request names them.
-    const resources = tokenRequestResources(params, client);
+    // RFC 8707 §2: a malformed resource is refused before the device code is looked at.
+    requestedResources(params);
     const now = deps.clock.now();
     const polled = await deps.deviceCodes.poll(sha256Hex(code), now, SLOW_DOWN_STEP, POLL_TOLERANCE_MS);
     if (polled.outcome === 'unknown') throw new InvalidGrant('the device_code is invalid');
@@ -38,6 +38,9 @@ export const deviceCodeGrant = {
     }
     if (record.grantId === null || !(await deps.deviceCodes.redeem(record.hash))) throw new InvalidGrant('the device_code was already used');
     const { grant, user } = await liveGrant(deps, record.grantId, client);
+    // RFC 8707 §2.2: resources named at the device authorization request are what was granted and
+    // the token request may only narrow them; without any there, the token request names them.
+    const resources = grantedResources(grant).length > 0 ? narrowResources(params, grant, client) : tokenRequestResources(params, client);
     return { grant, user, scopes: grant.scopes, refreshToken: wantsRefreshToken(client), resources };
   },
 } satisfies GrantHandler<Deps>;
