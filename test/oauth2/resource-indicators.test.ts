@@ -103,6 +103,8 @@ describe('RFC 8707 resource indicators', () => {
   it('§2.2: a token request for a resource not granted at authorization is invalid_target', async () => {
     const back = await front([API]);
     assert.equal(await errorOf(client.authorizationCodeGrant(config, back, { expectedState: 'st' }, { resource: FILES })), 'invalid_target');
+    // The refusal did not use the code up: it still redeems for what was granted.
+    assert.equal(payload((await client.authorizationCodeGrant(config, back, { expectedState: 'st' })).access_token).aud, API);
     const granted = await consented([API]);
     const tokens = await client.authorizationCodeGrant(config, granted, { expectedState: 'st' });
     assert.equal(await errorOf(client.refreshTokenGrant(config, tokens.refresh_token ?? '', { resource: FILES })), 'invalid_target');

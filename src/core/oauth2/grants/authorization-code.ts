@@ -54,6 +54,8 @@ export const authorizationCodeGrant = {
     const seen = await deps.codes.peek(CODE_KIND, id);
     if (seen && seen.usedAt === null && seen.expiresAt > redeemedAt && isCodePayload(seen.payload)) {
       checkBindings(seen.payload, client.key, redirectUri, verifier);
+      // RFC 8707 §2.2: a resource not granted is refused before the code is used, as a wrong verifier is.
+      if (params.all('resource').length > 0) narrowResources(params, (await liveGrant(deps, seen.payload.grantId, client, redeemedAt)).grant, client);
     }
     const result = await deps.codes.consume(CODE_KIND, id, redeemedAt);
     if (result.outcome === 'unknown') throw new InvalidGrant('the authorization code is invalid');
