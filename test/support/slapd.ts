@@ -2,7 +2,7 @@
 // memberOf and refint overlays, seeded through ldapts as the rootdn. Never the system service.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -365,7 +365,10 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
     groupDn,
     stop,
     start: launch,
-    freeze: () => child?.kill('SIGSTOP'),
+    freeze: () => {
+      child?.kill('SIGSTOP');
+      if (child?.pid !== undefined) waitUntilStopped(child.pid);
+    },
     thaw: () => child?.kill('SIGCONT'),
     disableUser: (uid) => setPassword(uid, randomBytes(24).toString('hex')),
     setPassword,
@@ -402,4 +405,25 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * SIGSTOP is delivered asynchronously: until every thread of slapd shows the stopped state, a
+ * request sent at once may still be answered. Waits (at most 2 s) until the kernel has stopped them all.
+ */
+function waitUntilStopped(pid: number): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + 2000;
+  const stopped = () => {
+    try {
+      return readdirSync(`/proc/${pid}/task`).every((tid) => {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        return state === 'T' || state === 't';
+      });
+    } catch {
+      return true; // the process is gone: nothing will answer
+    }
+  };
+  while (!stopped() && Date.now() < deadline) Atomics.wait(pause, 0, 0, 5);
 }
